@@ -1,0 +1,5 @@
+"""Allow ``python -m lsp_xlsx``."""
+
+from lsp_xlsx.cli import main
+
+main()

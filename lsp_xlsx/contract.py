@@ -1,0 +1,127 @@
+"""The workbook contract: every name, label and position a self-assessment workbook uses.
+
+The builder (:mod:`lsp_xlsx.build`) writes workbooks from these constants and the reader
+(:mod:`lsp_xlsx.ingest`) reads returns by them, so the format is defined once, here.
+
+Layout of a theme sheet::
+
+    row 1   "Theme 2 of 7: <the theme's question>"        (merged A1:H1)
+    row 2   how to answer                                 (merged A2:H2)
+    row 3   ID | Question | Rating | Evidence | ... | Target date   (HEADER_ROW)
+    row 4+  one row per question, in framework order      (FIRST_DATA_ROW)
+
+The reader never relies on positions: it finds the header row by its labels and each
+question's row by its ID, so inserted, moved or sorted rows and columns still read right.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Bumped when the layout changes in a way an older reader could not follow.
+CONTRACT_VERSION = 1
+
+START_SHEET = "Start here"
+META_SHEET = "_meta"
+LISTS_SHEET = "_lists"
+#: Defined name that feeds the Rating dropdown (a range, not a literal list: LibreOffice
+#: cuts literal lists longer than 255 characters when it re-saves).
+RATING_LIST_NAME = "RatingOptions"
+
+HEADER_ROW = 3
+FIRST_DATA_ROW = 4
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a theme sheet: machine key, header label (a contract), width in chars."""
+
+    key: str
+    label: str
+    width: float
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "ID", 10),
+    Column("question", "Question", 58),
+    Column("rating", "Rating", 24),
+    Column("evidence", "Evidence", 52),
+    Column("evidence_source", "Evidence source", 26),
+    Column("improvement_action", "Improvement action", 40),
+    Column("lead", "Lead (post)", 18),
+    Column("target_date", "Target date", 13),
+)
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+HEADER_LABELS = tuple(c.label for c in COLUMNS)
+#: What a partner types: every column after the question.
+RESPONSE_KEYS = (
+    "rating",
+    "evidence",
+    "evidence_source",
+    "improvement_action",
+    "lead",
+    "target_date",
+)
+#: Free-text answers, kept verbatim.
+TEXT_KEYS = ("evidence", "evidence_source", "improvement_action", "lead")
+
+#: Shown in the Rating cell of a question that only introduces sub-questions. The reader
+#: treats it as empty. Words, not just grey, so colour carries no meaning alone.
+STEM_PLACEHOLDER = "No rating: rate the parts below"
+
+#: Keys of the hidden meta sheet (column A key, column B value, from row 2).
+META_KEYS = (
+    "contract_version",
+    "framework_id",
+    "framework_version",
+    "framework_hash",
+    "built_at",
+    "tool_version",
+    "partner_id",
+    "partner_name",
+    "title",
+    "partnership",
+    "deadline",
+    "contact",
+)
+
+
+@dataclass(frozen=True)
+class StartField:
+    """A labelled cell on "Start here": label in column A, value in column B."""
+
+    key: str
+    label: str
+    editable: bool
+    hint: str
+
+
+START_FIELDS: tuple[StartField, ...] = (
+    StartField("partner_id", "Partner ID", False, "Filled in by the coordinator."),
+    StartField("organisation", "Organisation", True, "The organisation you answer for."),
+    StartField("respondent", "Your name", True, ""),
+    StartField("role", "Your role", True, "For example: Director of Finance."),
+    StartField("email", "E-mail", True, ""),
+    StartField("completed", "Date completed", True, "The date you finished, e.g. 31/03/2027."),
+)
+START_FIELD_BY_LABEL = {f.label.casefold(): f for f in START_FIELDS}
+#: Column of "Start here" holding the labels, and the one holding the values.
+START_LABEL_COL = 1
+START_VALUE_COL = 2
+
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+def normalise_label(text: object) -> str:
+    """Compare header labels the forgiving way: case, spaces and punctuation ignored."""
+    return re.sub(r"[^a-z0-9]+", " ", str(text).casefold()).strip()
+
+
+#: Normalised header label -> column key.
+HEADER_KEYS = {normalise_label(c.label): c.key for c in COLUMNS}
+
+
+def theme_heading(number: int, count: int, title: str) -> str:
+    """Text of row 1 on a theme sheet."""
+    return f"Theme {number} of {count}: {title}"

@@ -1,0 +1,679 @@
+"""Load and validate a framework folder: the questions, themes, rating scale and intro.
+
+A framework folder holds::
+
+    framework.toml   id, version, title, source
+    themes.csv       theme_id, sheet_name, title
+    questions.csv    id, theme_id, parent_id, rated, text
+    scale.csv        score, label, description
+    intro.md         the introduction shown on "Start here" (optional)
+
+:func:`load_framework` returns a :class:`Framework`, or raises one
+:class:`~lsp_xlsx.errors.FrameworkError` listing every problem it found.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import json
+import re
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from lsp_xlsx.errors import FrameworkError
+from lsp_xlsx.findings import Code, Finding, Severity, finding
+
+
+def _default_framework() -> Path:
+    # In a checkout (or editable install) the framework is the repo's framework/ folder;
+    # in a wheel it is packed inside the package as _framework/.
+    here = Path(__file__).resolve().parent
+    repo = here.parent / "framework"
+    return repo if (repo / "questions.csv").is_file() else here / "_framework"
+
+
+#: The framework shipped with the tool.
+DEFAULT_FRAMEWORK = _default_framework()
+
+QUESTION_COLUMNS = ("id", "theme_id", "parent_id", "rated", "text")
+QUESTION_REQUIRED = ("id", "theme_id", "rated", "text")
+THEME_COLUMNS = ("theme_id", "sheet_name", "title")
+SCALE_COLUMNS = ("score", "label", "description")
+SCALE_REQUIRED = ("label", "description")
+
+#: Sheet names the workbook itself uses; a theme may not take them.
+RESERVED_SHEET_NAMES = ("start here", "_meta", "_lists", "history")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ILLEGAL_SHEET_CHARS = set("[]:*?/\\")
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    """One answer on the rating scale. ``score`` is None for answers that are not scored."""
+
+    label: str
+    score: int | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question or sub-question. ``depth`` is 0 for a top-level question."""
+
+    id: str
+    theme_id: str
+    parent_id: str | None
+    rated: bool
+    text: str
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme: its full question as ``title`` and a short, Excel-legal ``sheet_name``."""
+
+    id: str
+    number: int
+    sheet_name: str
+    title: str
+    questions: tuple[Question, ...]
+
+    @property
+    def rated_questions(self) -> tuple[Question, ...]:
+        """The questions in this theme that take a rating."""
+        return tuple(q for q in self.questions if q.rated)
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A validated framework. ``hash`` fingerprints the questions, themes and scale."""
+
+    id: str
+    version: int
+    title: str
+    source: str
+    intro: str
+    themes: tuple[Theme, ...]
+    scale: tuple[ScaleOption, ...]
+    hash: str
+    path: Path
+    warnings: tuple[Finding, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        """Every question, in framework order."""
+        return tuple(q for t in self.themes for q in t.questions)
+
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        """Questions by id."""
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def theme_of(self) -> dict[str, Theme]:
+        """The theme of each question id."""
+        return {q.id: t for t in self.themes for q in t.questions}
+
+    @cached_property
+    def rated_questions(self) -> tuple[Question, ...]:
+        """Every question that takes a rating."""
+        return tuple(q for q in self.questions if q.rated)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The scale's labels, in order: what the dropdown offers."""
+        return tuple(o.label for o in self.scale)
+
+
+@dataclass
+class _Table:
+    """A CSV file read into rows, with the header and where each row sits."""
+
+    name: str
+    header: list[str]
+    rows: list[dict[str, str]]
+    # Line numbers as a spreadsheet shows them: the header is line 1.
+    lines: list[int]
+
+    def cell(self, column: str, line: int) -> str:
+        """A1 reference of a column on a line, as Excel would show the CSV."""
+        index = self.header.index(column) if column in self.header else 0
+        return f"{_column_letter(index + 1)}{line}"
+
+
+def _column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _where(table: _Table, line: int, column: str | None = None) -> str:
+    text = f"{table.name}, line {line}"
+    return f"{text}, column '{column}'" if column else text
+
+
+def _read_csv(
+    folder: Path,
+    name: str,
+    columns: Sequence[str],
+    required: Sequence[str],
+    problems: list[Finding],
+) -> _Table | None:
+    """Read one CSV, noting encoding and header problems; None when it cannot be used."""
+    path = folder / name
+    if not path.is_file():
+        problems.append(finding(Code.FRAMEWORK_FILE_MISSING, name, name=name))
+        return None
+    raw = path.read_bytes()
+    if not raw.strip():
+        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
+    except UnicodeDecodeError:
+        # Excel's plain "CSV" on Windows is cp1252. Read it, but say so.
+        text = raw.decode("cp1252", errors="replace")
+        problems.append(finding(Code.FRAMEWORK_NOT_UTF8, name))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records = list(reader)
+    header = [h.strip() for h in records[0]] if records else []
+    if not any(header):
+        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
+        return None
+    table = _Table(name, header, [], [])
+    for column in required:
+        if column not in header:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_COLUMN_MISSING,
+                    name,
+                    cell="A1",
+                    where=f"{name}, line 1",
+                    column=column,
+                    expected=", ".join(columns),
+                )
+            )
+    for index, column in enumerate(header):
+        if column and column not in columns:
+            close = difflib.get_close_matches(column, columns, n=1, cutoff=0.5)
+            hint = (
+                f"Did you mean '{close[0]}'?" if close else f"Known columns: {', '.join(columns)}."
+            )
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_COLUMN_UNKNOWN,
+                    name,
+                    cell=f"{_column_letter(index + 1)}1",
+                    where=f"{name}, line 1, column '{column}'",
+                    column=column,
+                    hint=hint,
+                )
+            )
+    if any(c not in header for c in required):
+        return None
+    for number, record in enumerate(records[1:], start=2):
+        if not any(v.strip() for v in record):
+            continue  # blank lines are harmless
+        row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
+        table.rows.append(row)
+        table.lines.append(number)
+    if not table.rows:
+        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
+        return None
+    return table
+
+
+def _check_id(table: _Table, line: int, column: str, value: str, problems: list[Finding]) -> bool:
+    if not value:
+        problems.append(
+            finding(
+                Code.FRAMEWORK_EMPTY_VALUE,
+                table.name,
+                cell=table.cell(column, line),
+                where=_where(table, line, column),
+                column=column,
+            )
+        )
+        return False
+    if not _ID_RE.match(value):
+        problems.append(
+            finding(
+                Code.FRAMEWORK_BAD_ID,
+                table.name,
+                cell=table.cell(column, line),
+                where=_where(table, line, column),
+                id=value,
+            )
+        )
+        return False
+    return True
+
+
+def sheet_name_problem(name: str) -> str | None:
+    """Why Excel would refuse ``name`` as a sheet name (besides length), or None."""
+    if not name.strip():
+        return "is empty"
+    bad = sorted(set(name) & _ILLEGAL_SHEET_CHARS)
+    if bad:
+        return "contains " + " ".join(bad)
+    if name.startswith("'") or name.endswith("'"):
+        return "starts or ends with an apostrophe"
+    if name.strip().casefold() in RESERVED_SHEET_NAMES:
+        return "is reserved by Excel or by this workbook"
+    if any(ord(c) < 32 for c in name):
+        return "contains a control character"
+    return None
+
+
+def _load_themes(table: _Table, problems: list[Finding]) -> list[tuple[str, str, str, int]]:
+    themes: list[tuple[str, str, str, int]] = []
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        theme_id, sheet_name, title = row["theme_id"], row["sheet_name"], row["title"]
+        ok = _check_id(table, line, "theme_id", theme_id, problems)
+        if ok and theme_id in seen_ids:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_DUPLICATE_ID,
+                    table.name,
+                    cell=table.cell("theme_id", line),
+                    where=_where(table, line, "theme_id"),
+                    id=theme_id,
+                    first=seen_ids[theme_id],
+                )
+            )
+            ok = False
+        seen_ids.setdefault(theme_id, line)
+        if not title:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_EMPTY_VALUE,
+                    table.name,
+                    cell=table.cell("title", line),
+                    where=_where(table, line, "title"),
+                    column="title",
+                )
+            )
+        where = _where(table, line, "sheet_name")
+        cell = table.cell("sheet_name", line)
+        if len(sheet_name) > 31:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_SHEET_NAME_LONG,
+                    table.name,
+                    cell=cell,
+                    where=where,
+                    sheet_name=sheet_name,
+                    length=len(sheet_name),
+                )
+            )
+        why = sheet_name_problem(sheet_name)
+        if why:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_SHEET_NAME_ILLEGAL,
+                    table.name,
+                    cell=cell,
+                    where=where,
+                    sheet_name=sheet_name,
+                    why=why,
+                )
+            )
+        key = sheet_name.casefold()
+        if sheet_name and key in seen_names:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_SHEET_NAME_DUPLICATE,
+                    table.name,
+                    cell=cell,
+                    where=where,
+                    sheet_name=sheet_name,
+                    first=seen_names[key],
+                )
+            )
+        seen_names.setdefault(key, line)
+        if ok:
+            themes.append((theme_id, sheet_name, title, line))
+    return themes
+
+
+def _load_questions(
+    table: _Table, theme_ids: dict[str, int], problems: list[Finding]
+) -> list[tuple[Question, int]]:
+    rows: list[tuple[Question, int]] = []
+    seen: dict[str, int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        qid = row["id"]
+        ok = _check_id(table, line, "id", qid, problems)
+        if ok and qid in seen:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_DUPLICATE_ID,
+                    table.name,
+                    cell=table.cell("id", line),
+                    where=_where(table, line, "id"),
+                    id=qid,
+                    first=seen[qid],
+                )
+            )
+            ok = False
+        if ok:
+            seen[qid] = line
+        theme = row["theme_id"]
+        if theme not in theme_ids:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_UNKNOWN_THEME,
+                    table.name,
+                    cell=table.cell("theme_id", line),
+                    where=_where(table, line, "theme_id"),
+                    theme=theme,
+                    known=", ".join(theme_ids) or "(none)",
+                )
+            )
+            ok = False
+        if not row["text"]:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_EMPTY_VALUE,
+                    table.name,
+                    cell=table.cell("text", line),
+                    where=_where(table, line, "text"),
+                    column="text",
+                )
+            )
+            ok = False
+        rated_raw = row["rated"].casefold()
+        if rated_raw not in ("yes", "no"):
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_BAD_RATED,
+                    table.name,
+                    cell=table.cell("rated", line),
+                    where=_where(table, line, "rated"),
+                    value=row["rated"],
+                )
+            )
+            ok = False
+        if ok:
+            parent = row.get("parent_id", "") or None
+            question = Question(qid, theme, parent, rated_raw == "yes", row["text"])
+            rows.append((question, line))
+    return rows
+
+
+def _resolve_parents(
+    table: _Table, rows: list[tuple[Question, int]], problems: list[Finding]
+) -> dict[str, int]:
+    """Check every parent exists, shares the theme and forms no loop; return each depth."""
+    by_id = {q.id: q for q, _ in rows}
+    depths: dict[str, int] = {}
+    for question, line in rows:
+        parent = question.parent_id
+        if parent is None:
+            continue
+        where = _where(table, line, "parent_id")
+        cell = table.cell("parent_id", line)
+        if parent not in by_id:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_UNKNOWN_PARENT,
+                    table.name,
+                    cell=cell,
+                    where=where,
+                    parent=parent,
+                    id=question.id,
+                )
+            )
+        elif by_id[parent].theme_id != question.theme_id:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_PARENT_OTHER_THEME,
+                    table.name,
+                    cell=cell,
+                    where=where,
+                    parent=parent,
+                    id=question.id,
+                    parent_theme=by_id[parent].theme_id,
+                    theme=question.theme_id,
+                )
+            )
+    reported: set[str] = set()
+    for question, line in rows:
+        chain = [question.id]
+        current = question.parent_id
+        while current is not None and current in by_id:
+            if current in chain:
+                loop = [*chain[chain.index(current) :], current]
+                if not reported & set(loop):
+                    problems.append(
+                        finding(
+                            Code.FRAMEWORK_CYCLE,
+                            table.name,
+                            cell=table.cell("parent_id", line),
+                            where=_where(table, line, "parent_id"),
+                            id=question.id,
+                            chain=" → ".join(loop),
+                        )
+                    )
+                    reported.update(loop)
+                break
+            chain.append(current)
+            current = by_id[current].parent_id
+        depths[question.id] = len(chain) - 1
+    return depths
+
+
+def _load_scale(table: _Table, problems: list[Finding]) -> list[ScaleOption]:
+    options: list[ScaleOption] = []
+    seen: dict[str, int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        label = " ".join(row["label"].split())
+        if not label:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_EMPTY_VALUE,
+                    table.name,
+                    cell=table.cell("label", line),
+                    where=_where(table, line, "label"),
+                    column="label",
+                )
+            )
+            continue
+        key = label.casefold()
+        if key in seen:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_SCALE_DUPLICATE_LABEL,
+                    table.name,
+                    cell=table.cell("label", line),
+                    where=_where(table, line, "label"),
+                    label=label,
+                    first=seen[key],
+                )
+            )
+            continue
+        seen[key] = line
+        raw_score = row.get("score", "")
+        score: int | None = None
+        if raw_score:
+            try:
+                number = float(raw_score)
+                if not number.is_integer():
+                    raise ValueError(raw_score)
+                score = int(number)
+            except ValueError:
+                problems.append(
+                    finding(
+                        Code.FRAMEWORK_SCALE_BAD_SCORE,
+                        table.name,
+                        cell=table.cell("score", line),
+                        where=_where(table, line, "score"),
+                        value=raw_score,
+                    )
+                )
+                continue
+        options.append(ScaleOption(label, score, row["description"]))
+    if not any(o.score is not None for o in options):
+        problems.append(finding(Code.FRAMEWORK_SCALE_NO_SCORE, table.name))
+    return options
+
+
+def _load_meta(folder: Path, problems: list[Finding]) -> tuple[str, int, str, str]:
+    name = "framework.toml"
+    path = folder / name
+    if not path.is_file():
+        problems.append(finding(Code.FRAMEWORK_FILE_MISSING, name, name=name))
+        return "", 0, "", ""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(
+            finding(
+                Code.FRAMEWORK_BAD_META,
+                name,
+                problem=f"it is not valid TOML ({exc})",
+                fix='Write lines such as id = "my-framework" and version = 1',
+            )
+        )
+        return "", 0, "", ""
+    fid, version = data.get("id"), data.get("version")
+    if not isinstance(fid, str) or not _ID_RE.match(fid):
+        problems.append(
+            finding(
+                Code.FRAMEWORK_BAD_META,
+                name,
+                problem="'id' is missing or not a short name",
+                fix='Add a line such as id = "my-framework"',
+            )
+        )
+        fid = ""
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.append(
+            finding(
+                Code.FRAMEWORK_BAD_META,
+                name,
+                problem="'version' is missing or not a whole number of 1 or more",
+                fix="Add a line such as version = 1",
+            )
+        )
+        version = 0
+    title = str(data.get("title", fid))
+    source = str(data.get("source", ""))
+    return str(fid), int(version), title, source
+
+
+def content_hash(
+    themes: Sequence[Theme], scale: Sequence[ScaleOption], framework_id: str, version: int
+) -> str:
+    """SHA-256 of the framework's meaning, independent of CSV quoting, BOMs or line endings."""
+    payload = {
+        "id": framework_id,
+        "version": version,
+        "themes": [[t.id, t.sheet_name, t.title] for t in themes],
+        "questions": [
+            [q.id, q.theme_id, q.parent_id or "", q.rated, q.text]
+            for t in themes
+            for q in t.questions
+        ],
+        "scale": [[o.label, o.score, o.description] for o in scale],
+    }
+    blob = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
+    """Load and validate the framework folder at ``path``.
+
+    Raises :class:`FrameworkError` listing every problem when any is an error. Warnings
+    (an unknown column, a file not in UTF-8) are kept in ``Framework.warnings``.
+
+    >>> fw = load_framework()
+    >>> len(fw.themes), fw.id
+    (7, 'lsp-governance-2009')
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise FrameworkError(
+            f"Cannot load the framework from {folder}",
+            [
+                finding(
+                    Code.FRAMEWORK_FILE_MISSING,
+                    str(folder),
+                    name="this folder (check --framework)",
+                )
+            ],
+        )
+    problems: list[Finding] = []
+    framework_id, version, title, source = _load_meta(folder, problems)
+    themes_table = _read_csv(folder, "themes.csv", THEME_COLUMNS, THEME_COLUMNS, problems)
+    questions_table = _read_csv(
+        folder, "questions.csv", QUESTION_COLUMNS, QUESTION_REQUIRED, problems
+    )
+    scale_table = _read_csv(folder, "scale.csv", SCALE_COLUMNS, SCALE_REQUIRED, problems)
+
+    theme_rows = _load_themes(themes_table, problems) if themes_table else []
+    theme_ids = {t[0]: t[3] for t in theme_rows}
+    question_rows: list[tuple[Question, int]] = []
+    depths: dict[str, int] = {}
+    if questions_table:
+        question_rows = _load_questions(questions_table, theme_ids, problems)
+        depths = _resolve_parents(questions_table, question_rows, problems)
+    scale = _load_scale(scale_table, problems) if scale_table else []
+
+    themes: list[Theme] = []
+    for number, (theme_id, sheet_name, theme_title, line) in enumerate(theme_rows, start=1):
+        questions = tuple(
+            Question(q.id, q.theme_id, q.parent_id, q.rated, q.text, depths.get(q.id, 0))
+            for q, _ in question_rows
+            if q.theme_id == theme_id
+        )
+        if not questions and themes_table is not None and questions_table is not None:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_THEME_EMPTY,
+                    themes_table.name,
+                    cell=themes_table.cell("theme_id", line),
+                    where=_where(themes_table, line, "theme_id"),
+                    theme=theme_id,
+                )
+            )
+        themes.append(Theme(theme_id, number, sheet_name, theme_title, questions))
+
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        raise FrameworkError(f"The framework in {folder} has {len(errors)} problem(s)", problems)
+    intro_path = folder / "intro.md"
+    intro = intro_path.read_text(encoding="utf-8-sig").strip() if intro_path.is_file() else ""
+    return Framework(
+        id=framework_id,
+        version=version,
+        title=title,
+        source=source,
+        intro=intro,
+        themes=tuple(themes),
+        scale=tuple(scale),
+        hash=content_hash(themes, scale, framework_id, version),
+        path=folder,
+        warnings=tuple(problems),
+    )
+
+
+def iter_intro_blocks(intro: str) -> Iterator[tuple[str, str]]:
+    """Split the intro into ('para', text) and ('bullet', text) blocks, in order."""
+    for block in re.split(r"\n\s*\n", intro.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if lines and all(line.startswith(("- ", "* ")) for line in lines):
+            for line in lines:
+                yield "bullet", line[2:].strip()
+        elif lines:
+            yield "para", " ".join(lines)

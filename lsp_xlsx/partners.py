@@ -1,0 +1,184 @@
+"""The partners file: who takes part, and safe file names for their workbooks.
+
+``partners.csv`` has the columns ``partner_id, name, sector, contact_name, email``.
+:func:`load_partners` validates it and raises one :class:`~lsp_xlsx.errors.PartnersError`
+listing every problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+from lsp_xlsx.errors import PartnersError
+from lsp_xlsx.findings import Code, Finding, Severity, finding
+
+PARTNER_COLUMNS = ("partner_id", "name", "sector", "contact_name", "email")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_EMAIL_RE = re.compile(
+    r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+)
+# Names Windows reserves whatever the extension.
+_WINDOWS_RESERVED = (
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
+MAX_FILENAME = 100
+
+
+@dataclass(frozen=True)
+class Partner:
+    """One partner organisation."""
+
+    partner_id: str
+    name: str
+    sector: str = ""
+    contact_name: str = ""
+    email: str = ""
+
+
+def _letter(index: int) -> str:
+    return chr(65 + index) if index < 26 else "A" + chr(65 + index - 26)
+
+
+def load_partners(path: str | Path) -> list[Partner]:
+    """Load and validate ``partners.csv``; the order of the file is kept.
+
+    Raises :class:`PartnersError` naming every duplicate id, missing name and bad address.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise PartnersError(
+            f"Cannot read {path}",
+            [finding(Code.FRAMEWORK_FILE_MISSING, name, name=f"{name} (check --partners)")],
+        )
+    raw = path.read_bytes()
+    problems: list[Finding] = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+        problems.append(finding(Code.FRAMEWORK_NOT_UTF8, name))
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    header = [h.strip().casefold() for h in records[0]] if records else []
+    if not any(header):
+        raise PartnersError(f"Cannot read {path}", [finding(Code.FRAMEWORK_FILE_EMPTY, name)])
+    for column in ("partner_id", "name"):
+        if column not in header:
+            problems.append(
+                finding(
+                    Code.FRAMEWORK_COLUMN_MISSING,
+                    name,
+                    cell="A1",
+                    where=f"{name}, line 1",
+                    column=column,
+                    expected=", ".join(PARTNER_COLUMNS),
+                )
+            )
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise PartnersError(f"{path} has {len(problems)} problem(s)", problems)
+    col = {h: i for i, h in enumerate(header)}
+    partners: list[Partner] = []
+    seen: dict[str, int] = {}
+    for line, record in enumerate(records[1:], start=2):
+        if not any(v.strip() for v in record):
+            continue
+
+        def get(column: str, record: list[str] = record) -> str:
+            i = col.get(column)
+            return record[i].strip() if i is not None and i < len(record) else ""
+
+        def where(column: str, line: int = line) -> tuple[str, str]:
+            return f"{_letter(col.get(column, 0))}{line}", f"{name}, line {line}, column '{column}'"
+
+        pid, pname, email = get("partner_id"), get("name"), get("email")
+        ok = True
+        if not pid:
+            cell, w = where("partner_id")
+            problems.append(finding(Code.PARTNERS_MISSING_ID, name, cell=cell, where=w))
+            ok = False
+        elif not _ID_RE.match(pid):
+            cell, w = where("partner_id")
+            problems.append(finding(Code.PARTNERS_BAD_ID, name, cell=cell, where=w, id=pid))
+            ok = False
+        elif pid.casefold() in seen:
+            cell, w = where("partner_id")
+            problems.append(
+                finding(
+                    Code.PARTNERS_DUPLICATE_ID,
+                    name,
+                    cell=cell,
+                    where=w,
+                    id=pid,
+                    first=seen[pid.casefold()],
+                )
+            )
+            ok = False
+        else:
+            seen[pid.casefold()] = line
+        if not pname:
+            cell, w = where("name")
+            problems.append(
+                finding(Code.PARTNERS_MISSING_NAME, name, cell=cell, where=w, id=pid or "?")
+            )
+            ok = False
+        if email and not is_email(email):
+            cell, w = where("email")
+            problems.append(finding(Code.PARTNERS_BAD_EMAIL, name, cell=cell, where=w, email=email))
+            ok = False
+        if ok:
+            partners.append(
+                Partner(pid, " ".join(pname.split()), get("sector"), get("contact_name"), email)
+            )
+    if any(p.severity is Severity.ERROR for p in problems):
+        errors = sum(p.severity is Severity.ERROR for p in problems)
+        raise PartnersError(f"{path} has {errors} problem(s)", problems)
+    return partners
+
+
+def is_email(text: str) -> bool:
+    """True for one plain address such as name@example.org."""
+    _, address = parseaddr(text)
+    return address == text and bool(_EMAIL_RE.match(text))
+
+
+def slug(text: str, max_length: int = MAX_FILENAME) -> str:
+    """A safe, readable file-name stem: 'North Shire Police' -> 'north-shire-police'.
+
+    Only ASCII letters, digits and single hyphens; never empty, never a Windows reserved
+    name, never a path.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_text.casefold()).strip("-")[:max_length].strip("-")
+    if not stem:
+        stem = "partner"
+    if stem in _WINDOWS_RESERVED:
+        stem = f"{stem}-partner"
+    return stem
+
+
+def unique_filenames(partners: list[Partner], suffix: str = ".xlsx") -> dict[str, str]:
+    """File name for each partner id: a slug of the name, made unique, at most 100 chars."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    room = MAX_FILENAME - len(suffix)
+    for partner in partners:
+        stem = slug(partner.name, room)
+        candidate = stem
+        if candidate in taken:
+            # Two names that slug alike: add the partner id, then a counter if still taken.
+            extra = slug(partner.partner_id, room)
+            candidate = f"{stem[: room - len(extra) - 1]}-{extra}"
+            n = 2
+            while candidate in taken:
+                tail = f"-{n}"
+                candidate = f"{stem[: room - len(tail)]}{tail}"
+                n += 1
+        taken.add(candidate)
+        names[partner.partner_id] = candidate + suffix
+    return names
