@@ -7,6 +7,7 @@ Heavy imports (pandas, the reader) happen inside the commands that need them, so
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,6 +118,122 @@ def build(
     with _our_errors():
         path = save_workbook(build_workbook(framework, settings=settings), output)
     click.echo(str(path))
+
+
+def limits_options(f: F) -> F:
+    """Options that set the safety limits checked before a return is parsed."""
+    from lsp_xlsx.sniff import Limits
+
+    default = Limits()
+    f = click.option(
+        "--max-ratio",
+        type=click.FloatRange(min=1),
+        default=default.max_ratio,
+        show_default=True,
+        help="Refuse a zip part (over 1 MiB) compressed more than this many to one.",
+    )(f)
+    f = click.option(
+        "--max-unzipped-size",
+        type=click.IntRange(min=1),
+        default=default.max_unzipped_size,
+        show_default=True,
+        help="Refuse a workbook whose parts unpack to more than this many bytes.",
+    )(f)
+    f = click.option(
+        "--max-file-size",
+        type=click.IntRange(min=1),
+        default=default.max_file_size,
+        show_default=True,
+        help="Refuse a file larger than this many bytes.",
+    )(f)
+    return f
+
+
+def partners_option(required: bool = False) -> Callable[[F], F]:
+    """The --partners option: the partners CSV."""
+    return click.option(
+        "--partners",
+        "partners_csv",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        required=required,
+        help="partners.csv (partner_id, name, sector, contact_name, email).",
+    )
+
+
+def _read_all(
+    paths: tuple[Path, ...],
+    framework: Framework,
+    partners_csv: Path | None,
+    max_file_size: int,
+    max_unzipped_size: int,
+    max_ratio: float,
+) -> Any:
+    """Read every return under ``paths`` as check does, with a progress bar on a terminal."""
+    from lsp_xlsx.ingest import check, discover
+    from lsp_xlsx.partners import load_partners
+    from lsp_xlsx.sniff import Limits
+
+    with _our_errors():
+        partners = load_partners(partners_csv) if partners_csv else None
+    limits = Limits(
+        max_file_size=max_file_size, max_unzipped_size=max_unzipped_size, max_ratio=max_ratio
+    )
+    partners_file = partners_csv.name if partners_csv else "partners.csv"
+    files, _ = discover(paths)
+    if sys.stderr.isatty() and len(files) > 20:
+        with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr) as bar:
+            return check(
+                paths, framework, limits, partners, partners_file, progress=lambda _: bar.update(1)
+            )
+    return check(paths, framework, limits, partners, partners_file)
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@framework_option
+@partners_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or JSON for scripts.",
+)
+@limits_options
+def check_command(
+    paths: tuple[Path, ...],
+    framework_dir: Path,
+    partners_csv: Path | None,
+    fmt: str,
+    max_file_size: int,
+    max_unzipped_size: int,
+    max_ratio: float,
+) -> None:
+    """Read returned workbooks and report on every file, without writing anything.
+
+    PATHS are files or folders; folders are searched recursively for .xlsx, .xlsm, .xls,
+    .xlsb and .ods files (hidden files and ~$ lock files are skipped). Every file is read
+    in full or refused with a reason; every problem is listed with its file, sheet and
+    cell, and what to do about it.
+
+    \b
+    Exit status:
+        0  every file was read and no return that counts has an error
+        1  a file was refused, or a return has an error (e.g. a rating not on the scale)
+        2  the command was used wrongly
+
+    \b
+    Example:
+        lsp-xlsx check returns/
+        lsp-xlsx check returns/ --partners partners.csv --format json > check.json
+    """
+    from lsp_xlsx.console import format_table, to_json
+
+    framework = _load(framework_dir)
+    result = _read_all(paths, framework, partners_csv, max_file_size, max_unzipped_size, max_ratio)
+    click.echo(to_json(result) if fmt == "json" else format_table(result))
+    sys.exit(result.exit_code)
 
 
 def main() -> None:

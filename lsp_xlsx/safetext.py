@@ -5,7 +5,9 @@ Three things go wrong when text from partners is written with openpyxl:
 * a string starting with ``=`` is stored as a formula (formula injection);
 * characters XML forbids (``\\x0b`` pasted from Word, other C0 controls) raise
   ``IllegalCharacterError`` and abort the whole save;
-* text over Excel's 32,767-character limit is cut silently.
+* text over Excel's 32,767-character limit is cut silently;
+* a carriage return, or text that looks like an OOXML escape (``_x0041_``), is written raw,
+  so Excel, LibreOffice and calamine read back something else. Excel escapes both.
 
 :func:`write_text` handles all three. It returns what it changed so the caller can
 record a finding; the full original text always lives on elsewhere (the tidy CSV).
@@ -27,6 +29,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Word pastes vertical tab and form feed for its own line and page breaks: keep them as
 # line breaks. Anything else illegal becomes U+FFFD, visibly.
 _AS_NEWLINE = {"\x0b": "\n", "\x0c": "\n"}
+# OOXML escapes a character as _xHHHH_; a literal "_x0041_" must itself be escaped.
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,11 @@ def safe_text(text: str, marker: str = TRUNCATION_MARKER) -> tuple[str, TextFix]
     if len(text) > EXCEL_CELL_LIMIT:
         truncated_from = len(text)
         text = text[: EXCEL_CELL_LIMIT - len(marker)] + marker
+    # Escaping changes the XML, not the characters Excel counts, so it comes after the cut.
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    if "\r" in text:
+        text = text.replace("\r", "_x000D_")
     return text, TextFix(replaced, truncated_from)
 
 

@@ -1,0 +1,80 @@
+"""What ``check`` and ``collate`` print: a table of files, every finding, a summary line,
+or the same data as JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lsp_xlsx.ingest import CheckResult, Return, Status
+
+
+def _partner(ret: Return) -> str:
+    if ret.status is Status.REFUSED:
+        return "-"
+    if ret.partner_id and ret.partner_id != ret.partner_name:
+        return f"{ret.partner_name} ({ret.partner_id})"
+    return ret.partner_name
+
+
+def _answered(ret: Return) -> str:
+    return "-" if ret.status is Status.REFUSED else f"{ret.answered}/{ret.rated_total}"
+
+
+def format_table(result: CheckResult) -> str:
+    """The per-file table, then every finding, then the summary line."""
+    header = ("File", "Partner", "Status", "Answered")
+    rows = [(r.file, _partner(r), str(r.status), _answered(r)) for r in result.returns]
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    findings = result.findings
+    if findings:
+        lines.append("")
+        lines.append("Findings")
+        for f in findings:
+            lines.append(f"  {f.severity.upper():<7}  {f.message}")
+    if result.ignored:
+        lines.append("")
+        lines.append(f"Not spreadsheets, so not read ({len(result.ignored)}):")
+        lines.extend(f"  {p}" for p in result.ignored)
+    lines.append("")
+    lines.append(result.summary())
+    return "\n".join(lines)
+
+
+def as_data(result: CheckResult) -> dict[str, Any]:
+    """The check result as plain data: files, findings, ignored files and a summary."""
+    files = [
+        {
+            "file": r.file,
+            "partner_id": r.partner_id,
+            "partner": r.partner_name,
+            "status": str(r.status),
+            "answered": r.answered if r.read else None,
+            "rated_total": r.rated_total,
+            "format": r.fmt,
+            "sha256": r.sha256,
+            "superseded_by": str(r.superseded_by) if r.superseded_by else None,
+            "respondent": r.respondent.name,
+            "completed": r.respondent.completed.isoformat() if r.respondent.completed else None,
+        }
+        for r in result.returns
+    ]
+    return {
+        "files": files,
+        "findings": [f.as_dict() for f in result.findings],
+        "ignored": [str(p) for p in result.ignored],
+        "summary": result.summary(),
+        "exit_code": result.exit_code,
+    }
+
+
+def to_json(result: CheckResult) -> str:
+    """The check result as indented JSON."""
+    return json.dumps(as_data(result), indent=2, ensure_ascii=False)
