@@ -236,6 +236,141 @@ def check_command(
     sys.exit(result.exit_code)
 
 
+def _print_outcome(outcome: Any) -> None:
+    from lsp_xlsx.console import format_table
+
+    click.echo(format_table(outcome.check))
+    if outcome.comparison is None:
+        click.echo("No return could be read, so nothing was written.", err=True)
+        return
+    click.echo("")
+    click.echo(f"Comparison workbook: {outcome.workbook}")
+    click.echo(f"Every answer (CSV):  {outcome.responses}")
+
+
+@cli.command("collate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@framework_option
+@partners_option()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("outputs/comparison.xlsx"),
+    show_default=True,
+    help="The comparison workbook to write.",
+)
+@click.option(
+    "--responses",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The tidy CSV of every answer.  [default: responses.csv beside --output]",
+)
+@limits_options
+def collate_command(
+    paths: tuple[Path, ...],
+    framework_dir: Path,
+    partners_csv: Path | None,
+    output: Path,
+    responses: Path | None,
+    max_file_size: int,
+    max_unzipped_size: int,
+    max_ratio: float,
+) -> None:
+    """Read the returns and write the comparison workbook for the board.
+
+    Reads every return exactly as check does and prints the same report. Then, when at
+    least one return was read, writes the comparison workbook (Summary, Questions,
+    Agenda, Evidence, Action plan, Returns, Findings, About) and a tidy CSV holding
+    every answer in full, and prints both paths. With --partners, partners who have not
+    returned are listed, and columns follow that file's order.
+
+    The exit status follows check's rules: 1 when a file was refused or a return has an
+    error, even though the outputs were written.
+
+    \b
+    Example:
+        lsp-xlsx collate returns/ --partners partners.csv -o board/comparison.xlsx
+    """
+    from lsp_xlsx.partners import load_partners
+    from lsp_xlsx.sniff import Limits
+    from lsp_xlsx.workflow import collate_paths
+
+    framework = _load(framework_dir)
+    with _our_errors():
+        partners = load_partners(partners_csv) if partners_csv else None
+    limits = Limits(
+        max_file_size=max_file_size, max_unzipped_size=max_unzipped_size, max_ratio=max_ratio
+    )
+    with _our_errors():
+        outcome = collate_paths(
+            paths,
+            framework,
+            output,
+            responses,
+            partners,
+            partners_csv.name if partners_csv else "partners.csv",
+            limits,
+        )
+    _print_outcome(outcome)
+    sys.exit(outcome.exit_code)
+
+
+@cli.command("demo")
+@framework_option
+@click.option(
+    "--partners",
+    "count",
+    type=click.IntRange(min=1, max=500),
+    default=12,
+    show_default=True,
+    help="How many synthetic partners.",
+)
+@click.option(
+    "--seed", type=int, default=2009, show_default=True, help="Seed, for the same demo every time."
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("outputs/demo"),
+    show_default=True,
+    help="Folder for everything the demo writes.",
+)
+def demo_command(framework_dir: Path, count: int, seed: int, out: Path) -> None:
+    """See the whole workflow on synthetic returns, then open the comparison workbook.
+
+    Builds the blank workbook, writes partners.csv and one filled return per partner
+    (a council, police, NHS, fire, the voluntary sector and so on), including a late
+    partner, a partial return, a typed-over rating and a superseded draft. Then
+    collates them, exactly as collate would, and prints what it wrote. Seeded: the same
+    seed gives the same returns and the same tables.
+
+    \b
+    Example:
+        lsp-xlsx demo --partners 20 --seed 7 -o outputs/demo
+    """
+    from lsp_xlsx.demo import make_demo
+    from lsp_xlsx.partners import load_partners
+    from lsp_xlsx.workflow import collate_paths
+
+    framework = _load(framework_dir)
+    with _our_errors():
+        files = make_demo(framework, out, count, seed)
+        partners = load_partners(files.partners_csv)
+        outcome = collate_paths(
+            [files.returns_dir], framework, out / "comparison.xlsx", partners=partners
+        )
+    _print_outcome(outcome)
+    click.echo("")
+    click.echo(f"Blank workbook:      {files.blank}")
+    click.echo(f"Partners:            {files.partners_csv}")
+    click.echo(f"Returns:             {files.returns_dir}/ ({len(files.returns)} files)")
+    if files.late:
+        click.echo(f"Not returned (late): {', '.join(p.name for p in files.late)}")
+
+
 def main() -> None:
     """Entry point for the console script and ``python -m lsp_xlsx``."""
     cli(prog_name="lsp-xlsx")

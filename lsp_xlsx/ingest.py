@@ -63,6 +63,8 @@ class Response:
     target_date: str = ""
     sheet: str = ""
     row: int | None = None
+    #: Where each answer was read: response key -> A1 cell on ``sheet``.
+    cells: dict[str, str] = field(default_factory=dict)
 
     @property
     def answered(self) -> bool:
@@ -616,7 +618,9 @@ class _Reader:
                 id=question.id,
                 expected=question.text,
             )
-        response = Response(question.id, question.rated, sheet=sheet.name, row=index + 1)
+        response = Response(
+            question.id, question.rated, sheet=sheet.name, row=index + 1, cells=dict(refs)
+        )
         self._rating(response, question, values.get("rating"), sheet.name, refs.get("rating", ""))
         for key in C.TEXT_KEYS:
             if key in values:

@@ -1,0 +1,291 @@
+"""Synthetic, seeded partner returns: see the whole workflow without real data.
+
+:func:`make_demo` builds the workbook, writes ``partners.csv`` and N filled returns for
+realistic partners (a council, police, NHS, fire, the voluntary sector and so on), then
+collates them. It always includes a late partner (no return), a partial return, a
+typed-over rating and a superseded draft, so every sheet has something to show.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from lsp_xlsx import contract as C
+from lsp_xlsx.build import BuildSettings, build_workbook, save_workbook
+from lsp_xlsx.framework import Framework
+from lsp_xlsx.partners import PARTNER_COLUMNS, Partner, unique_filenames
+
+_PARTNERS = [
+    ("council", "North Shire County Council", "Local government", "Priya Shah"),
+    ("borough", "Northtown Borough Council", "Local government", "Tom Hughes"),
+    ("police", "North Shire Police", "Police", "Ch Supt Alan Reid"),
+    ("fire", "North Shire Fire and Rescue Service", "Fire and rescue", "Grace Okafor"),
+    ("icb", "NHS North Shire Integrated Care Board", "Health", "Dr Helen Marsh"),
+    ("community-health", "North Shire Community Health NHS Trust", "Health", "Sunil Patel"),
+    ("vans", "Voluntary Action North Shire", "Voluntary sector", "Maggie O'Neill"),
+    ("chamber", "North Shire Chamber of Commerce", "Business", "Rob Ellis"),
+    ("college", "Northtown College", "Education", "Fatima Begum"),
+    ("housing", "North Shire Housing Partnership", "Housing", "Dan Kowalski"),
+    ("jobcentre", "Jobcentre Plus North Shire", "Central government", "Linda Carter"),
+    ("probation", "North Shire Probation Service", "Justice", "Owen Price"),
+    ("faith", "Northtown Faith Forum", "Voluntary sector", "Revd Ann Walsh"),
+    ("youth", "North Shire Youth Council", "Voluntary sector", "Jordan Lee"),
+    ("environment", "Environment Agency North Shire Area", "Central government", "Ruth Evans"),
+    (
+        "sport",
+        "North Shire Sport and Physical Activity Partnership",
+        "Voluntary sector",
+        "Ben Adeyemi",
+    ),
+]
+_ROLES = [
+    "Director of Strategy",
+    "Head of Partnerships",
+    "Chief Executive",
+    "Policy Manager",
+    "Board member",
+]
+_DOCS = [
+    "sustainable community strategy",
+    "LAA delivery plan",
+    "partnership performance report",
+    "board's annual review",
+    "joint strategic needs assessment",
+    "partnership risk register",
+    "resource mapping exercise",
+    "terms of reference",
+]
+_EVIDENCE = [
+    "The {doc} (agreed {month} {year}) sets this out, and board minutes of {day} {month} record "
+    "how partners reviewed progress against it. Some partners were not present at that meeting.",
+    "Quarterly reports to the board track this through the {doc}. Our organisation contributes "
+    "data, but we have not yet seen the results used to change priorities.",
+    "We rely on the {doc}, last refreshed in {month} {year}. It is fit for purpose but needs "
+    "updating to reflect the new LAA targets and the views of community groups.",
+    "Discussed at the executive group in {month} {year}; actions are recorded in the {doc}. "
+    "Evidence of impact on outcomes for local people is still limited.",
+    "Partly: the {doc} covers it for statutory partners, but voluntary and community sector "
+    "members are not consistently involved, as our own forum has pointed out.",
+]
+_SOURCES = [
+    "Board minutes",
+    "LSP website",
+    "Performance report Q3",
+    "Internal audit report",
+    "Partnership handbook",
+]
+_ACTIONS = [
+    "Refresh the {doc} with all partners and report to the board",
+    "Agree a shared approach to this and add it to the {doc}",
+    "Commission an independent review and bring findings to the board",
+    "Set up a task-and-finish group to close the gap",
+]
+_LEADS = [
+    "Head of Partnerships",
+    "LSP Manager",
+    "Director of Strategy",
+    "Performance Lead",
+    "Board Chair",
+]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "September",
+    "October",
+    "November",
+]
+
+
+def demo_partners(count: int) -> list[Partner]:
+    """``count`` realistic partners; beyond the named ones, numbered community groups."""
+    partners = []
+    for i in range(count):
+        if i < len(_PARTNERS):
+            pid, name, sector, contact = _PARTNERS[i]
+        else:
+            pid, name, sector, contact = (
+                f"group-{i + 1}",
+                f"North Shire Community Group {i + 1}",
+                "Voluntary sector",
+                f"Contact {i + 1}",
+            )
+        email = f"{contact.split()[-1].casefold().replace(chr(39), '')}@{pid}.example.org"
+        partners.append(Partner(pid, name, sector, contact, email))
+    return partners
+
+
+def fill_workbook(
+    wb: Workbook,
+    framework: Framework,
+    answers: Mapping[str, Mapping[str, Any]],
+    start: Mapping[str, Any] | None = None,
+    encode: Callable[[str], str] = str,
+) -> None:
+    """Type answers into a built workbook as a partner would.
+
+    ``answers`` is {question_id: {column key: value}}; ``start`` fills "Start here" fields
+    by key (organisation, respondent, role, email, completed). ``encode`` turns text into
+    what is stored, for callers that emulate a particular spreadsheet program.
+    """
+    columns = {c.key: i for i, c in enumerate(C.COLUMNS, start=1)}
+    rows: dict[str, dict[str, int]] = {}
+    for theme in framework.themes:
+        ws = wb[theme.sheet_name]
+        rows[theme.sheet_name] = {
+            str(ws.cell(row=r, column=columns["id"]).value): r
+            for r in range(C.FIRST_DATA_ROW, ws.max_row + 1)
+        }
+    for qid, values in answers.items():
+        sheet = framework.theme_of[qid].sheet_name
+        ws = wb[sheet]
+        row = rows[sheet][qid]
+        for key, value in values.items():
+            cell = ws.cell(row=row, column=columns[key])
+            if isinstance(value, str):
+                cell.value = encode(value)
+                cell.data_type = "s"  # what a partner types is text, even "=..."
+            else:
+                cell.value = value
+    if start:
+        ws = wb[C.START_SHEET]
+        labels = {f.label: f.key for f in C.START_FIELDS}
+        for r in range(1, ws.max_row + 1):
+            field_key = labels.get(str(ws.cell(row=r, column=C.START_LABEL_COL).value))
+            if field_key is not None and field_key in start:
+                ws.cell(row=r, column=C.START_VALUE_COL).value = start[field_key]
+
+
+def _answers(
+    framework: Framework, rng: random.Random, bias: float, base: dict[str, float], themes: int
+) -> dict[str, dict[str, Any]]:
+    labels = {o.score: o.label for o in framework.scale if o.score is not None}
+    unscored = [o.label for o in framework.scale if o.score is None]
+    low, high = min(labels), max(labels)
+    answers: dict[str, dict[str, Any]] = {}
+    for theme in framework.themes[:themes]:
+        for q in theme.rated_questions:
+            roll = rng.random()
+            if roll < 0.05 and unscored:
+                label = unscored[0]
+                score = None
+            elif roll < 0.07 and len(unscored) > 1:
+                label = unscored[1]
+                score = None
+            else:
+                score = min(high, max(low, round(base[q.id] + bias + rng.gauss(0, 0.6))))
+                label = labels[score]
+            fill = {
+                "month": rng.choice(_MONTHS),
+                "year": rng.choice([2025, 2026]),
+                "day": rng.randint(1, 28),
+                "doc": rng.choice(_DOCS),
+            }
+            answer: dict[str, Any] = {"rating": label}
+            if rng.random() < 0.85:
+                answer["evidence"] = rng.choice(_EVIDENCE).format(**fill)
+                answer["evidence_source"] = rng.choice(_SOURCES)
+            if score is not None and score <= 2 and rng.random() < 0.6:
+                answer["improvement_action"] = rng.choice(_ACTIONS).format(**fill)
+                answer["lead"] = rng.choice(_LEADS)
+                if rng.random() < 0.85:
+                    answer["target_date"] = dt.datetime(
+                        2027, rng.randint(1, 12), rng.randint(1, 28)
+                    )
+            answers[q.id] = answer
+    return answers
+
+
+@dataclass
+class DemoFiles:
+    """What :func:`make_demo` wrote."""
+
+    blank: Path
+    partners_csv: Path
+    returns_dir: Path
+    returns: list[Path]
+    late: list[Partner]
+
+
+def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009) -> DemoFiles:
+    """Write the blank workbook, partners.csv and seeded synthetic returns under ``out``."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = BuildSettings(
+        partnership="North Shire Partnership (demo)",
+        deadline=dt.date(2027, 3, 31),
+        contact="LSP team, lsp@northshire.example.org",
+    )
+    blank = save_workbook(
+        build_workbook(framework, settings=settings), out / "lsp-self-assessment.xlsx"
+    )
+    partners = demo_partners(count)
+    partners_csv = out / "partners.csv"
+    with partners_csv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PARTNER_COLUMNS)
+        for p in partners:
+            writer.writerow([p.partner_id, p.name, p.sector, p.contact_name, p.email])
+    returns_dir = out / "returns"
+    returns_dir.mkdir(exist_ok=True)
+    for old in returns_dir.glob("*.xlsx"):
+        old.unlink()  # the demo owns this folder; stale returns would change the result
+    names = unique_filenames(partners)
+    base = {
+        q.id: rng.uniform(1.8, 3.4) - (0.4 if q.theme_id == "T2" else 0)
+        for q in framework.rated_questions
+    }
+    # The specials: who is late, who is partial, who typed over a rating, who sent a draft.
+    late = {3} if count >= 4 else set()
+    partial = 5 if count >= 6 else None
+    typed_over = 1 if count >= 2 else None
+    draft = 0
+    written: list[Path] = []
+    for index, partner in enumerate(partners):
+        bias = rng.gauss(0, 0.45) + (-0.6 if partner.sector == "Voluntary sector" else 0.0)
+        themes = 3 if index == partial else len(framework.themes)
+        answers = _answers(framework, rng, bias, base, themes)
+        if index in late:
+            continue
+        if index == typed_over:
+            first = framework.rated_questions[0].id
+            answers.setdefault(first, {})["rating"] = "Good"
+            answers.setdefault(framework.rated_questions[1].id, {})["rating"] = (
+                " 3 - performs well "
+            )
+        completed = dt.datetime(2027, 3, rng.randint(1, 28))
+        start = {
+            "respondent": partner.contact_name,
+            "role": rng.choice(_ROLES),
+            "email": partner.email,
+            "completed": completed,
+        }
+        settings_p = BuildSettings(
+            settings.title, settings.partnership, settings.deadline, settings.contact
+        )
+        if index == draft:
+            wb = build_workbook(framework, partner, settings_p)
+            early = dict(list(answers.items())[:10])
+            fill_workbook(
+                wb, framework, early, {**start, "completed": completed - dt.timedelta(days=14)}
+            )
+            path = returns_dir / f"DRAFT {names[partner.partner_id]}"
+            written.append(save_workbook(wb, path))
+        wb = build_workbook(framework, partner, settings_p)
+        fill_workbook(wb, framework, answers, start)
+        written.append(save_workbook(wb, returns_dir / names[partner.partner_id]))
+    return DemoFiles(
+        blank, partners_csv, returns_dir, sorted(written), [partners[i] for i in sorted(late)]
+    )
