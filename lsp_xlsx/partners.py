@@ -28,6 +28,24 @@ _WINDOWS_RESERVED = (
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
 MAX_FILENAME = 100
+# Latin letters that Unicode does not decompose into ASCII ones.
+_TRANSLITERATE = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "L",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "Th",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -153,7 +171,8 @@ def slug(text: str, max_length: int = MAX_FILENAME) -> str:
     Only ASCII letters, digits and single hyphens; never empty, never a Windows reserved
     name, never a path.
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    plain = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
+    ascii_text = plain.encode("ascii", "ignore").decode("ascii")
     stem = re.sub(r"[^a-z0-9]+", "-", ascii_text.casefold()).strip("-")[:max_length].strip("-")
     if not stem:
         stem = "partner"
