@@ -6,12 +6,17 @@ comes from :mod:`lsp_xlsx.contract`, which the reader uses too.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import hashlib
+import io
 import math
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
@@ -26,7 +31,8 @@ from lsp_xlsx import __version__
 from lsp_xlsx import contract as C
 from lsp_xlsx.framework import Framework, Theme, iter_intro_blocks
 from lsp_xlsx.partners import Partner
-from lsp_xlsx.safetext import write_text
+from lsp_xlsx.errors import OutputExistsError
+from lsp_xlsx.safetext import safe_text, write_text
 
 FONT_NAME = "Arial"
 FONT_SIZE = 11
@@ -256,6 +262,9 @@ def _start_sheet(
     if partner is not None:
         subtitle = f"{subtitle}: return from {partner.name}"
     _merged_text(ws, row, subtitle, ncols, total, _font(size=12, bold=True))
+    if partner is not None:
+        # Room for a long partner name, so every personalised copy has the same layout.
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, _height(2))
     row += 2
 
     row = _section(ws, row, "What this is for")
@@ -536,3 +545,137 @@ def save_workbook(wb: Workbook, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _write_atomic(data: bytes, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".lsp-xlsx-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------------
+# Personalised copies
+#
+# Building a workbook with openpyxl takes a few hundred milliseconds; 40 partners would
+# wait half a minute. Only the partner's id and name differ between copies, and openpyxl
+# writes them as inline strings, so the workbook is built once with placeholder tokens and
+# each copy swaps in its partner's (escaped) id and name inside the zip. A test proves
+# every copy equals one built directly for that partner.
+
+_ID_TOKEN = "LSPXLSXTOKENPARTNERID"
+_NAME_TOKEN = "LSPXLSXTOKENPARTNERNAME"
+MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = ("partner_id", "partner", "file", "sha256", "built_at", "deadline", "contact")
+
+
+@dataclass(frozen=True)
+class PersonalisedCopy:
+    """One partner's workbook as written."""
+
+    partner: Partner
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build_for_partners` wrote."""
+
+    out_dir: Path
+    manifest: Path
+    built_at: str
+    copies: tuple[PersonalisedCopy, ...]
+
+
+def personalised_template(framework: Framework, settings: BuildSettings, built_at: str) -> bytes:
+    """The workbook with placeholder tokens where a partner's id and name go."""
+    buffer = io.BytesIO()
+    build_workbook(framework, Partner(_ID_TOKEN, _NAME_TOKEN), settings, built_at).save(buffer)
+    return buffer.getvalue()
+
+
+def _xml_text(value: str) -> bytes:
+    text, _ = safe_text(value)
+    return xml_escape(text).encode("utf-8")
+
+
+def personalise(template: bytes, partner: Partner) -> bytes:
+    """A copy of ``template`` with ``partner``'s id and name in place of the tokens."""
+    ident, name = _xml_text(partner.partner_id), _xml_text(partner.name)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(template)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info)
+            if b"LSPXLSXTOKEN" in data:
+                data = data.replace(_NAME_TOKEN.encode(), name).replace(_ID_TOKEN.encode(), ident)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _clashes(out_dir: Path, names: list[str]) -> list[Path]:
+    targets = [out_dir / n for n in [*names, MANIFEST_NAME]]
+    return [t for t in targets if t.exists()]
+
+
+def build_for_partners(
+    framework: Framework,
+    partners: list[Partner],
+    out_dir: str | Path,
+    settings: BuildSettings | None = None,
+    force: bool = False,
+    built_at: str | None = None,
+) -> BuildResult:
+    """Write one personalised workbook per partner into ``out_dir``, and a manifest.
+
+    File names are safe slugs of partner names, unique, inside ``out_dir``. Copies that
+    may already have been sent are not overwritten unless ``force`` is True: the call
+    raises :class:`OutputExistsError` naming them.
+    """
+    from lsp_xlsx.partners import unique_filenames
+
+    settings = settings or BuildSettings()
+    out_dir = Path(out_dir)
+    names = unique_filenames(partners)
+    clashes = _clashes(out_dir, list(names.values()))
+    if clashes and not force:
+        shown = ", ".join(p.name for p in clashes[:8])
+        more = f" and {len(clashes) - 8} more" if len(clashes) > 8 else ""
+        raise OutputExistsError(
+            f"{out_dir} already holds {shown}{more}, which may already have been sent. "
+            "Use another --out-dir, or --force to overwrite them."
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    built_at = built_at or now_utc()
+    template = personalised_template(framework, settings, built_at)
+    copies = []
+    for partner in partners:
+        data = personalise(template, partner)
+        path = out_dir / names[partner.partner_id]
+        _write_atomic(data, path)
+        copies.append(PersonalisedCopy(partner, path, hashlib.sha256(data).hexdigest()))
+    manifest = out_dir / MANIFEST_NAME
+    with manifest.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(MANIFEST_COLUMNS)
+        deadline = settings.deadline.isoformat() if settings.deadline else ""
+        for copy in copies:
+            writer.writerow(
+                [
+                    copy.partner.partner_id,
+                    copy.partner.name,
+                    copy.path.name,
+                    copy.sha256,
+                    built_at,
+                    deadline,
+                    settings.contact,
+                ]
+            )
+    return BuildResult(out_dir, manifest, built_at, tuple(copies))

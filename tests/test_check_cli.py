@@ -87,11 +87,12 @@ def test_check_json(folder: Path) -> None:
         (["x", "--format", "xml"], "'xml' is not one of 'table', 'json'"),
     ],
 )
-def test_check_usage_errors_exit_2(tmp_path: Path, args: list[str], words: str) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        Path("x").write_bytes(b"")
-        result = runner.invoke(cli, ["check", *args])
+def test_check_usage_errors_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], words: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("x").write_bytes(b"")
+    result = CliRunner().invoke(cli, ["check", *args])
     assert result.exit_code == 2
     assert words in result.output
 

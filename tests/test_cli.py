@@ -44,13 +44,14 @@ def test_build_writes_the_workbook_and_prints_its_path(tmp_path: Path) -> None:
     assert wb["Start here"]["A1"].value == "Our review"
 
 
-def test_build_default_output_is_in_outputs(tmp_path: Path) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["build"])
-        assert result.exit_code == 0, result.output
-        assert result.output == "outputs/lsp-self-assessment.xlsx\n"
-        assert Path("outputs/lsp-self-assessment.xlsx").is_file()
+def test_build_default_output_is_in_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "outputs/lsp-self-assessment.xlsx\n"
+    assert (tmp_path / "outputs" / "lsp-self-assessment.xlsx").is_file()
 
 
 def test_bad_deadline_is_a_usage_error(tmp_path: Path) -> None:
