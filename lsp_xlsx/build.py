@@ -29,9 +29,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx import __version__
 from lsp_xlsx import contract as C
+from lsp_xlsx.errors import OutputExistsError
 from lsp_xlsx.framework import Framework, Theme, iter_intro_blocks
 from lsp_xlsx.partners import Partner
-from lsp_xlsx.errors import OutputExistsError
 from lsp_xlsx.safetext import safe_text, write_text
 
 FONT_NAME = "Arial"
