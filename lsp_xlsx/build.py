@@ -679,3 +679,38 @@ def build_for_partners(
                 ]
             )
     return BuildResult(out_dir, manifest, built_at, tuple(copies))
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One row of manifest.csv: which file was built for which partner, and how."""
+
+    partner_id: str
+    partner: str
+    path: Path
+    sha256: str
+    built_at: str
+    deadline: dt.date | None
+    contact: str
+
+
+def read_manifest(out_dir: str | Path) -> dict[str, ManifestEntry]:
+    """The manifest written by :func:`build_for_partners`, by partner id; empty if none."""
+    out_dir = Path(out_dir)
+    path = out_dir / MANIFEST_NAME
+    entries: dict[str, ManifestEntry] = {}
+    if not path.is_file():
+        return entries
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            deadline = row.get("deadline") or ""
+            entries[row["partner_id"]] = ManifestEntry(
+                row["partner_id"],
+                row.get("partner", ""),
+                out_dir / Path(row["file"]).name,  # never outside the folder
+                row.get("sha256", ""),
+                row.get("built_at", ""),
+                dt.date.fromisoformat(deadline) if deadline else None,
+                row.get("contact", ""),
+            )
+    return entries

@@ -1,0 +1,487 @@
+"""E-mail the workbooks: one message per partner, as drafts or over SMTP, with a send log.
+
+Drafts are ``.eml`` files with ``X-Unsent: 1``, which Outlook, Thunderbird and Apple Mail
+open as a message ready to review and send. Over SMTP, one refused address or a dropped
+connection is recorded and the others still go; a refused login stops the run at once.
+The password only ever comes from the environment variable :data:`PASSWORD_ENV`; it is
+never printed, logged or put in an exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import smtplib
+import ssl
+import string
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+
+from lsp_xlsx.errors import MailError, TemplateError
+from lsp_xlsx.partners import Partner, unique_filenames
+
+PASSWORD_ENV = "LSP_XLSX_SMTP_PASSWORD"
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+INVITATION_FIELDS = ("name", "contact_name", "deadline", "contact")
+REMINDER_FIELDS = (*INVITATION_FIELDS, "missing")
+SEND_LOG_NAME = "sent.csv"
+SEND_LOG_COLUMNS = (
+    "partner_id",
+    "partner",
+    "email",
+    "time",
+    "message_id",
+    "outcome",
+    "kind",
+    "file",
+)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A subject line and a body, with {placeholders}."""
+
+    subject: str
+    body: str
+
+    def render(self, values: dict[str, str]) -> tuple[str, str]:
+        """The subject and body with every placeholder filled in."""
+        return self.subject.format(**values), self.body.format(**values)
+
+
+# One line per paragraph: mail programs wrap it to the reader's window.
+DEFAULT_INVITATION = Template(
+    subject="Governance self-assessment for {name}: please return by {deadline}",
+    body=(
+        "Dear {contact_name},\n\n"
+        "The partnership board is reviewing how well it governs itself, using the Audit "
+        "Commission's self-assessment questions for local strategic partnerships. We are "
+        "asking every partner organisation for its own view, and yours matters.\n\n"
+        "Attached is {name}'s workbook. It takes about an hour:\n\n"
+        '1. Open it in Excel, LibreOffice, Google Sheets or Numbers and read "Start here".\n'
+        "2. On each numbered sheet, choose a rating for every question and note your evidence.\n"
+        "3. Suggest improvement actions where you see room to improve.\n\n"
+        "Please keep the file as it is (same format, no password) and send it back by "
+        "{deadline}. Your answers will be shown beside other partners' to help the board "
+        "decide where to focus.\n\n"
+        "If you have any questions, please contact {contact}.\n\n"
+        "Thank you,\n{contact}\n"
+    ),
+)
+
+DEFAULT_REMINDER = Template(
+    subject="Reminder: governance self-assessment for {name}, due {deadline}",
+    body=(
+        "Dear {contact_name},\n\n"
+        "This is a friendly reminder about {name}'s governance self-assessment workbook, "
+        "due {deadline}. So far:\n\n"
+        "{missing}\n\n"
+        "If you have sent it in the last day or two, thank you, and please ignore this "
+        "message. If we have no return from you yet, the workbook is attached again.\n\n"
+        "If you have any questions, please contact {contact}.\n\n"
+        "Thank you,\n{contact}\n"
+    ),
+)
+
+
+def parse_template(text: str, source: str, allowed: Sequence[str]) -> Template:
+    """Read a template file: a first line 'Subject: ...', a blank line, then the body.
+
+    Raises :class:`TemplateError` for a missing subject or an unknown placeholder.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    if not lines or not lines[0].lower().startswith("subject:"):
+        raise TemplateError(
+            f"{source}: the first line must be 'Subject: ...', then a blank line, then the body."
+        )
+    subject = lines[0][len("subject:") :].strip()
+    body = "\n".join(lines[1:]).lstrip("\n")
+    for part_name, part in (("subject", subject), ("body", body)):
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(part) if f is not None]
+        except ValueError as exc:
+            raise TemplateError(
+                f"{source}: the {part_name} has a stray brace ({exc}). Write {{{{ and }}}} for "
+                "literal braces."
+            ) from exc
+        for name in fields:
+            if name not in allowed:
+                raise TemplateError(
+                    f"{source}: the {part_name} uses the placeholder {{{name}}}, which is not "
+                    f"known. Use only: {', '.join('{' + a + '}' for a in allowed)}."
+                )
+    return Template(subject, body)
+
+
+def load_template(path: Path, allowed: Sequence[str] = INVITATION_FIELDS) -> Template:
+    """Load a template file (see :func:`parse_template`)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(
+            f"{path}: cannot read the template ({exc}). Save it as UTF-8 text."
+        ) from exc
+    return parse_template(text, str(path), allowed)
+
+
+def format_deadline(deadline: dt.date | None) -> str:
+    """'Wednesday 31 March 2027', or words that work without a date."""
+    if deadline is None:
+        return "the date we agreed"
+    return f"{deadline:%A} {deadline.day} {deadline:%B %Y}"
+
+
+@dataclass
+class Outgoing:
+    """One message ready to go, and whom it is for."""
+
+    partner: Partner
+    message: EmailMessage
+    kind: str
+    file: Path | None
+
+    @property
+    def message_id(self) -> str:
+        """The Message-ID header."""
+        return str(self.message["Message-ID"])
+
+
+def make_message(
+    partner: Partner,
+    template: Template,
+    values: dict[str, str],
+    sender: str,
+    attachment: Path | None,
+    kind: str = "invitation",
+) -> Outgoing:
+    """One message to ``partner``'s address, with its workbook attached when given."""
+    subject, body = template.render(values)
+    message = EmailMessage()
+    if sender:  # a draft may leave it to the mail program, which fills in the account
+        message["From"] = sender
+    message["To"] = formataddr((partner.contact_name or partner.name, partner.email))
+    message["Subject"] = subject
+    message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    domain = sender.rpartition("@")[2].strip(">") or "lsp-xlsx.invalid"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(body)
+    if attachment is not None:
+        message.add_attachment(
+            attachment.read_bytes(),
+            maintype=XLSX_TYPE[0],
+            subtype=XLSX_TYPE[1],
+            filename=attachment.name,
+        )
+    return Outgoing(partner, message, kind, attachment)
+
+
+# --- The send log -------------------------------------------------------------------------
+
+
+@dataclass
+class LogEntry:
+    """One line of the send log."""
+
+    partner_id: str
+    partner: str
+    email: str
+    time: str
+    message_id: str
+    outcome: str
+    kind: str
+    file: str
+
+
+@dataclass
+class SendLog:
+    """The CSV of everything sent or drafted. Each line is written as it happens."""
+
+    path: Path
+    entries: list[LogEntry] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, path: Path) -> SendLog:
+        """Read an existing log, or start a new one."""
+        log = cls(path)
+        if path.is_file():
+            with path.open(encoding="utf-8", newline="") as handle:
+                for row in csv.DictReader(handle):
+                    log.entries.append(
+                        LogEntry(**{k: row.get(k, "") or "" for k in SEND_LOG_COLUMNS})
+                    )
+        return log
+
+    def sent(self, kind: str = "invitation", outcome: str = "sent") -> dict[str, LogEntry]:
+        """The last entry of ``kind`` with ``outcome`` ("sent" or "draft") per partner id."""
+        done: dict[str, LogEntry] = {}
+        for entry in self.entries:
+            if entry.kind == kind and entry.outcome == outcome:
+                done[entry.partner_id] = entry
+        return done
+
+    def record(self, outgoing: Outgoing, outcome: str) -> LogEntry:
+        """Append one line, to the file at once, so a crash loses nothing."""
+        entry = LogEntry(
+            outgoing.partner.partner_id,
+            outgoing.partner.name,
+            outgoing.partner.email,
+            dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            outgoing.message_id,
+            outcome,
+            outgoing.kind,
+            outgoing.file.name if outgoing.file else "",
+        )
+        self.entries.append(entry)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.path.is_file()
+        with self.path.open("a", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            if new:
+                writer.writerow(SEND_LOG_COLUMNS)
+            writer.writerow([getattr(entry, c) for c in SEND_LOG_COLUMNS])
+        return entry
+
+
+# --- Drafts and SMTP ----------------------------------------------------------------------
+
+
+def write_drafts(outgoing: Sequence[Outgoing], out_dir: Path, log: SendLog | None) -> list[Path]:
+    """Write one .eml per message into ``out_dir``, ready to open and send."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = unique_filenames([o.partner for o in outgoing], suffix=".eml")
+    paths = []
+    for item in outgoing:
+        if "X-Unsent" not in item.message:
+            item.message["X-Unsent"] = "1"  # Outlook opens it as a draft, ready to send
+        path = out_dir / (
+            f"reminder-{names[item.partner.partner_id]}"
+            if item.kind == "reminder"
+            else names[item.partner.partner_id]
+        )
+        path.write_bytes(item.message.as_bytes(policy=SMTP_POLICY))
+        paths.append(path)
+        if log is not None:
+            log.record(item, "draft")
+    return paths
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the coordinator's mail server. The password is read from the
+    environment by :meth:`from_env`; it is kept out of ``repr``."""
+
+    host: str
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)
+    security: str = "starttls"  # "starttls", "ssl" or "none"
+    timeout: float = 30.0
+
+    @classmethod
+    def from_env(
+        cls, host: str, port: int | None, user: str, security: str, environ: dict[str, str]
+    ) -> SmtpSettings:
+        """Settings with the password from :data:`PASSWORD_ENV`, when a user is given."""
+        password = environ.get(PASSWORD_ENV, "")
+        if user and not password:
+            raise MailError(
+                f"--smtp-user is {user!r} but {PASSWORD_ENV} is not set. Set it in the "
+                f"environment (for example: read -s {PASSWORD_ENV}; export {PASSWORD_ENV})."
+            )
+        default_port = {"ssl": 465, "starttls": 587, "none": 25}[security]
+        return cls(host, port or default_port, user, password, security)
+
+
+@dataclass
+class SendReport:
+    """What happened to each message."""
+
+    sent: list[Outgoing] = field(default_factory=list)
+    failed: list[tuple[Outgoing, str]] = field(default_factory=list)
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    try:
+        server: smtplib.SMTP
+        if settings.security == "ssl":
+            server = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                timeout=settings.timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            if settings.security == "starttls":
+                server.starttls(context=ssl.create_default_context())
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(
+            f"Cannot connect to the SMTP server {settings.host}:{settings.port} "
+            f"({type(exc).__name__}: {exc}). Check --smtp-host, --smtp-port and the security "
+            "option; nothing was sent."
+        ) from None
+    if settings.user:
+        try:
+            server.login(settings.user, settings.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            server.close()
+            raise MailError(
+                f"The SMTP server {settings.host} refused the login for {settings.user!r} "
+                f"({exc.smtp_code}). Check the user name and {PASSWORD_ENV}; nothing was sent."
+            ) from None
+        except smtplib.SMTPException as exc:
+            server.close()
+            raise MailError(
+                f"The SMTP server {settings.host} would not log in {settings.user!r} "
+                f"({type(exc).__name__}). Check the security option; nothing was sent."
+            ) from None
+    return server
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def send_smtp(
+    outgoing: Sequence[Outgoing],
+    settings: SmtpSettings,
+    log: SendLog,
+    delay: float = 0.0,
+    sleep: Callable[[float], None] = time.sleep,
+    on_each: Callable[[Outgoing, str], None] | None = None,
+) -> SendReport:
+    """Send each message; record every outcome in ``log``.
+
+    A refused address, a rejected message or a dropped connection is recorded as failed and
+    the rest still go (reconnecting if needed). A refused login raises :class:`MailError`
+    before anything is sent.
+    """
+    report = SendReport()
+    server: smtplib.SMTP | None = _connect(settings)
+    try:
+        for index, item in enumerate(outgoing):
+            if index and delay:
+                sleep(delay)
+            outcome = "sent"
+            try:
+                if server is None:
+                    server = _connect(settings)
+                refused = server.send_message(item.message)
+                if refused:
+                    outcome = "failed: refused " + ", ".join(
+                        f"{k} ({v[0]})" for k, v in refused.items()
+                    )
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = ", ".join(
+                    f"{code} {msg.decode(errors='replace')}"
+                    for code, msg in exc.recipients.values()
+                )
+                outcome = f"failed: address refused ({codes})"
+            except smtplib.SMTPSenderRefused as exc:
+                outcome = f"failed: sender refused ({exc.smtp_code} {_text(exc.smtp_error)})"
+            except smtplib.SMTPDataError as exc:
+                outcome = f"failed: message refused ({exc.smtp_code} {_text(exc.smtp_error)})"
+            except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+                outcome = f"failed: connection lost ({type(exc).__name__})"
+                server = None
+            except MailError as exc:
+                outcome = f"failed: could not reconnect ({exc})"
+            log.record(item, outcome)
+            if outcome == "sent":
+                report.sent.append(item)
+            else:
+                report.failed.append((item, outcome))
+            if on_each:
+                on_each(item, outcome)
+    finally:
+        if server is not None:
+            try:
+                server.quit()
+            except (smtplib.SMTPException, OSError):
+                server.close()
+    return report
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """The messages to send, and partners left out with the reason."""
+
+    outgoing: list[Outgoing]
+    skipped: list[tuple[Partner, str]]
+
+
+def plan_invitations(
+    partners: Iterable[Partner],
+    files: dict[str, Path],
+    template: Template,
+    sender: str,
+    deadline: dt.date | None,
+    contact: str,
+    log: SendLog,
+    resend: bool = False,
+) -> Plan:
+    """One invitation per partner with an address and a workbook, unless already sent."""
+    already = log.sent("invitation")
+    plan = Plan([], [])
+    for partner in partners:
+        if not partner.email:
+            plan.skipped.append((partner, "no e-mail address in partners.csv"))
+        elif partner.partner_id not in files:
+            plan.skipped.append(
+                (partner, "no workbook in the manifest: run lsp-xlsx build --partners")
+            )
+        elif partner.partner_id in already and not resend:
+            plan.skipped.append(
+                (partner, f"already sent {already[partner.partner_id].time} (use --resend)")
+            )
+        else:
+            values = {
+                "name": partner.name,
+                "contact_name": partner.contact_name or partner.name,
+                "deadline": format_deadline(deadline),
+                "contact": contact or sender,
+            }
+            plan.outgoing.append(
+                make_message(partner, template, values, sender, files[partner.partner_id])
+            )
+    return plan
+
+
+@dataclass
+class Delivery:
+    """What :func:`deliver` did: draft files written, or messages sent and failed."""
+
+    drafts: list[Path] = field(default_factory=list)
+    report: SendReport = field(default_factory=SendReport)
+    dry_run: list[Outgoing] = field(default_factory=list)
+
+
+def deliver(
+    outgoing: Sequence[Outgoing],
+    log: SendLog,
+    drafts: Path | None = None,
+    smtp: SmtpSettings | None = None,
+    delay: float = 0.0,
+    dry_run: bool = False,
+    on_each: Callable[[Outgoing, str], None] | None = None,
+) -> Delivery:
+    """Write drafts into ``drafts``, or send over ``smtp``; ``dry_run`` does neither."""
+    result = Delivery()
+    if dry_run or not outgoing:
+        result.dry_run = list(outgoing) if dry_run else []
+        return result
+    if smtp is not None:
+        result.report = send_smtp(outgoing, smtp, log, delay, on_each=on_each)
+    elif drafts is not None:
+        result.drafts = write_drafts(outgoing, drafts, log)
+    else:
+        raise MailError("Say where the messages go: --drafts FOLDER or --smtp-host HOST.")
+    return result

@@ -1,0 +1,234 @@
+"""Who has been sent a workbook, who has returned it, and what is still missing.
+
+:func:`track` joins ``partners.csv``, the send log and the returns read by
+:func:`~lsp_xlsx.ingest.check` into one row per partner, and
+:func:`plan_reminders` turns the outstanding and incomplete ones into reminder messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsp_xlsx.framework import Framework
+from lsp_xlsx.ingest import CheckResult, Return, Status
+from lsp_xlsx.mail import Outgoing, SendLog, Template, format_deadline, make_message
+from lsp_xlsx.partners import Partner
+
+
+@dataclass
+class PartnerStatus:
+    """One partner's row in the status table."""
+
+    partner: Partner
+    sent: str = ""  # when the invitation went, from the send log
+    drafted: str = ""  # when a draft was written, if it was never sent from here
+    ret: Return | None = None
+    superseded: list[Return] = field(default_factory=list)
+    rated_total: int = 0
+    deadline: dt.date | None = None
+    days_left: int | None = None
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def returned(self) -> bool:
+        """True when a return that counts came in."""
+        return self.ret is not None
+
+    @property
+    def complete(self) -> bool:
+        """True when every rated question has an answer from the scale."""
+        return self.ret is not None and self.ret.answered >= self.rated_total
+
+    @property
+    def overdue(self) -> bool:
+        """Not returned, and the deadline has passed."""
+        return not self.returned and self.days_left is not None and self.days_left < 0
+
+    @property
+    def state(self) -> str:
+        """returned, incomplete, overdue or outstanding."""
+        if self.returned:
+            return "returned" if self.complete else "incomplete"
+        return "overdue" if self.overdue else "outstanding"
+
+
+@dataclass
+class StatusReport:
+    """The status of every partner in partners.csv, in file order."""
+
+    rows: list[PartnerStatus]
+    today: dt.date
+    #: Returns whose partner is not in partners.csv.
+    strangers: list[Return] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """'14 of 22 returned, 3 incomplete, 5 outstanding (2 overdue)'."""
+        total = len(self.rows)
+        returned = sum(r.returned for r in self.rows)
+        incomplete = sum(r.returned and not r.complete for r in self.rows)
+        outstanding = total - returned
+        overdue = sum(r.overdue for r in self.rows)
+        text = f"{returned} of {total} returned, {incomplete} incomplete, {outstanding} outstanding"
+        return text + (f" ({overdue} overdue)" if overdue else "")
+
+
+def missing_parts(ret: Return | None, framework: Framework) -> list[str]:
+    """What a partner still has to do, theme by theme, in a coordinator's words."""
+    if ret is None:
+        return ["No return has been received yet."]
+    parts = []
+    for theme in framework.themes:
+        rated = theme.rated_questions
+        answered = [q for q in rated if ret.responses[q.id].answered]
+        invalid = [
+            q for q in rated if ret.responses[q.id].rating_raw and not ret.responses[q.id].answered
+        ]
+        name = f"theme {theme.number} ({theme.sheet_name})"
+        if not answered and not invalid:
+            parts.append(f"{name[0].upper()}{name[1:]} not started.")
+        elif len(answered) < len(rated):
+            gap = len(rated) - len(answered)
+            ids = ", ".join(q.id for q in rated if q not in answered)
+            line = (
+                f"{name[0].upper()}{name[1:]}: {gap} of {len(rated)} rated questions "
+                f"without a rating ({ids})"
+            )
+            if invalid:
+                line += f"; {len(invalid)} rating(s) not on the scale"
+            parts.append(line + ".")
+    return parts
+
+
+def track(
+    result: CheckResult,
+    partners: Sequence[Partner],
+    framework: Framework,
+    log: SendLog | None = None,
+    deadlines: dict[str, dt.date | None] | None = None,
+    today: dt.date | None = None,
+) -> StatusReport:
+    """One status row per partner, from the returns, the send log and the deadlines."""
+    today = today or dt.date.today()
+    sent = log.sent("invitation") if log else {}
+    drafted = log.sent("invitation", "draft") if log else {}
+    deadlines = deadlines or {}
+    by_id: dict[str, PartnerStatus] = {}
+    rows = []
+    for partner in partners:
+        row = PartnerStatus(partner, rated_total=len(framework.rated_questions))
+        entry = sent.get(partner.partner_id)
+        row.sent = entry.time if entry else ""
+        draft = drafted.get(partner.partner_id)
+        row.drafted = draft.time if draft else ""
+        row.deadline = deadlines.get(partner.partner_id)
+        if row.deadline is not None:
+            row.days_left = (row.deadline - today).days
+        by_id[partner.partner_id.casefold()] = row
+        rows.append(row)
+    strangers = []
+    for ret in result.returns:
+        if not ret.read:
+            continue
+        row_for = by_id.get(ret.partner_id.casefold())
+        if row_for is None:
+            strangers.append(ret)
+        elif ret.status is Status.SUPERSEDED:
+            row_for.superseded.append(ret)
+        else:
+            row_for.ret = ret
+    for row in rows:
+        if not row.complete:
+            row.missing = missing_parts(row.ret, framework)
+    return StatusReport(rows, today, strangers)
+
+
+def plan_reminders(
+    report: StatusReport,
+    template: Template,
+    sender: str,
+    contact: str,
+    files: dict[str, Path],
+) -> tuple[list[Outgoing], list[tuple[Partner, str]]]:
+    """A reminder for every partner not returned or incomplete, saying what is missing.
+
+    The workbook is attached again for partners who have not returned one.
+    """
+    outgoing: list[Outgoing] = []
+    skipped: list[tuple[Partner, str]] = []
+    for row in report.rows:
+        if row.complete:
+            continue
+        partner = row.partner
+        if not partner.email:
+            skipped.append((partner, "no e-mail address in partners.csv"))
+            continue
+        values = {
+            "name": partner.name,
+            "contact_name": partner.contact_name or partner.name,
+            "deadline": format_deadline(row.deadline),
+            "contact": contact or sender,
+            "missing": "\n".join(f"  - {m}" for m in row.missing),
+        }
+        attachment = files.get(partner.partner_id) if not row.returned else None
+        if attachment is not None and not attachment.is_file():
+            attachment = None
+        outgoing.append(
+            make_message(partner, template, values, sender, attachment, kind="reminder")
+        )
+    return outgoing, skipped
+
+
+def format_status(report: StatusReport) -> str:
+    """The status table for the terminal, then the summary line."""
+    header = (
+        "Partner",
+        "Sent",
+        "Returned",
+        "Answered",
+        "Deadline",
+        "File that counts",
+        "Superseded",
+    )
+    rows = []
+    for r in report.rows:
+        if r.deadline is None:
+            due = ""
+        elif r.returned:
+            due = r.deadline.isoformat()
+        elif r.days_left is not None and r.days_left < 0:
+            due = f"{r.deadline.isoformat()} ({-r.days_left} days overdue)"
+        else:
+            due = f"{r.deadline.isoformat()} ({r.days_left} days to go)"
+        rows.append(
+            (
+                r.partner.name,
+                r.sent[:10]
+                if r.sent
+                else (f"drafted {r.drafted[:10]}" if r.drafted else "not sent"),
+                r.state if r.returned else "not returned",
+                f"{r.ret.answered}/{r.rated_total}" if r.ret else "-",
+                due,
+                r.ret.file if r.ret else "",
+                ", ".join(s.file for s in r.superseded),
+            )
+        )
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    for ret in report.strangers:
+        lines.append(
+            f"warning: {ret.file} is from '{ret.partner_name}' ({ret.partner_id}), "
+            "who is not in partners.csv"
+        )
+    lines.append("")
+    lines.append(report.summary())
+    return "\n".join(lines)
