@@ -547,7 +547,9 @@ def save_workbook(wb: Workbook, path: str | Path) -> Path:
     return path
 
 
-def _write_atomic(data: bytes, path: Path) -> None:
+def write_bytes(data: bytes, path: Path) -> Path:
+    """Write ``data`` atomically: to a temporary file beside ``path``, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".lsp-xlsx-", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -556,6 +558,7 @@ def _write_atomic(data: bytes, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
 # ---------------------------------------------------------------------------------------
@@ -659,7 +662,7 @@ def build_for_partners(
     for partner in partners:
         data = personalise(template, partner)
         path = out_dir / names[partner.partner_id]
-        _write_atomic(data, path)
+        write_bytes(data, path)
         copies.append(PersonalisedCopy(partner, path, hashlib.sha256(data).hexdigest()))
     manifest = out_dir / MANIFEST_NAME
     with manifest.open("w", encoding="utf-8", newline="") as handle:

@@ -1,31 +1,41 @@
 """Write the comparison workbook the board sees, from a :class:`~lsp_xlsx.collate.Comparison`.
 
-:func:`write_comparison` returns an openpyxl ``Workbook``; the caller saves it. Every piece
-of partner text goes through :func:`~lsp_xlsx.safetext.write_text`: it is text, never a
-formula; characters XML forbids are replaced; text over Excel's limit is cut visibly.
+:func:`write_comparison` returns the workbook as bytes (as tablib's xlsx writer does); the
+caller saves them. openpyxl lays out each sheet (widths, merges, heat maps, charts, the
+Evidence table, print setup and the style table) and the cells are streamed as XML by
+:class:`~lsp_xlsx.ooxml.SheetRows`: setting 600,000 openpyxl cells and styles one by one
+took a minute for 1,000 returns.
+
+Every piece of text goes through :func:`~lsp_xlsx.safetext.safe_text` and is written as an
+inline string: it is text, never a formula; characters XML forbids are replaced; text over
+Excel's limit is cut visibly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, RadarChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx import __version__
 from lsp_xlsx.collate import Comparison
-from lsp_xlsx.safetext import TRUNCATION_MARKER, write_text
+from lsp_xlsx.ooxml import SheetRows, inject_rows
+from lsp_xlsx.safetext import TRUNCATION_MARKER, safe_text
 
 SHEETS = (
     "Summary",
@@ -43,12 +53,8 @@ NAVY = "1F3864"
 LOW, MID, HIGH = "F8CBAD", "FFEB84", "A9D08E"
 _thin = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
-TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 LINE = 13.0  # points per wrapped line of 10pt Arial
-
-
-def _font(size: int = 10, **kw: Any) -> Font:
-    return Font(name=FONT, size=size, **kw)
+DATE = "dd/mm/yyyy"
 
 
 def _lines(text: str, width: float) -> int:
@@ -56,60 +62,97 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n"))
 
 
-class _Sheet:
-    """Writes one sheet: a title, a header row and body rows, with safe text."""
+class _Styles:
+    """Cell styles by name, registered once in the workbook's style table."""
 
-    def __init__(self, wb: Workbook, name: str, marker: str) -> None:
+    def __init__(self, wb: Workbook, ws: Worksheet) -> None:
+        self.wb = wb
+        self.ws = ws
+        self.ids: dict[tuple[str, str], int] = {}
+
+    def __call__(self, name: str, number_format: str = "General") -> int:
+        key = (name, number_format)
+        if key not in self.ids:
+            probe = Cell(self.ws)  # detached: only its style is used
+            base, _, indent = name.partition(":")
+            if base == "title":
+                probe.font = Font(name=FONT, size=14, bold=True, color=NAVY)
+            elif base == "subtitle":
+                probe.font = Font(name=FONT, size=10, color="404040")
+                probe.alignment = Alignment(wrap_text=True, vertical="top")
+            elif base == "section":
+                probe.font = Font(name=FONT, size=12, bold=True, color=NAVY)
+            elif base == "header":
+                probe.font = Font(name=FONT, size=10, bold=True, color="FFFFFF")
+                probe.fill = PatternFill("solid", fgColor=NAVY)
+                probe.alignment = Alignment(wrap_text=True, vertical="center")
+                probe.border = BORDER
+            else:
+                probe.font = Font(name=FONT, size=10, bold=base == "bold")
+                probe.border = BORDER
+                horizontal = {"centre": "center", "indent": "left"}.get(base)
+                probe.alignment = Alignment(
+                    horizontal=horizontal, wrap_text=True, vertical="top", indent=int(indent or 0)
+                )
+            probe.number_format = number_format
+            # openpyxl's own style table: the id a cell with this style would be saved with.
+            # (openpyxl is pinned below 3.2 in pyproject.toml for this.)
+            registry: Any = self.wb._cell_styles  # type: ignore[attr-defined]
+            self.ids[key] = int(registry.add(probe._style))  # type: ignore[attr-defined]
+        return self.ids[key]
+
+
+class _Sheet:
+    """One sheet: openpyxl for its layout, SheetRows for its cells."""
+
+    def __init__(self, wb: Workbook, name: str, marker: str, styles: _Styles) -> None:
         ws = wb.create_sheet(name)
         assert isinstance(ws, Worksheet)
         self.ws = ws
         self.marker = marker
+        self.style = styles
+        self.rows = SheetRows()
+
+    def text(self, row: int, col: int, text: str, style: str = "body") -> None:
+        self.rows.put(row, col, safe_text(text, self.marker)[0], self.style(style))
 
     def title(self, text: str, subtitle: str = "") -> int:
-        cell = self.ws.cell(row=1, column=1)
-        write_text(cell, text, self.marker)
-        cell.font = _font(14, bold=True, color=NAVY)
-        self.ws.row_dimensions[1].height = 22
+        self.text(1, 1, text, "title")
+        self.rows.height(1, 22)
         if subtitle:
-            sub = self.ws.cell(row=2, column=1)
-            write_text(sub, subtitle, self.marker)
-            sub.font = _font(10, color="404040")
+            self.text(2, 1, subtitle, "subtitle")
         return 3 if subtitle else 2
 
     def header(self, row: int, labels: Sequence[str], widths: Sequence[float]) -> None:
         for col, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
-            cell = self.ws.cell(row=row, column=col)
-            write_text(cell, label, self.marker)
-            cell.font = _font(bold=True, color="FFFFFF")
-            cell.fill = PatternFill("solid", fgColor=NAVY)
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-            cell.border = BORDER
+            self.text(row, col, label, "header")
             self.ws.column_dimensions[get_column_letter(col)].width = width
         tallest = max(_lines(label, width) for label, width in zip(labels, widths, strict=True))
-        self.ws.row_dimensions[row].height = tallest * LINE + 6
+        self.rows.height(row, tallest * LINE + 6)
 
-    def put(self, row: int, col: int, value: Any, number_format: str = "") -> None:
-        """One body cell: text as text, numbers as numbers, missing as empty."""
-        cell = self.ws.cell(row=row, column=col)
+    def put(
+        self, row: int, col: int, value: Any, number_format: str = "General", style: str = "body"
+    ) -> None:
+        """One body cell: text as text, numbers as numbers, missing as an empty cell."""
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            pass
+            value = None
         elif isinstance(value, str):
-            if value:
-                write_text(cell, value, self.marker)
-        elif isinstance(value, dt.date | int | float) and not isinstance(value, bool):
-            cell.value = value
-            if number_format:
-                cell.number_format = number_format
-        else:
-            write_text(cell, str(value), self.marker)
-        cell.border = BORDER
-        cell.font = _font()
-        cell.alignment = TOP_WRAP
+            value = safe_text(value, self.marker)[0]
+        elif isinstance(value, dt.datetime):
+            value = value.date()
+        elif hasattr(value, "item") and not isinstance(value, dt.date):
+            value = value.item()  # numpy scalars
+        elif not isinstance(value, int | float | dt.date):
+            value = safe_text(str(value), self.marker)[0]
+        self.rows.put(row, col, value, self.style(style, number_format))
+
+    def bold(self, row: int, col: int) -> None:
+        self.rows.restyle(row, col, self.style("bold"))
 
     def fit_row(self, row: int, texts: Sequence[tuple[str, float]], minimum: int = 1) -> None:
-        """Set a row's height from its longest wrapped text (PDF export does not grow rows)."""
+        """Set a row's height from its longest wrapped text."""
         lines = max([minimum, *(_lines(t, w) for t, w in texts if t)])
-        self.ws.row_dimensions[row].height = min(409.0, lines * LINE + 4)
+        self.rows.height(row, min(409.0, lines * LINE + 4))
 
     def finish(
         self, header_row: int, last_col: int, last_row: int, freeze: str | None = None
@@ -155,8 +198,7 @@ def _score_range(comparison: Comparison) -> tuple[float, float]:
 # --- Summary --------------------------------------------------------------------------------
 
 
-def _summary(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "Summary", marker)
+def _summary(s: _Sheet, c: Comparison) -> None:
     ws = s.ws
     counted = len(c.partners)
     missing = len(c.not_returned)
@@ -168,25 +210,20 @@ def _summary(wb: Workbook, c: Comparison, marker: str) -> None:
     )
     header_row = s.title("Self-assessment comparison: summary", subtitle) + 1
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=min(12, 5 + counted))
-    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[2].height = 30
+    s.rows.height(2, 30)
     names = [p.name for p in c.partners]
     labels = ["Theme", *names, "Partnership mean", "Min", "Max", "Spread"]
     widths = [24, *[12] * counted, 12, 8, 8, 8]
     s.header(header_row, labels, widths)
-    table = c.theme_scores
     first = header_row + 1
     row = first
-    for theme_id, values in table.iterrows():
-        s.put(row, 1, values["theme"])
+    for theme_id, values in c.theme_scores.iterrows():
+        style = "bold" if theme_id == "ALL" else "body"
+        s.put(row, 1, values["theme"], style=style)
         for col, partner in enumerate(c.partners, start=2):
-            s.put(row, col, values[partner.partner_id], "0.0")
-        base = 2 + counted
+            s.put(row, col, values[partner.partner_id], "0.0", style)
         for offset, key in enumerate(("mean", "min", "max", "spread")):
-            s.put(row, base + offset, values[key], "0.0")
-        if theme_id == "ALL":
-            for col in range(1, len(labels) + 1):
-                ws.cell(row=row, column=col).font = _font(bold=True)
+            s.put(row, 2 + counted + offset, values[key], "0.0", style)
         row += 1
     last_theme_row = row - 2  # the row before "All themes"
     low, high = _score_range(c)
@@ -194,12 +231,9 @@ def _summary(wb: Workbook, c: Comparison, marker: str) -> None:
         _heat_map(ws, f"B{first}:{get_column_letter(2 + counted)}{row - 1}", low, high)
     s.finish(header_row, len(labels), row - 1, freeze=f"B{first}")
 
-    # Theme mean by sector, when partners have sectors.
     row += 1
     if not c.sector_scores.empty:
-        ws.cell(row=row, column=1, value="Mean score by sector").font = _font(
-            12, bold=True, color=NAVY
-        )
+        s.text(row, 1, "Mean score by sector", "section")
         row += 1
         sectors = [str(col) for col in c.sector_scores.columns if col != "theme"]
         s.header(row, ["Theme", *sectors], [24, *[12] * len(sectors)])
@@ -211,7 +245,6 @@ def _summary(wb: Workbook, c: Comparison, marker: str) -> None:
                 s.put(row, col, values[sector], "0.0")
         _heat_map(ws, f"B{sector_first}:{get_column_letter(1 + len(sectors))}{row}", low, high)
         row += 2
-
     if not counted:
         return
     # The charts sit side by side below the tables; the radar starts where the columns
@@ -221,9 +254,9 @@ def _summary(wb: Workbook, c: Comparison, marker: str) -> None:
         letter = get_column_letter(radar_col)
         width_cm += (ws.column_dimensions[letter].width or 8.43) * 0.2
         radar_col += 1
-    last_col = max(len(labels), radar_col + 12)
-    ws.print_area = f"A1:{get_column_letter(last_col)}{row + 30}"
+    ws.print_area = f"A1:{get_column_letter(max(len(labels), radar_col + 12))}{row + 30}"
     cats = Reference(ws, min_col=1, min_row=first, max_row=last_theme_row)
+    mean_col = 2 + counted
     bar = BarChart()
     bar.type = "bar"
     bar.style = 10
@@ -235,7 +268,6 @@ def _summary(wb: Workbook, c: Comparison, marker: str) -> None:
     bar.x_axis.scaling.orientation = "maxMin"  # theme 1 at the top, as in the table
     bar.x_axis.delete = False
     bar.y_axis.delete = False
-    mean_col = 2 + counted
     bar.add_data(
         Reference(ws, min_col=mean_col, min_row=header_row, max_row=last_theme_row),
         titles_from_data=True,
@@ -272,19 +304,14 @@ def _summary(wb: Workbook, c: Comparison, marker: str) -> None:
 # --- Questions and agenda -------------------------------------------------------------------
 
 
-CENTRE = Alignment(horizontal="center", vertical="top", wrap_text=True)
-
-
 def _score_cells(
     s: _Sheet, row: int, first_col: int, values: pd.Series, partner_ids: list[str]
 ) -> None:
     for offset, pid in enumerate(partner_ids):
-        s.put(row, first_col + offset, values[pid], "0")
-        s.ws.cell(row=row, column=first_col + offset).alignment = CENTRE
+        s.put(row, first_col + offset, values[pid], "0", "centre")
 
 
-def _questions(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "Questions", marker)
+def _questions(s: _Sheet, c: Comparison) -> None:
     stats = c.question_stats
     unscored = [o.label for o in c.framework.scale if o.score is None]
     header_row = s.title(
@@ -307,34 +334,22 @@ def _questions(wb: Workbook, c: Comparison, marker: str) -> None:
     labels = ["Theme", "ID", "Question", *[p.name for p in c.partners], *stat_labels]
     widths = [16, 8, 50, *[11] * len(ids), 9, 8, 8, 7, 7, 8, 8, *[10] * len(unscored), 13]
     s.header(header_row, labels, widths)
-    row = header_row
+    keys = ["answered", "mean", "median", "min", "max", "spread", "std", *unscored, "disagreement"]
+    formats = ["0", "0.0", "0.0", "0", "0", "0", "0.00", *["0"] * len(unscored), "General"]
     first_stat = 4 + len(ids)
+    row = header_row
     for qid, values in stats.iterrows():
         row += 1
+        depth = int(values["depth"])
         s.put(row, 1, values["theme"])
         s.put(row, 2, str(qid))
-        s.put(row, 3, values["question"])
-        s.ws.cell(row=row, column=3).alignment = Alignment(
-            horizontal="left", wrap_text=True, vertical="top", indent=2 * int(values["depth"])
-        )
+        s.put(row, 3, values["question"], style=f"indent:{2 * depth}")
         _score_cells(s, row, 4, values, ids)
-        keys = [
-            "answered",
-            "mean",
-            "median",
-            "min",
-            "max",
-            "spread",
-            "std",
-            *unscored,
-            "disagreement",
-        ]
-        formats = ["0", "0.0", "0.0", "0", "0", "0", "0.00", *["0"] * len(unscored), ""]
         for offset, (key, fmt) in enumerate(zip(keys, formats, strict=True)):
             s.put(row, first_stat + offset, values[key], fmt)
         if values["disagreement"]:
-            s.ws.cell(row=row, column=first_stat + len(keys) - 1).font = _font(bold=True)
-        s.fit_row(row, [(values["question"], 50 - 2 * int(values["depth"]))])
+            s.bold(row, first_stat + len(keys) - 1)
+        s.fit_row(row, [(values["question"], 50 - 2 * depth)])
     if ids:
         low, high = _score_range(c)
         _heat_map(s.ws, f"D{header_row + 1}:{get_column_letter(3 + len(ids))}{row}", low, high)
@@ -344,8 +359,7 @@ def _questions(wb: Workbook, c: Comparison, marker: str) -> None:
     s.finish(header_row, len(labels), row, freeze=f"D{header_row + 1}")
 
 
-def _agenda(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "Agenda", marker)
+def _agenda(s: _Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Agenda: questions for the board to discuss first",
         "Largest disagreement between partners first, then the lowest mean score.",
@@ -384,8 +398,7 @@ def _agenda(wb: Workbook, c: Comparison, marker: str) -> None:
 # --- Long tables ----------------------------------------------------------------------------
 
 
-def _evidence(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "Evidence", marker)
+def _evidence(s: _Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Evidence behind each rating",
         "One row per partner and question. "
@@ -395,33 +408,34 @@ def _evidence(wb: Workbook, c: Comparison, marker: str) -> None:
     widths = [22, 16, 8, 40, 18, 60, 26]
     s.header(header_row, labels, widths)
     row = header_row
-    keys = [
-        "partner",
-        "theme",
-        "question_id",
-        "question",
-        "rating_label",
-        "evidence",
-        "evidence_source",
-    ]
-    for values in c.evidence.itertuples(index=False):
-        row += 1
-        record = dict(zip(keys, values, strict=True))
-        for col, key in enumerate(keys, start=1):
-            s.put(row, col, record[key])
-        s.fit_row(
-            row,
-            [(record["question"], 40), (record["evidence"], 60), (record["evidence_source"], 26)],
+    columns = [
+        c.evidence[k].tolist()
+        for k in (
+            "partner",
+            "theme",
+            "question_id",
+            "question",
+            "rating_label",
+            "evidence",
+            "evidence_source",
         )
+    ]
+    for record in zip(*columns, strict=True):
+        row += 1
+        for col, value in enumerate(record, start=1):
+            s.put(row, col, value)
+        s.fit_row(row, [(record[3], 40), (record[5], 60), (record[6], 26)])
     if row > header_row:
         table = Table(displayName="EvidenceTable", ref=f"A{header_row}:G{row}")
+        table.tableColumns = [
+            TableColumn(id=i, name=label) for i, label in enumerate(labels, start=1)
+        ]
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
         s.ws.add_table(table)
     s.finish(header_row, len(labels), row)
 
 
-def _actions(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "Action plan", marker)
+def _actions(s: _Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Action plan",
         "Every improvement action partners proposed, by target date; "
@@ -439,7 +453,6 @@ def _actions(wb: Workbook, c: Comparison, marker: str) -> None:
     ]
     widths = [12, 22, 16, 8, 40, 50, 20, 18]
     s.header(header_row, labels, widths)
-    row = header_row
     keys = [
         "target_date",
         "partner",
@@ -450,12 +463,13 @@ def _actions(wb: Workbook, c: Comparison, marker: str) -> None:
         "lead",
         "rating_label",
     ]
+    row = header_row
     for record in c.actions[keys].astype(str).to_dict("records"):
         row += 1
         date: Any = record["target_date"]
         with contextlib.suppress(ValueError):
             date = dt.date.fromisoformat(date)
-        s.put(row, 1, date, "dd/mm/yyyy")
+        s.put(row, 1, date, DATE)
         for col, key in enumerate(keys[1:], start=2):
             s.put(row, col, record[key])
         s.fit_row(
@@ -466,8 +480,7 @@ def _actions(wb: Workbook, c: Comparison, marker: str) -> None:
     s.finish(header_row, len(labels), row)
 
 
-def _returns(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "Returns", marker)
+def _returns(s: _Sheet, c: Comparison) -> None:
     table = c.returns_table
     returned = sum(1 for st in table["status"] if st in ("ok", "warnings", "errors"))
     expected = len(c.partners) + len(c.not_returned)
@@ -492,31 +505,28 @@ def _returns(wb: Workbook, c: Comparison, marker: str) -> None:
     widths = [14, 24, 14, 13, 40, 20, 12, 10, 10, 10, 9]
     s.header(header_row, labels, widths)
     row = header_row
-    for values in table.itertuples(index=False):
+    for values in table.to_dict("records"):
         row += 1
-        s.put(row, 1, values.partner_id)
-        s.put(row, 2, values.partner)
-        s.put(row, 3, values.sector)
-        s.put(row, 4, values.status)
-        s.put(row, 5, values.file)
-        s.put(row, 6, values.respondent)
-        completed: Any = values.completed
+        for col, key in enumerate(("partner_id", "partner", "sector"), start=1):
+            s.put(row, col, values[key])
+        attention = values["status"] in ("not returned", "refused")
+        s.put(row, 4, values["status"], style="bold" if attention else "body")
+        s.put(row, 5, values["file"])
+        s.put(row, 6, values["respondent"])
+        completed: Any = values["completed"]
         with contextlib.suppress(TypeError, ValueError):
             completed = dt.date.fromisoformat(completed)
-        s.put(row, 7, completed, "dd/mm/yyyy")
-        s.put(row, 8, values.answered, "0")
-        s.put(row, 9, values.rated_total, "0")
-        s.put(row, 10, values.percent, "0%")
-        s.put(row, 11, values.findings, "0")
-        if values.status in ("not returned", "refused"):
-            s.ws.cell(row=row, column=4).font = _font(bold=True)
-        s.fit_row(row, [(str(values.file), 40), (str(values.partner), 24)])
+        s.put(row, 7, completed, DATE)
+        s.put(row, 8, values["answered"], "0")
+        s.put(row, 9, values["rated_total"], "0")
+        s.put(row, 10, values["percent"], "0%")
+        s.put(row, 11, values["findings"], "0")
+        s.fit_row(row, [(str(values["file"]), 40), (str(values["partner"]), 24)])
     s.ws.auto_filter.ref = f"A{header_row}:K{max(row, header_row)}"
     s.finish(header_row, len(labels), row)
 
 
-def _findings(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "Findings", marker)
+def _findings(s: _Sheet, c: Comparison) -> None:
     findings = c.findings
     header_row = s.title(
         "Findings",
@@ -534,14 +544,13 @@ def _findings(wb: Workbook, c: Comparison, marker: str) -> None:
         ):
             s.put(row, col, value)
         if f.severity == "error":
-            s.ws.cell(row=row, column=4).font = _font(bold=True)
+            s.bold(row, 4)
         s.fit_row(row, [(f.message, 90), (f.file, 30)])
     s.ws.auto_filter.ref = f"A{header_row}:F{max(row, header_row)}"
     s.finish(header_row, len(labels), row)
 
 
-def _about(wb: Workbook, c: Comparison, marker: str) -> None:
-    s = _Sheet(wb, "About", marker)
+def _about(s: _Sheet, c: Comparison) -> None:
     header_row = s.title("About this workbook")
     fw = c.framework
     facts = [
@@ -575,17 +584,34 @@ def _about(wb: Workbook, c: Comparison, marker: str) -> None:
     s.finish(header_row, 3, row)
 
 
-def write_comparison(comparison: Comparison) -> Workbook:
-    """The comparison workbook: Summary, Questions, Agenda, Evidence, Action plan, Returns,
-    Findings and About. The caller saves it."""
+def write_comparison(comparison: Comparison) -> bytes:
+    """The comparison workbook as xlsx bytes: Summary, Questions, Agenda, Evidence,
+    Action plan, Returns, Findings and About."""
     wb = Workbook()
     default = wb.active
-    if default is not None:
-        wb.remove(default)
+    assert isinstance(default, Worksheet)
+    styles = _Styles(wb, default)
     marker = TRUNCATION_MARKER.replace("responses.csv", comparison.responses_name)
-    for writer in (_summary, _questions, _agenda, _evidence, _actions, _returns, _findings, _about):
-        writer(wb, comparison, marker)
+    sheets = {}
+    for name, writer in zip(
+        SHEETS,
+        (_summary, _questions, _agenda, _evidence, _actions, _returns, _findings, _about),
+        strict=True,
+    ):
+        sheet = _Sheet(wb, name, marker, styles)
+        writer(sheet, comparison)
+        sheets[name] = sheet.rows
+    wb.remove(default)
     wb.active = 0
     wb.properties.title = "Self-assessment comparison"
     wb.properties.creator = f"lsp-xlsx {__version__}"
-    return wb
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return inject_rows(buffer.getvalue(), sheets)
+
+
+def save_comparison(comparison: Comparison, path: str | Path) -> Path:
+    """Write the comparison workbook to ``path`` atomically."""
+    from lsp_xlsx.build import write_bytes
+
+    return write_bytes(write_comparison(comparison), Path(path))

@@ -6,12 +6,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lsp_xlsx.build import save_workbook
 from lsp_xlsx.collate import Comparison, collate, write_responses_csv
 from lsp_xlsx.framework import Framework
 from lsp_xlsx.ingest import CheckResult, Return, check
 from lsp_xlsx.partners import Partner
-from lsp_xlsx.report import write_comparison
+from lsp_xlsx.report import save_comparison
 from lsp_xlsx.sniff import Limits
 
 
@@ -47,7 +46,7 @@ def collate_paths(
         return CollateOutcome(result, None, None, None)
     responses = responses or output.with_name("responses.csv")
     comparison = collate(result.returns, framework, partners, responses_name=responses.name)
-    workbook = save_workbook(write_comparison(comparison), output)
+    workbook = save_comparison(comparison, output)
     responses.parent.mkdir(parents=True, exist_ok=True)
     write_responses_csv(comparison, responses)
     return CollateOutcome(result, comparison, workbook, responses)

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lsp_xlsx.build import save_workbook
 from lsp_xlsx.collate import Comparison, collate
 from lsp_xlsx.findings import Code
 from lsp_xlsx.framework import Framework
 from lsp_xlsx.ingest import read_returns
 from lsp_xlsx.partners import Partner
-from lsp_xlsx.report import SHEETS, write_comparison
+from lsp_xlsx.report import SHEETS, save_comparison, write_comparison
 from lsp_xlsx.safetext import EXCEL_CELL_LIMIT
 from tests.fill import make_return
 from tests.libreoffice import convert
@@ -53,9 +52,7 @@ def comparison(tmp_path_factory: pytest.TempPathFactory, framework: Framework) -
 
 @pytest.fixture(scope="module")
 def saved(comparison: Comparison, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return save_workbook(
-        write_comparison(comparison), tmp_path_factory.mktemp("out") / "comparison.xlsx"
-    )
+    return save_comparison(comparison, tmp_path_factory.mktemp("out") / "comparison.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -251,10 +248,8 @@ def test_same_inputs_give_the_same_cells(comparison: Comparison) -> None:
     def cells(wb: Workbook) -> list[Any]:
         return [[c.value for row in wb[s].iter_rows() for c in row] for s in wb.sheetnames]
 
-    def reopen(wb: Workbook) -> Workbook:
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        return load_workbook(buffer)
+    def reopen(data: bytes) -> Workbook:
+        return load_workbook(io.BytesIO(data))
 
     assert cells(reopen(write_comparison(comparison))) == cells(
         reopen(write_comparison(comparison))
