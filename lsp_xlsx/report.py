@@ -73,7 +73,7 @@ class _Styles:
     def __call__(self, name: str, number_format: str = "General") -> int:
         key = (name, number_format)
         if key not in self.ids:
-            probe = Cell(self.ws)  # detached: only its style is used
+            probe = Cell(self.ws, row=1, column=1)  # detached: only its style is used
             base, _, indent = name.partition(":")
             if base == "title":
                 probe.font = Font(name=FONT, size=14, bold=True, color=NAVY)
