@@ -23,14 +23,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from lsp_xlsx import contract as C
 from lsp_xlsx.findings import Code, Finding, finding
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.ingest import Return, Status
+from lsp_xlsx.ingest import Response, Return, Status
 from lsp_xlsx.partners import Partner
-from lsp_xlsx.safetext import safe_text
+from lsp_xlsx.safetext import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
 
 #: The tidy table's columns, in order. A contract: scripts rely on them.
 TIDY_COLUMNS = (
@@ -144,71 +145,73 @@ def _partner_columns(
 def _tidy(
     counted: list[Return], columns: list[PartnerColumn], framework: Framework, full_in: str
 ) -> tuple[pd.DataFrame, list[Finding]]:
+    """The tidy table, built column by column (a dict per row is several times slower)."""
     by_id = {r.partner_id.casefold(): r for r in counted}
-    rows: list[dict[str, object]] = []
+    questions = framework.questions
+    themes = [framework.theme_of[q.id] for q in questions]
+    data: dict[str, list[object]] = {name: [] for name in TIDY_COLUMNS}
     fixes: list[Finding] = []
     for partner in columns:
         ret = by_id[partner.partner_id.casefold()]
-        for question in framework.questions:
-            theme = framework.theme_of[question.id]
-            r = ret.responses[question.id]
-            row: dict[str, object] = {
-                "partner_id": partner.partner_id,
-                "partner": partner.name,
-                "sector": partner.sector,
-                "theme_id": theme.id,
-                "theme": theme.sheet_name,
-                "question_id": question.id,
-                "parent_id": question.parent_id or "",
-                "question": question.text,
-                "rated": "yes" if question.rated else "no",
-                "rating": r.rating if question.rated else None,
-                "rating_label": r.rating_label,
-                "rating_raw": r.rating_raw,
-                "evidence": r.evidence,
-                "evidence_source": r.evidence_source,
-                "improvement_action": r.improvement_action,
-                "lead": r.lead,
-                "target_date": r.target_date,
-                "respondent": ret.respondent.name,
-                "source_file": ret.file,
-                "source_sha256": ret.sha256,
-                "framework_id": ret.framework_id,
-                "framework_version": ret.framework_version,
-            }
-            rows.append(row)
+        responses = [ret.responses[q.id] for q in questions]
+        n = len(questions)
+        data["partner_id"] += [partner.partner_id] * n
+        data["partner"] += [partner.name] * n
+        data["sector"] += [partner.sector] * n
+        data["theme_id"] += [t.id for t in themes]
+        data["theme"] += [t.sheet_name for t in themes]
+        data["question_id"] += [q.id for q in questions]
+        data["parent_id"] += [q.parent_id or "" for q in questions]
+        data["question"] += [q.text for q in questions]
+        data["rated"] += ["yes" if q.rated else "no" for q in questions]
+        data["rating"] += [
+            r.rating if q.rated else None for q, r in zip(questions, responses, strict=True)
+        ]
+        for key in ("rating_label", "rating_raw", *C.TEXT_KEYS, "target_date"):
+            data[key] += [getattr(r, key) for r in responses]
+        data["respondent"] += [ret.respondent.name] * n
+        data["source_file"] += [ret.file] * n
+        data["source_sha256"] += [ret.sha256] * n
+        data["framework_id"] += [ret.framework_id] * n
+        data["framework_version"] += [ret.framework_version] * n
+        for r in responses:
             for key in TEXT_COLUMNS:
-                text = str(row[key])
-                if not text:
-                    continue
-                _, fix = safe_text(text)
-                if fix.changed:
-                    cell = r.cells.get("rating" if key == "rating_raw" else key, "")
-                    if fix.truncated_from:
-                        fixes.append(
-                            finding(
-                                Code.TEXT_TRUNCATED,
-                                ret.file,
-                                r.sheet,
-                                cell,
-                                length=f"{fix.truncated_from:,}",
-                                full_in=full_in,
-                            )
-                        )
-                    if fix.replaced:
-                        fixes.append(
-                            finding(
-                                Code.TEXT_CHARACTERS_REPLACED,
-                                ret.file,
-                                r.sheet,
-                                cell,
-                                count=fix.replaced,
-                                full_in=full_in,
-                            )
-                        )
-    frame = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+                text = getattr(r, key)
+                if text and (len(text) > EXCEL_CELL_LIMIT or needs_cleaning(text)):
+                    fixes.extend(_text_fixes(ret, r, key, text, full_in))
+    frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS))
     frame["rating"] = frame["rating"].astype("Int64")
     return frame, fixes
+
+
+def _text_fixes(ret: Return, r: Response, key: str, text: str, full_in: str) -> list[Finding]:
+    """Findings for text the workbook cannot hold as it is."""
+    _, fix = safe_text(text)
+    cell = r.cells.get("rating" if key == "rating_raw" else key, "")
+    found = []
+    if fix.truncated_from:
+        found.append(
+            finding(
+                Code.TEXT_TRUNCATED,
+                ret.file,
+                r.sheet,
+                cell,
+                length=f"{fix.truncated_from:,}",
+                full_in=full_in,
+            )
+        )
+    if fix.replaced:
+        found.append(
+            finding(
+                Code.TEXT_CHARACTERS_REPLACED,
+                ret.file,
+                r.sheet,
+                cell,
+                count=fix.replaced,
+                full_in=full_in,
+            )
+        )
+    return found
 
 
 def _theme_scores(
@@ -220,15 +223,26 @@ def _theme_scores(
     by_theme = rated.groupby(["theme_id", "partner_id"])["rating"].mean().unstack("partner_id")
     overall = rated.groupby("partner_id")["rating"].mean()
     index = [t.id for t in framework.themes]
-    table = by_theme.reindex(index=index, columns=names).astype("float64")
-    table.loc["ALL"] = overall.reindex(names).astype("float64")
-    partner_part = table[names]
-    table["mean"] = partner_part.mean(axis=1)
-    table["min"] = partner_part.min(axis=1)
-    table["max"] = partner_part.max(axis=1)
-    table["spread"] = table["max"] - table["min"]
+    partner_part = pd.concat(
+        [
+            by_theme.reindex(index=index, columns=names).astype("float64"),
+            overall.reindex(names).astype("float64").to_frame("ALL").T,
+        ]
+    )
     labels = {t.id: t.sheet_name for t in framework.themes} | {"ALL": "All themes"}
-    table.insert(0, "theme", [labels[i] for i in table.index])
+    low, high = partner_part.min(axis=1), partner_part.max(axis=1)
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                {"theme": [labels[i] for i in partner_part.index]}, index=partner_part.index
+            ),
+            partner_part,
+            pd.DataFrame(
+                {"mean": partner_part.mean(axis=1), "min": low, "max": high, "spread": high - low}
+            ),
+        ],
+        axis=1,
+    )
     table.index.name = "theme_id"
     return table
 
@@ -251,36 +265,46 @@ def _question_stats(
     names = [p.partner_id for p in columns]
     unscored = [o.label for o in framework.scale if o.score is None]
     rated = tidy[tidy["rated"] == "yes"]
-    scores = rated.pivot(index="question_id", columns="partner_id", values="rating")
-    labels = rated.pivot(index="question_id", columns="partner_id", values="rating_label")
-    raws = rated.pivot(index="question_id", columns="partner_id", values="rating_raw")
     order = [q.id for q in framework.rated_questions]
-    scores = scores.reindex(index=order, columns=names).astype("Float64").astype("float64")
-    labels = labels.reindex(index=order, columns=names)
-    raws = raws.reindex(index=order, columns=names)
-    out = pd.DataFrame(index=pd.Index(order, name="question_id"))
-    out["theme"] = [framework.theme_of[q].sheet_name for q in order]
-    out["question"] = [framework.by_id[q].text for q in order]
-    out["depth"] = [framework.by_id[q].depth for q in order]
-    for pid in names:
-        # The score, or the unscored label chosen, or a note that what was typed is not valid.
-        col = scores[pid].astype(object)
-        label = labels[pid].fillna("")
-        raw = raws[pid].fillna("")
-        col = col.where(col.notna(), label.where(label != "", raw.where(raw == "", "not valid")))
-        out[pid] = col.where(col != "", None)
-    valid = labels.fillna("") != ""
-    out["answered"] = valid.sum(axis=1)
-    out["mean"] = scores.mean(axis=1)
-    out["median"] = scores.median(axis=1)
-    out["min"] = scores.min(axis=1)
-    out["max"] = scores.max(axis=1)
-    out["spread"] = out["max"] - out["min"]
-    out["std"] = scores.std(axis=1, ddof=1)
-    for label_text in unscored:
-        out[label_text] = (labels == label_text).sum(axis=1)
-    out["disagreement"] = (out["spread"] >= DISAGREEMENT_SPREAD).map({True: "Yes", False: ""})
-    return out
+
+    def grid(values: str) -> pd.DataFrame:
+        table = rated.pivot(index="question_id", columns="partner_id", values=values)
+        return table.reindex(index=order, columns=names)
+
+    scores = grid("rating").astype("Float64").astype("float64")
+    # numpy, not pandas, for the object grids: with one column per partner, pandas works
+    # column by column and takes seconds for a thousand partners.
+    score = scores.to_numpy()
+    label = grid("rating_label").fillna("").to_numpy(dtype=object)
+    raw = grid("rating_raw").fillna("").to_numpy(dtype=object)
+    # Each partner's cell: the score, else the unscored label chosen, else "not valid" when
+    # something was typed that is not on the scale, else empty.
+    nothing = np.full(raw.shape, None, dtype=object)
+    words = np.where(label != "", label, np.where(raw != "", "not valid", nothing))
+    shown = pd.DataFrame(
+        np.where(np.isnan(score), words, score.astype(object)), index=order, columns=names
+    )
+    stats: dict[str, object] = {
+        "theme": [framework.theme_of[q].sheet_name for q in order],
+        "question": [framework.by_id[q].text for q in order],
+        "depth": [framework.by_id[q].depth for q in order],
+    }
+    spread = scores.max(axis=1) - scores.min(axis=1)
+    stats_after: dict[str, object] = {
+        "answered": (label != "").sum(axis=1),
+        "mean": scores.mean(axis=1),
+        "median": scores.median(axis=1),
+        "min": scores.min(axis=1),
+        "max": scores.max(axis=1),
+        "spread": spread,
+        "std": scores.std(axis=1, ddof=1),
+        **{text: (label == text).sum(axis=1) for text in unscored},
+        "disagreement": (spread >= DISAGREEMENT_SPREAD).map({True: "Yes", False: ""}),
+    }
+    index = pd.Index(order, name="question_id")
+    return pd.concat(
+        [pd.DataFrame(stats, index=index), shown, pd.DataFrame(stats_after, index=index)], axis=1
+    )
 
 
 def _agenda(stats: pd.DataFrame, framework: Framework, size: int = AGENDA_SIZE) -> pd.DataFrame:

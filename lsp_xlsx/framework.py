@@ -28,6 +28,7 @@ from pathlib import Path
 
 from lsp_xlsx.errors import FrameworkError
 from lsp_xlsx.findings import Code, Finding, Severity, finding
+from lsp_xlsx.ooxml import column_letter
 
 
 def _default_framework() -> Path:
@@ -144,15 +145,7 @@ class _Table:
     def cell(self, column: str, line: int) -> str:
         """A1 reference of a column on a line, as Excel would show the CSV."""
         index = self.header.index(column) if column in self.header else 0
-        return f"{_column_letter(index + 1)}{line}"
-
-
-def _column_letter(n: int) -> str:
-    letters = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+        return f"{column_letter(index + 1)}{line}"
 
 
 def _where(table: _Table, line: int, column: str | None = None) -> str:
@@ -211,7 +204,7 @@ def _read_csv(
                 finding(
                     Code.FRAMEWORK_COLUMN_UNKNOWN,
                     name,
-                    cell=f"{_column_letter(index + 1)}1",
+                    cell=f"{column_letter(index + 1)}1",
                     where=f"{name}, line 1, column '{column}'",
                     column=column,
                     hint=hint,

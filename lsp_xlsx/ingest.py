@@ -29,6 +29,7 @@ from lsp_xlsx import contract as C
 from lsp_xlsx.dates import parse_date
 from lsp_xlsx.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework import Framework, Question, ScaleOption
+from lsp_xlsx.ooxml import column_letter, sheet_parts
 from lsp_xlsx.partners import Partner, slug
 from lsp_xlsx.sniff import Limits, sniff
 
@@ -46,7 +47,7 @@ class Status(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-@dataclass
+@dataclass(slots=True)  # a thousand returns hold 60,000 of these
 class Response:
     """One answer. ``rating_raw`` is exactly what was in the cell, as text."""
 
@@ -195,17 +196,9 @@ class RatingReader:
 # --- Cell values --------------------------------------------------------------------------
 
 
-def _column_letter(index: int) -> str:
-    letters, n = "", index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _ref(row: int, col: int) -> str:
     """A1 reference from 0-based row and column indexes."""
-    return f"{_column_letter(col)}{row + 1}"
+    return f"{column_letter(col + 1)}{row + 1}"
 
 
 def _is_empty(value: object) -> bool:
@@ -255,47 +248,39 @@ def _sheet_rows(workbook: Any, name: str) -> Rows:
     return rows
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+
+
 def _formula_cells_without_value(data: bytes, sheet_names: Iterable[str]) -> dict[str, set[str]]:
     """For xlsx: cells in the named sheets holding a formula with no saved result.
 
     Such cells read as empty; openpyxl and other tools that do not calculate leave them.
     Only sheets whose XML contains a formula at all are looked at closely.
     """
-    from defusedxml import ElementTree
-
-    wanted = set(sheet_names)
     found: dict[str, set[str]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            targets = {r.get("Id"): r.get("Target", "") for r in rels}
-            rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-            for sheet in book.iter():
-                if not sheet.tag.endswith("}sheet") or sheet.get("name") not in wanted:
-                    continue
-                target = targets.get(sheet.get(rel_ns), "")
-                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                if part not in names:
+            parts = sheet_parts(archive)
+            for name in sheet_names:
+                part = parts.get(name)
+                if part is None:
                     continue
                 xml = archive.read(part)
-                if b"<f>" not in xml and b"<f " not in xml and b":f>" not in xml:
+                if not _FORMULA.search(xml):
                     continue
                 cells = set()
-                for match in re.finditer(
-                    rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", xml, re.S
-                ):
+                for match in _CELL.finditer(xml):
                     inner = match.group(2) or b""
-                    if re.search(rb"<(?:\w+:)?f[\s>/]", inner) and not re.search(
-                        rb"<(?:\w+:)?v>[^<]", inner
-                    ):
-                        ref = re.search(rb'\br="([A-Z]+[0-9]+)"', match.group(1))
+                    if _FORMULA.search(inner) and not _VALUE.search(inner):
+                        ref = _REF.search(match.group(1))
                         if ref:
                             cells.add(ref.group(1).decode())
                 if cells:
-                    found[str(sheet.get("name"))] = cells
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+                    found[name] = cells
+    except (zipfile.BadZipFile, KeyError, OSError):
         return found
     return found
 
@@ -545,28 +530,32 @@ class _Reader:
         sheets_by_theme: dict[str, set[str]],
     ) -> None:
         cols = sheet.columns
+        width = len(row)
 
-        def cell(key: str) -> tuple[object, str]:
+        def ref(key: str) -> str:
+            return f"{column_letter(cols[key] + 1)}{index + 1}"
+
+        def value_of(key: str) -> object:
             col = cols.get(key)
-            if col is None:
-                return None, ""
-            ref = _ref(index, col)
-            value = row[col] if col < len(row) else None
-            if ref in no_value:
-                self.add(Code.FORMULA_NO_VALUE, sheet.name, ref)
-            return value, ref
+            return row[col] if col is not None and col < width else None
 
-        raw_id, id_ref = cell("id")
+        raw_id = value_of("id")
         qid = "" if _is_empty(raw_id) else as_text(raw_id)[0].strip()
         values: dict[str, object] = {}
         refs: dict[str, str] = {}
         for key in C.RESPONSE_KEYS:
-            value, ref = cell(key)
+            value = value_of(key)
             if key == "rating" and value == C.STEM_PLACEHOLDER:
                 value = None
             if not _is_empty(value):
                 values[key] = value
-                refs[key] = ref
+                refs[key] = ref(key)
+        if no_value:
+            # A formula with no saved result reads as empty: say so, cell by cell.
+            for key in ("id", "question", *C.RESPONSE_KEYS):
+                if key in cols and ref(key) in no_value:
+                    self.add(Code.FORMULA_NO_VALUE, sheet.name, ref(key))
+        id_ref = ref("id")
         if not qid:
             if values:
                 texts = {k: as_text(v)[0] for k, v in values.items()}
@@ -576,7 +565,7 @@ class _Reader:
                     sheet.name,
                     _ref(index, cols["id"]),
                     summary=_summary(texts),
-                    column=_column_letter(cols["id"]),
+                    column=column_letter(cols["id"] + 1),
                 )
             return
         question = id_index.get(qid.casefold())
@@ -607,7 +596,8 @@ class _Reader:
             )
             return
         first_seen[question.id] = f"sheet '{sheet.name}', row {index + 1}"
-        text_value, text_ref = cell("question")
+        text_value = value_of("question")
+        text_ref = ref("question") if "question" in cols else ""
         if not _is_empty(text_value) and " ".join(as_text(text_value)[0].split()) != " ".join(
             question.text.split()
         ):

@@ -73,6 +73,14 @@ class SheetRows:
     def __init__(self) -> None:
         self.cells: dict[int, dict[int, tuple[object, int]]] = {}
         self.heights: dict[int, float] = {}
+        # Bulk rows: (first row, rows of values, a style per column, a height per row).
+        self.blocks: list[tuple[int, list[tuple[object, ...]], list[int], list[float]]] = []
+
+    def block(
+        self, first: int, rows: list[tuple[object, ...]], styles: list[int], heights: list[float]
+    ) -> None:
+        """Many rows at once, from column 1: much faster than a put() per cell."""
+        self.blocks.append((first, rows, styles, heights))
 
     def put(self, row: int, col: int, value: object, style: int) -> None:
         """Set one cell: a str, int, float, date or None (an empty, styled cell)."""
@@ -90,27 +98,41 @@ class SheetRows:
     @property
     def last(self) -> tuple[int, int]:
         """The last row and column used."""
-        if not self.cells:
-            return 1, 1
-        return max(self.cells), max(max(c) for c in self.cells.values())
+        rows = [max(self.cells)] if self.cells else [1]
+        cols = [max(max(c) for c in self.cells.values())] if self.cells else [1]
+        for first, block, styles, _ in self.blocks:
+            rows.append(first + len(block) - 1)
+            cols.append(len(styles))
+        return max(rows), max(cols)
 
     def xml(self) -> bytes:
         """The <row> elements, in order."""
         out: list[str] = []
         letters: dict[int, str] = {}
-        for r in sorted(set(self.cells) | set(self.heights)):
+        single = sorted(set(self.cells) | set(self.heights))
+        blocks = sorted(self.blocks, key=lambda b: b[0])
+        for first, block, _, _ in blocks:
+            if any(first <= r < first + len(block) for r in single):
+                raise ValueError(f"rows {first}-{first + len(block) - 1} are written twice")
+        for r in single:
+            while blocks and blocks[0][0] < r:
+                out.append(_block_xml(*blocks.pop(0)))
             height = self.heights.get(r)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
             cells = []
-            for c, (value, style) in sorted(self.cells.get(r, {}).items()):
+            row_cells = self.cells.get(r, {})
+            for c in sorted(row_cells) if len(row_cells) > 1 else row_cells:
+                value, style = row_cells[c]
                 letter = letters.get(c) or letters.setdefault(c, column_letter(c))
                 ref = f"{letter}{r}"
                 if value is None or value == "":
                     cells.append(f'<c r="{ref}" s="{style}"/>')
                 elif isinstance(value, str):
+                    if "&" in value or "<" in value or ">" in value:
+                        value = escape(value)
                     cells.append(
                         f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
-                        f"{escape(value)}</t></is></c>"
+                        f"{value}</t></is></c>"
                     )
                 elif isinstance(value, bool):
                     cells.append(f'<c r="{ref}" s="{style}" t="b"><v>{int(value)}</v></c>')
@@ -125,7 +147,35 @@ class SheetRows:
                 else:
                     raise TypeError(f"cannot write {type(value).__name__} to a cell")
             out.append(f'<row r="{r}"{attrs}>{"".join(cells)}</row>')
+        out.extend(_block_xml(*b) for b in blocks)
         return "".join(out).encode("utf-8")
+
+
+def _block_xml(
+    first: int, rows: list[tuple[object, ...]], styles: list[int], heights: list[float]
+) -> str:
+    letters = [column_letter(c) for c in range(1, len(styles) + 1)]
+    out: list[str] = []
+    append = out.append
+    for offset, values in enumerate(rows):
+        r = first + offset
+        append(f'<row r="{r}" ht="{heights[offset]:g}" customHeight="1">')
+        for letter, style, value in zip(letters, styles, values, strict=True):
+            if value is None or value == "":
+                append(f'<c r="{letter}{r}" s="{style}"/>')
+            elif isinstance(value, str):
+                if "&" in value or "<" in value or ">" in value:
+                    value = escape(value)
+                append(
+                    f'<c r="{letter}{r}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{value}</t></is></c>"
+                )
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                append(f'<c r="{letter}{r}" s="{style}"><v>{value!r}</v></c>')
+            else:
+                raise TypeError(f"cannot write {type(value).__name__} in a block")
+        append("</row>")
+    return "".join(out)
 
 
 _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
@@ -137,7 +187,8 @@ def inject_rows(xlsx: bytes, rows: dict[str, SheetRows]) -> bytes:
     source = zipfile.ZipFile(io.BytesIO(xlsx))
     parts = {part: name for name, part in sheet_parts(source).items() if name in rows}
     out = io.BytesIO()
-    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    # Level 1: the big sheets compress nearly as well, three times faster.
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for info in source.infolist():
             data = source.read(info)
             name = parts.get(info.filename)
@@ -160,5 +211,5 @@ def inject_rows(xlsx: bytes, rows: dict[str, SheetRows]) -> bytes:
                 last_row, last_col = sheet.last
                 ref = f'<dimension ref="A1:{column_letter(last_col)}{last_row}"/>'.encode()
                 data = _DIMENSION.sub(ref, data, count=1)
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     return out.getvalue()

@@ -54,12 +54,15 @@ LOW, MID, HIGH = "F8CBAD", "FFEB84", "A9D08E"
 _thin = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 LINE = 13.0  # points per wrapped line of 10pt Arial
+RADAR_PARTNERS = 30  # beyond this, the radar shows min, max and mean rather than each partner
 DATE = "dd/mm/yyyy"
 
 
 def _lines(text: str, width: float) -> int:
     per_line = max(int(width * 1.05), 1)
-    return sum(max(1, math.ceil(len(p) / per_line)) for p in text.split("\n"))
+    if "\n" not in text:
+        return max(1, -(-len(text) // per_line))
+    return sum(max(1, -(-len(p) // per_line)) for p in text.split("\n"))
 
 
 class _Styles:
@@ -112,6 +115,10 @@ class _Sheet:
         self.marker = marker
         self.style = styles
         self.rows = SheetRows()
+
+    def cell_text(self, value: object) -> str:
+        """Partner text made safe for a cell (cut, cleaned, escaped as Excel does)."""
+        return safe_text(value if isinstance(value, str) else str(value), self.marker)[0]
 
     def text(self, row: int, col: int, text: str, style: str = "body") -> None:
         self.rows.put(row, col, safe_text(text, self.marker)[0], self.style(style))
@@ -280,8 +287,14 @@ def _summary(s: _Sheet, c: Comparison) -> None:
     radar = RadarChart()
     radar.type = "marker"
     radar.style = 26
-    radar.title = "Each partner against the partnership mean"
-    for col in [*range(2, 2 + counted), mean_col]:
+    if counted <= RADAR_PARTNERS:
+        radar.title = "Each partner against the partnership mean"
+        series = [*range(2, 2 + counted), mean_col]
+    else:
+        # A line per partner is unreadable beyond a few dozen: show the range instead.
+        radar.title = "Lowest and highest partner against the partnership mean"
+        series = [mean_col + 1, mean_col + 2, mean_col]
+    for col in series:
         radar.add_data(
             Reference(ws, min_col=col, min_row=header_row, max_row=last_theme_row),
             titles_from_data=True,
@@ -304,11 +317,9 @@ def _summary(s: _Sheet, c: Comparison) -> None:
 # --- Questions and agenda -------------------------------------------------------------------
 
 
-def _score_cells(
-    s: _Sheet, row: int, first_col: int, values: pd.Series, partner_ids: list[str]
-) -> None:
-    for offset, pid in enumerate(partner_ids):
-        s.put(row, first_col + offset, values[pid], "0", "centre")
+def _score_cells(s: _Sheet, row: int, first_col: int, values: Sequence[Any]) -> None:
+    for offset, value in enumerate(values):
+        s.put(row, first_col + offset, value, "0", "centre")
 
 
 def _questions(s: _Sheet, c: Comparison) -> None:
@@ -337,14 +348,15 @@ def _questions(s: _Sheet, c: Comparison) -> None:
     keys = ["answered", "mean", "median", "min", "max", "spread", "std", *unscored, "disagreement"]
     formats = ["0", "0.0", "0.0", "0", "0", "0", "0.00", *["0"] * len(unscored), "General"]
     first_stat = 4 + len(ids)
+    scores = stats[ids].to_numpy(dtype=object).tolist()  # a Series lookup per cell is slow
     row = header_row
-    for qid, values in stats.iterrows():
+    for (qid, values), partner_scores in zip(stats.iterrows(), scores, strict=True):
         row += 1
         depth = int(values["depth"])
         s.put(row, 1, values["theme"])
         s.put(row, 2, str(qid))
         s.put(row, 3, values["question"], style=f"indent:{2 * depth}")
-        _score_cells(s, row, 4, values, ids)
+        _score_cells(s, row, 4, partner_scores)
         for offset, (key, fmt) in enumerate(zip(keys, formats, strict=True)):
             s.put(row, first_stat + offset, values[key], fmt)
         if values["disagreement"]:
@@ -378,13 +390,16 @@ def _agenda(s: _Sheet, c: Comparison) -> None:
     widths = [4, 16, 8, 46, *[11] * len(ids), 8, 8, 34]
     s.header(header_row, labels, widths)
     row = header_row
-    for rank, (qid, values) in enumerate(c.agenda.iterrows(), start=1):
+    scores = c.agenda[ids].to_numpy(dtype=object).tolist()
+    for rank, ((qid, values), partner_scores) in enumerate(
+        zip(c.agenda.iterrows(), scores, strict=True), start=1
+    ):
         row += 1
         s.put(row, 1, rank)
         s.put(row, 2, values["theme"])
         s.put(row, 3, str(qid))
         s.put(row, 4, values["question"])
-        _score_cells(s, row, 5, values, ids)
+        _score_cells(s, row, 5, partner_scores)
         s.put(row, 5 + len(ids), values["mean"], "0.0")
         s.put(row, 6 + len(ids), values["spread"], "0")
         s.put(row, 7 + len(ids), values["reason"])
@@ -407,24 +422,23 @@ def _evidence(s: _Sheet, c: Comparison) -> None:
     labels = ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"]
     widths = [22, 16, 8, 40, 18, 60, 26]
     s.header(header_row, labels, widths)
-    row = header_row
-    columns = [
-        c.evidence[k].tolist()
-        for k in (
-            "partner",
-            "theme",
-            "question_id",
-            "question",
-            "rating_label",
-            "evidence",
-            "evidence_source",
-        )
+    keys = ["partner", "theme", "question_id", "question", "rating_label", "evidence"]
+    keys.append("evidence_source")
+    columns = []
+    for key in keys:
+        values = c.evidence[key].tolist()
+        if key in ("evidence", "evidence_source"):
+            columns.append([s.cell_text(v) for v in values])
+        else:  # names, themes and questions repeat for every partner: clean each once
+            clean = {v: s.cell_text(v) for v in set(values)}
+            columns.append([clean[v] for v in values])
+    rows = list(zip(*columns, strict=True))
+    heights = [
+        min(409.0, max(1, _lines(r[3], 40), _lines(r[5], 60), _lines(r[6], 26)) * LINE + 4)
+        for r in rows
     ]
-    for record in zip(*columns, strict=True):
-        row += 1
-        for col, value in enumerate(record, start=1):
-            s.put(row, col, value)
-        s.fit_row(row, [(record[3], 40), (record[5], 60), (record[6], 26)])
+    s.rows.block(header_row + 1, rows, [s.style("body")] * len(keys), heights)
+    row = header_row + len(rows)
     if row > header_row:
         table = Table(displayName="EvidenceTable", ref=f"A{header_row}:G{row}")
         table.tableColumns = [

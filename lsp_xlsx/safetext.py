@@ -46,8 +46,24 @@ class TextFix:
         return bool(self.replaced or self.truncated_from)
 
 
+def needs_cleaning(text: str) -> bool:
+    """True when ``text`` holds a character a cell cannot (a quick test before safe_text)."""
+    return _ILLEGAL.search(text) is not None
+
+
+_UNCHANGED = TextFix()
+
+
 def safe_text(text: str, marker: str = TRUNCATION_MARKER) -> tuple[str, TextFix]:
     """Return text a cell can hold, and what was changed to get it."""
+    # The common case, checked cheaply: nothing to replace, cut or escape.
+    if (
+        len(text) <= EXCEL_CELL_LIMIT
+        and "\r" not in text
+        and "_x" not in text
+        and not _ILLEGAL.search(text)
+    ):
+        return text, _UNCHANGED
     replaced = 0
     if _ILLEGAL.search(text):
         replaced = len(_ILLEGAL.findall(text))
