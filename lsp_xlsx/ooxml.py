@@ -20,6 +20,7 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
@@ -106,7 +107,11 @@ class SheetRows:
         return max(rows), max(cols)
 
     def xml(self) -> bytes:
-        """The <row> elements, in order."""
+        """The <row> elements, in order, as one piece."""
+        return b"".join(self.chunks())
+
+    def chunks(self) -> Iterator[bytes]:
+        """The <row> elements, in order, a piece at a time (a big sheet is never one string)."""
         out: list[str] = []
         letters: dict[int, str] = {}
         single = sorted(set(self.cells) | set(self.heights))
@@ -116,7 +121,9 @@ class SheetRows:
                 raise ValueError(f"rows {first}-{first + len(block) - 1} are written twice")
         for r in single:
             while blocks and blocks[0][0] < r:
-                out.append(_block_xml(*blocks.pop(0)))
+                yield "".join(out).encode("utf-8")
+                out.clear()
+                yield from _block_chunks(*blocks.pop(0))
             height = self.heights.get(r)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
             cells = []
@@ -147,17 +154,21 @@ class SheetRows:
                 else:
                     raise TypeError(f"cannot write {type(value).__name__} to a cell")
             out.append(f'<row r="{r}"{attrs}>{"".join(cells)}</row>')
-        out.extend(_block_xml(*b) for b in blocks)
-        return "".join(out).encode("utf-8")
+        yield "".join(out).encode("utf-8")
+        for remaining in blocks:
+            yield from _block_chunks(*remaining)
 
 
-def _block_xml(
+def _block_chunks(
     first: int, rows: list[tuple[object, ...]], styles: list[int], heights: list[float]
-) -> str:
+) -> Iterator[bytes]:
     letters = [column_letter(c) for c in range(1, len(styles) + 1)]
     out: list[str] = []
     append = out.append
     for offset, values in enumerate(rows):
+        if offset and not offset % 2000:
+            yield "".join(out).encode("utf-8")
+            out.clear()
         r = first + offset
         append(f'<row r="{r}" ht="{heights[offset]:g}" customHeight="1">')
         for letter, style, value in zip(letters, styles, values, strict=True):
@@ -175,7 +186,7 @@ def _block_xml(
             else:
                 raise TypeError(f"cannot write {type(value).__name__} in a block")
         append("</row>")
-    return "".join(out)
+    yield "".join(out).encode("utf-8")
 
 
 _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
@@ -183,7 +194,11 @@ _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 
 
 def inject_rows(xlsx: bytes, rows: dict[str, SheetRows]) -> bytes:
-    """Put each sheet's rows into the workbook openpyxl saved (whose sheets have no cells)."""
+    """Put each sheet's rows into the workbook openpyxl saved (whose sheets have no values).
+
+    Each sheet's XML is streamed into the zip a piece at a time, so a large sheet never
+    sits in memory whole.
+    """
     source = zipfile.ZipFile(io.BytesIO(xlsx))
     parts = {part: name for name, part in sheet_parts(source).items() if name in rows}
     out = io.BytesIO()
@@ -192,24 +207,23 @@ def inject_rows(xlsx: bytes, rows: dict[str, SheetRows]) -> bytes:
         for info in source.infolist():
             data = source.read(info)
             name = parts.get(info.filename)
-            if name is not None:
-                sheet = rows[name]
-                body = sheet.xml()
-                match = _SHEETDATA.search(data)
-                existing = (match.group(1) or b"") if match else b""
-                # openpyxl writes empty placeholders for merged cells; anything with a value
-                # would be lost, so it is refused.
-                if match is None or re.search(rb"<(?:v|is|f)\b", existing):
-                    raise ValueError(f"sheet {name!r} already has values; cannot add rows to it")
-                data = (
-                    data[: match.start()]
-                    + b"<sheetData>"
-                    + body
-                    + b"</sheetData>"
-                    + data[match.end() :]
-                )
-                last_row, last_col = sheet.last
-                ref = f'<dimension ref="A1:{column_letter(last_col)}{last_row}"/>'.encode()
-                data = _DIMENSION.sub(ref, data, count=1)
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            if name is None:
+                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                continue
+            sheet = rows[name]
+            match = _SHEETDATA.search(data)
+            existing = (match.group(1) or b"") if match else b""
+            # openpyxl writes empty placeholders for merged cells; anything with a value
+            # would be lost, so it is refused.
+            if match is None or re.search(rb"<(?:v|is|f)\b", existing):
+                raise ValueError(f"sheet {name!r} already has values; cannot add rows to it")
+            last_row, last_col = sheet.last
+            ref = f'<dimension ref="A1:{column_letter(last_col)}{last_row}"/>'.encode()
+            head = _DIMENSION.sub(ref, data[: match.start()], count=1)
+            # Opened by name, the part takes the archive's compression and level.
+            with target.open(info.filename, "w", force_zip64=True) as stream:
+                stream.write(head + b"<sheetData>")
+                for chunk in sheet.chunks():
+                    stream.write(chunk)
+                stream.write(b"</sheetData>" + data[match.end() :])
     return out.getvalue()
