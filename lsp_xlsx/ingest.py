@@ -318,13 +318,21 @@ class _Sheet:
     rows: Rows
     header: int
     columns: dict[str, int]
+    letters: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.letters = {key: column_letter(col + 1) for key, col in self.columns.items()}
+
+
+_LONGEST_LABEL = 2 * max(len(c.label) for c in C.COLUMNS) + 10
 
 
 def _find_header(rows: Rows) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(rows[:60]):
         keys: dict[str, int] = {}
         for col, value in enumerate(row):
-            if isinstance(value, str):
+            # Header labels are short; the long title and instructions are not looked at.
+            if isinstance(value, str) and len(value) <= _LONGEST_LABEL:
                 key = C.HEADER_KEYS.get(C.normalise_label(value))
                 if key and key not in keys:
                     keys[key] = col
@@ -532,8 +540,10 @@ class _Reader:
         cols = sheet.columns
         width = len(row)
 
+        letters = sheet.letters
+
         def ref(key: str) -> str:
-            return f"{column_letter(cols[key] + 1)}{index + 1}"
+            return f"{letters[key]}{index + 1}"
 
         def value_of(key: str) -> object:
             col = cols.get(key)

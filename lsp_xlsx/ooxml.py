@@ -30,7 +30,8 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def _attrs(text: bytes) -> dict[str, str]:
-    return {k.decode(): html.unescape(v.decode("utf-8", "replace")) for k, v in _ATTR.findall(text)}
+    pairs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(text)}
+    return {k: html.unescape(v) if "&" in v else v for k, v in pairs.items()}
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
