@@ -149,9 +149,10 @@ def make_returns(framework: Framework, folder: Path, count: int, seed: int = 6) 
 
 
 def machine() -> dict[str, object]:
+    from importlib.metadata import version
+
     import openpyxl
     import pandas
-    import python_calamine
 
     return {
         "cores": os.cpu_count(),
@@ -160,7 +161,7 @@ def machine() -> dict[str, object]:
         "platform": platform.platform(),
         "openpyxl": openpyxl.__version__,
         "pandas": pandas.__version__,
-        "python_calamine": getattr(python_calamine, "__version__", "unknown"),
+        "python_calamine": version("python-calamine"),
     }
 
 
