@@ -59,6 +59,17 @@ TIDY_COLUMNS = (
     "framework_version",
 )
 TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date")
+#: The action plan's columns, in the order the Action plan sheet shows them.
+ACTION_COLUMNS = (
+    "target_date",
+    "partner",
+    "theme",
+    "question_id",
+    "question",
+    "improvement_action",
+    "lead",
+    "rating_label",
+)
 #: Spread at which partners are said to disagree on a question.
 DISAGREEMENT_SPREAD = 2
 AGENDA_SIZE = 10
@@ -356,17 +367,7 @@ def _actions(
     acts["_p"] = acts["partner_id"].map(partner_rank)
     acts["_q"] = acts["question_id"].map(question_rank)
     acts = acts.sort_values(["_undated", "_date", "_p", "_q"], kind="mergesort")
-    cols = [
-        "partner",
-        "theme",
-        "question_id",
-        "question",
-        "improvement_action",
-        "lead",
-        "target_date",
-        "rating_label",
-    ]
-    return acts[cols].reset_index(drop=True)
+    return acts[list(ACTION_COLUMNS)].reset_index(drop=True)
 
 
 def _returns_table(

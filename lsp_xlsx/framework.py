@@ -14,10 +14,7 @@ A framework folder holds::
 
 from __future__ import annotations
 
-import csv
-import difflib
 import hashlib
-import io
 import json
 import re
 import tomllib
@@ -26,9 +23,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from lsp_xlsx.csvfile import CsvTable, place_of, read_csv
 from lsp_xlsx.errors import FrameworkError
 from lsp_xlsx.findings import Code, Finding, Severity, finding
-from lsp_xlsx.ooxml import column_letter
 
 
 def _default_framework() -> Path:
@@ -132,106 +129,14 @@ class Framework:
         return tuple(o.label for o in self.scale)
 
 
-@dataclass
-class _Table:
-    """A CSV file read into rows, with the header and where each row sits."""
-
-    name: str
-    header: list[str]
-    rows: list[dict[str, str]]
-    # Line numbers as a spreadsheet shows them: the header is line 1.
-    lines: list[int]
-
-    def cell(self, column: str, line: int) -> str:
-        """A1 reference of a column on a line, as Excel would show the CSV."""
-        index = self.header.index(column) if column in self.header else 0
-        return f"{column_letter(index + 1)}{line}"
-
-
-def _where(table: _Table, line: int, column: str | None = None) -> str:
-    text = f"{table.name}, line {line}"
-    return f"{text}, column '{column}'" if column else text
-
-
-def _read_csv(
-    folder: Path,
-    name: str,
-    columns: Sequence[str],
-    required: Sequence[str],
-    problems: list[Finding],
-) -> _Table | None:
-    """Read one CSV, noting encoding and header problems; None when it cannot be used."""
-    path = folder / name
-    if not path.is_file():
-        problems.append(finding(Code.FRAMEWORK_FILE_MISSING, name, name=name))
-        return None
-    raw = path.read_bytes()
-    if not raw.strip():
-        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
-        return None
-    try:
-        text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
-    except UnicodeDecodeError:
-        # Excel's plain "CSV" on Windows is cp1252. Read it, but say so.
-        text = raw.decode("cp1252", errors="replace")
-        problems.append(finding(Code.FRAMEWORK_NOT_UTF8, name))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records = list(reader)
-    header = [h.strip() for h in records[0]] if records else []
-    if not any(header):
-        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
-        return None
-    table = _Table(name, header, [], [])
-    for column in required:
-        if column not in header:
-            problems.append(
-                finding(
-                    Code.FRAMEWORK_COLUMN_MISSING,
-                    name,
-                    cell="A1",
-                    where=f"{name}, line 1",
-                    column=column,
-                    expected=", ".join(columns),
-                )
-            )
-    for index, column in enumerate(header):
-        if column and column not in columns:
-            close = difflib.get_close_matches(column, columns, n=1, cutoff=0.5)
-            hint = (
-                f"Did you mean '{close[0]}'?" if close else f"Known columns: {', '.join(columns)}."
-            )
-            problems.append(
-                finding(
-                    Code.FRAMEWORK_COLUMN_UNKNOWN,
-                    name,
-                    cell=f"{column_letter(index + 1)}1",
-                    where=f"{name}, line 1, column '{column}'",
-                    column=column,
-                    hint=hint,
-                )
-            )
-    if any(c not in header for c in required):
-        return None
-    for number, record in enumerate(records[1:], start=2):
-        if not any(v.strip() for v in record):
-            continue  # blank lines are harmless
-        row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
-        table.rows.append(row)
-        table.lines.append(number)
-    if not table.rows:
-        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
-        return None
-    return table
-
-
-def _check_id(table: _Table, line: int, column: str, value: str, problems: list[Finding]) -> bool:
+def _check_id(table: CsvTable, line: int, column: str, value: str, problems: list[Finding]) -> bool:
     if not value:
         problems.append(
             finding(
                 Code.FRAMEWORK_EMPTY_VALUE,
                 table.name,
                 cell=table.cell(column, line),
-                where=_where(table, line, column),
+                where=place_of(table, line, column),
                 column=column,
             )
         )
@@ -242,7 +147,7 @@ def _check_id(table: _Table, line: int, column: str, value: str, problems: list[
                 Code.FRAMEWORK_BAD_ID,
                 table.name,
                 cell=table.cell(column, line),
-                where=_where(table, line, column),
+                where=place_of(table, line, column),
                 id=value,
             )
         )
@@ -266,7 +171,7 @@ def sheet_name_problem(name: str) -> str | None:
     return None
 
 
-def _load_themes(table: _Table, problems: list[Finding]) -> list[tuple[str, str, str, int]]:
+def _load_themes(table: CsvTable, problems: list[Finding]) -> list[tuple[str, str, str, int]]:
     themes: list[tuple[str, str, str, int]] = []
     seen_ids: dict[str, int] = {}
     seen_names: dict[str, int] = {}
@@ -279,7 +184,7 @@ def _load_themes(table: _Table, problems: list[Finding]) -> list[tuple[str, str,
                     Code.FRAMEWORK_DUPLICATE_ID,
                     table.name,
                     cell=table.cell("theme_id", line),
-                    where=_where(table, line, "theme_id"),
+                    where=place_of(table, line, "theme_id"),
                     id=theme_id,
                     first=seen_ids[theme_id],
                 )
@@ -292,11 +197,11 @@ def _load_themes(table: _Table, problems: list[Finding]) -> list[tuple[str, str,
                     Code.FRAMEWORK_EMPTY_VALUE,
                     table.name,
                     cell=table.cell("title", line),
-                    where=_where(table, line, "title"),
+                    where=place_of(table, line, "title"),
                     column="title",
                 )
             )
-        where = _where(table, line, "sheet_name")
+        where = place_of(table, line, "sheet_name")
         cell = table.cell("sheet_name", line)
         if len(sheet_name) > 31:
             problems.append(
@@ -340,7 +245,7 @@ def _load_themes(table: _Table, problems: list[Finding]) -> list[tuple[str, str,
 
 
 def _load_questions(
-    table: _Table, theme_ids: dict[str, int], problems: list[Finding]
+    table: CsvTable, theme_ids: dict[str, int], problems: list[Finding]
 ) -> list[tuple[Question, int]]:
     rows: list[tuple[Question, int]] = []
     seen: dict[str, int] = {}
@@ -353,7 +258,7 @@ def _load_questions(
                     Code.FRAMEWORK_DUPLICATE_ID,
                     table.name,
                     cell=table.cell("id", line),
-                    where=_where(table, line, "id"),
+                    where=place_of(table, line, "id"),
                     id=qid,
                     first=seen[qid],
                 )
@@ -368,7 +273,7 @@ def _load_questions(
                     Code.FRAMEWORK_UNKNOWN_THEME,
                     table.name,
                     cell=table.cell("theme_id", line),
-                    where=_where(table, line, "theme_id"),
+                    where=place_of(table, line, "theme_id"),
                     theme=theme,
                     known=", ".join(theme_ids) or "(none)",
                 )
@@ -380,7 +285,7 @@ def _load_questions(
                     Code.FRAMEWORK_EMPTY_VALUE,
                     table.name,
                     cell=table.cell("text", line),
-                    where=_where(table, line, "text"),
+                    where=place_of(table, line, "text"),
                     column="text",
                 )
             )
@@ -392,7 +297,7 @@ def _load_questions(
                     Code.FRAMEWORK_BAD_RATED,
                     table.name,
                     cell=table.cell("rated", line),
-                    where=_where(table, line, "rated"),
+                    where=place_of(table, line, "rated"),
                     value=row["rated"],
                 )
             )
@@ -405,7 +310,7 @@ def _load_questions(
 
 
 def _resolve_parents(
-    table: _Table, rows: list[tuple[Question, int]], problems: list[Finding]
+    table: CsvTable, rows: list[tuple[Question, int]], problems: list[Finding]
 ) -> dict[str, int]:
     """Check every parent exists, shares the theme and forms no loop; return each depth."""
     by_id = {q.id: q for q, _ in rows}
@@ -414,7 +319,7 @@ def _resolve_parents(
         parent = question.parent_id
         if parent is None:
             continue
-        where = _where(table, line, "parent_id")
+        where = place_of(table, line, "parent_id")
         cell = table.cell("parent_id", line)
         if parent not in by_id:
             problems.append(
@@ -453,7 +358,7 @@ def _resolve_parents(
                             Code.FRAMEWORK_CYCLE,
                             table.name,
                             cell=table.cell("parent_id", line),
-                            where=_where(table, line, "parent_id"),
+                            where=place_of(table, line, "parent_id"),
                             id=question.id,
                             chain=" → ".join(loop),
                         )
@@ -466,7 +371,7 @@ def _resolve_parents(
     return depths
 
 
-def _load_scale(table: _Table, problems: list[Finding]) -> list[ScaleOption]:
+def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
     options: list[ScaleOption] = []
     seen: dict[str, int] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
@@ -477,7 +382,7 @@ def _load_scale(table: _Table, problems: list[Finding]) -> list[ScaleOption]:
                     Code.FRAMEWORK_EMPTY_VALUE,
                     table.name,
                     cell=table.cell("label", line),
-                    where=_where(table, line, "label"),
+                    where=place_of(table, line, "label"),
                     column="label",
                 )
             )
@@ -489,7 +394,7 @@ def _load_scale(table: _Table, problems: list[Finding]) -> list[ScaleOption]:
                     Code.FRAMEWORK_SCALE_DUPLICATE_LABEL,
                     table.name,
                     cell=table.cell("label", line),
-                    where=_where(table, line, "label"),
+                    where=place_of(table, line, "label"),
                     label=label,
                     first=seen[key],
                 )
@@ -510,7 +415,7 @@ def _load_scale(table: _Table, problems: list[Finding]) -> list[ScaleOption]:
                         Code.FRAMEWORK_SCALE_BAD_SCORE,
                         table.name,
                         cell=table.cell("score", line),
-                        where=_where(table, line, "score"),
+                        where=place_of(table, line, "score"),
                         value=raw_score,
                     )
                 )
@@ -608,11 +513,11 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
         )
     problems: list[Finding] = []
     framework_id, version, title, source = _load_meta(folder, problems)
-    themes_table = _read_csv(folder, "themes.csv", THEME_COLUMNS, THEME_COLUMNS, problems)
-    questions_table = _read_csv(
-        folder, "questions.csv", QUESTION_COLUMNS, QUESTION_REQUIRED, problems
+    themes_table = read_csv(folder / "themes.csv", THEME_COLUMNS, THEME_COLUMNS, problems)
+    questions_table = read_csv(
+        folder / "questions.csv", QUESTION_COLUMNS, QUESTION_REQUIRED, problems
     )
-    scale_table = _read_csv(folder, "scale.csv", SCALE_COLUMNS, SCALE_REQUIRED, problems)
+    scale_table = read_csv(folder / "scale.csv", SCALE_COLUMNS, SCALE_REQUIRED, problems)
 
     theme_rows = _load_themes(themes_table, problems) if themes_table else []
     theme_ids = {t[0]: t[3] for t in theme_rows}
@@ -636,7 +541,7 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
                     Code.FRAMEWORK_THEME_EMPTY,
                     themes_table.name,
                     cell=themes_table.cell("theme_id", line),
-                    where=_where(themes_table, line, "theme_id"),
+                    where=place_of(themes_table, line, "theme_id"),
                     theme=theme_id,
                 )
             )

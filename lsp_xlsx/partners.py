@@ -7,14 +7,13 @@ listing every problem.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
+from lsp_xlsx.csvfile import place_of, read_csv
 from lsp_xlsx.errors import PartnersError
 from lsp_xlsx.findings import Code, Finding, Severity, finding
 
@@ -59,10 +58,6 @@ class Partner:
     email: str = ""
 
 
-def _letter(index: int) -> str:
-    return chr(65 + index) if index < 26 else "A" + chr(65 + index - 26)
-
-
 def load_partners(path: str | Path) -> list[Partner]:
     """Load and validate ``partners.csv``; the order of the file is kept.
 
@@ -75,63 +70,31 @@ def load_partners(path: str | Path) -> list[Partner]:
             f"Cannot read {path}",
             [finding(Code.FRAMEWORK_FILE_MISSING, name, name=f"{name} (check --partners)")],
         )
-    raw = path.read_bytes()
     problems: list[Finding] = []
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-        problems.append(finding(Code.FRAMEWORK_NOT_UTF8, name))
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    header = [h.strip().casefold() for h in records[0]] if records else []
-    if not any(header):
-        raise PartnersError(f"Cannot read {path}", [finding(Code.FRAMEWORK_FILE_EMPTY, name)])
-    for column in ("partner_id", "name"):
-        if column not in header:
-            problems.append(
-                finding(
-                    Code.FRAMEWORK_COLUMN_MISSING,
-                    name,
-                    cell="A1",
-                    where=f"{name}, line 1",
-                    column=column,
-                    expected=", ".join(PARTNER_COLUMNS),
-                )
-            )
-    if any(p.severity is Severity.ERROR for p in problems):
-        raise PartnersError(f"{path} has {len(problems)} problem(s)", problems)
-    col = {h: i for i, h in enumerate(header)}
+    table = read_csv(path, PARTNER_COLUMNS, ("partner_id", "name"), problems)
+    if table is None:
+        raise PartnersError(f"Cannot read {path}", problems)
     partners: list[Partner] = []
     seen: dict[str, int] = {}
-    for line, record in enumerate(records[1:], start=2):
-        if not any(v.strip() for v in record):
-            continue
+    for row, line in zip(table.rows, table.lines, strict=True):
+        pid, pname, email = row["partner_id"], row["name"], row.get("email", "")
 
-        def get(column: str, record: list[str] = record) -> str:
-            i = col.get(column)
-            return record[i].strip() if i is not None and i < len(record) else ""
+        def place(column: str, line: int = line) -> dict[str, str]:
+            return {"cell": table.cell(column, line), "where": place_of(table, line, column)}
 
-        def where(column: str, line: int = line) -> tuple[str, str]:
-            return f"{_letter(col.get(column, 0))}{line}", f"{name}, line {line}, column '{column}'"
-
-        pid, pname, email = get("partner_id"), get("name"), get("email")
         ok = True
         if not pid:
-            cell, w = where("partner_id")
-            problems.append(finding(Code.PARTNERS_MISSING_ID, name, cell=cell, where=w))
+            problems.append(finding(Code.PARTNERS_MISSING_ID, name, **place("partner_id")))
             ok = False
         elif not _ID_RE.match(pid):
-            cell, w = where("partner_id")
-            problems.append(finding(Code.PARTNERS_BAD_ID, name, cell=cell, where=w, id=pid))
+            problems.append(finding(Code.PARTNERS_BAD_ID, name, **place("partner_id"), id=pid))
             ok = False
         elif pid.casefold() in seen:
-            cell, w = where("partner_id")
             problems.append(
                 finding(
                     Code.PARTNERS_DUPLICATE_ID,
                     name,
-                    cell=cell,
-                    where=w,
+                    **place("partner_id"),
                     id=pid,
                     first=seen[pid.casefold()],
                 )
@@ -140,18 +103,22 @@ def load_partners(path: str | Path) -> list[Partner]:
         else:
             seen[pid.casefold()] = line
         if not pname:
-            cell, w = where("name")
             problems.append(
-                finding(Code.PARTNERS_MISSING_NAME, name, cell=cell, where=w, id=pid or "?")
+                finding(Code.PARTNERS_MISSING_NAME, name, **place("name"), id=pid or "?")
             )
             ok = False
         if email and not is_email(email):
-            cell, w = where("email")
-            problems.append(finding(Code.PARTNERS_BAD_EMAIL, name, cell=cell, where=w, email=email))
+            problems.append(finding(Code.PARTNERS_BAD_EMAIL, name, **place("email"), email=email))
             ok = False
         if ok:
             partners.append(
-                Partner(pid, " ".join(pname.split()), get("sector"), get("contact_name"), email)
+                Partner(
+                    pid,
+                    " ".join(pname.split()),
+                    row.get("sector", ""),
+                    row.get("contact_name", ""),
+                    email,
+                )
             )
     if any(p.severity is Severity.ERROR for p in problems):
         errors = sum(p.severity is Severity.ERROR for p in problems)

@@ -33,7 +33,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx import __version__
-from lsp_xlsx.collate import Comparison
+from lsp_xlsx.collate import ACTION_COLUMNS, Comparison
 from lsp_xlsx.ooxml import SheetRows, inject_rows
 from lsp_xlsx.safetext import TRUNCATION_MARKER, safe_text
 
@@ -467,16 +467,7 @@ def _actions(s: _Sheet, c: Comparison) -> None:
     ]
     widths = [12, 22, 16, 8, 40, 50, 20, 18]
     s.header(header_row, labels, widths)
-    keys = [
-        "target_date",
-        "partner",
-        "theme",
-        "question_id",
-        "question",
-        "improvement_action",
-        "lead",
-        "rating_label",
-    ]
+    keys = list(ACTION_COLUMNS)
     row = header_row
     for record in c.actions[keys].astype(str).to_dict("records"):
         row += 1
