@@ -533,18 +533,10 @@ def build_workbook(
 
 
 def save_workbook(wb: Workbook, path: str | Path) -> Path:
-    """Save atomically: write a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".lsp-xlsx-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Save atomically (see :func:`write_bytes`), so a half-written file never appears."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return write_bytes(buffer.getvalue(), Path(path))
 
 
 def write_bytes(data: bytes, path: Path) -> Path:
