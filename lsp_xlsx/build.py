@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx import __version__
 from lsp_xlsx import contract as C
-from lsp_xlsx.errors import OutputExistsError
+from lsp_xlsx.dates import parse_date
+from lsp_xlsx.errors import ManifestError, OutputExistsError
 from lsp_xlsx.framework import Framework, Theme, iter_intro_blocks
 from lsp_xlsx.partners import Partner
 from lsp_xlsx.safetext import safe_text, write_text
@@ -696,16 +697,29 @@ def read_manifest(out_dir: str | Path) -> dict[str, ManifestEntry]:
     entries: dict[str, ManifestEntry] = {}
     if not path.is_file():
         return entries
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            deadline = row.get("deadline") or ""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("partner_id", "file") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ManifestError(
+                f"{path}, line 1: the column(s) {', '.join(missing)} are missing. Restore the "
+                "manifest, or rebuild the copies with lsp-xlsx build --partners --force."
+            )
+        for line, row in enumerate(reader, start=2):
+            deadline_text = (row.get("deadline") or "").strip()
+            deadline = parse_date(deadline_text) if deadline_text else None
+            if deadline_text and deadline is None:
+                raise ManifestError(
+                    f"{path}, line {line}, column 'deadline': '{deadline_text}' is not a date. "
+                    "Write it as 2027-03-31, or pass --deadline."
+                )
             entries[row["partner_id"]] = ManifestEntry(
                 row["partner_id"],
-                row.get("partner", ""),
-                out_dir / Path(row["file"]).name,  # never outside the folder
-                row.get("sha256", ""),
-                row.get("built_at", ""),
-                dt.date.fromisoformat(deadline) if deadline else None,
-                row.get("contact", ""),
+                row.get("partner") or "",
+                out_dir / Path(row["file"] or "").name,  # never outside the folder
+                row.get("sha256") or "",
+                row.get("built_at") or "",
+                deadline,
+                row.get("contact") or "",
             )
     return entries

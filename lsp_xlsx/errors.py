@@ -38,6 +38,10 @@ class OutputExistsError(LspXlsxError):
     """Writing would overwrite files that may already have been sent."""
 
 
+class ManifestError(LspXlsxError):
+    """manifest.csv in the copies folder is missing a column or holds a value it cannot."""
+
+
 class TemplateError(LspXlsxError):
     """An e-mail template is unreadable or uses an unknown placeholder."""
 

@@ -408,11 +408,3 @@ def finding(
         where = place(file, sheet, cell)
     text = template.format(**values)
     return Finding(severity, code, file, sheet, cell, f"{where}: {text}" if where else text)
-
-
-def worst(findings: list[Finding]) -> Severity | None:
-    """The most serious severity among findings, or None when there are none."""
-    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-        if any(f.severity is severity for f in findings):
-            return severity
-    return None

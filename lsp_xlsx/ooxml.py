@@ -107,10 +107,6 @@ class SheetRows:
             cols.append(len(styles))
         return max(rows), max(cols)
 
-    def xml(self) -> bytes:
-        """The <row> elements, in order, as one piece."""
-        return b"".join(self.chunks())
-
     def chunks(self) -> Iterator[bytes]:
         """The <row> elements, in order, a piece at a time (a big sheet is never one string)."""
         out: list[str] = []

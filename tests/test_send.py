@@ -467,6 +467,43 @@ def test_missing_password_variable_is_explained(sent_dir: Path, partners_csv: Pa
 # --- Status and reminders -------------------------------------------------------------------
 
 
+def _status(
+    returns: Path,
+    partners_csv: Path,
+    sent_dir: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> Any:
+    args = ["status", str(returns), "--partners", str(partners_csv), "--dir", str(sent_dir), *extra]
+    return CliRunner().invoke(cli, args, env=env)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "words"),
+    [
+        ("who,file\nfire,x.xlsx\n", "manifest.csv, line 1: the column(s) partner_id are missing."),
+        (
+            "partner_id,file,deadline\nfire,x.xlsx,soon\n",
+            "manifest.csv, line 2, column 'deadline': 'soon' is not a date.",
+        ),
+    ],
+)
+def test_a_broken_manifest_is_reported_not_a_traceback(
+    tmp_path: Path, partners_csv: Path, manifest: str, words: str
+) -> None:
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    (folder / "manifest.csv").write_text(manifest, encoding="utf-8")
+    for result in (
+        CliRunner().invoke(
+            cli, ["mail", "--partners", str(partners_csv), "--dir", str(folder), "--dry-run"]
+        ),
+        _status(tmp_path, partners_csv, folder),
+    ):
+        assert result.exit_code == 1
+        assert words in result.output and "Traceback" not in result.output
+
+
 @pytest.fixture
 def mixed_returns(tmp_path: Path, sent_dir: Path, framework: Framework) -> Path:
     folder = tmp_path / "returns"
@@ -496,19 +533,7 @@ def mixed_returns(tmp_path: Path, sent_dir: Path, framework: Framework) -> Path:
 
 
 def test_status_table_and_summary(mixed_returns: Path, sent_dir: Path, partners_csv: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "status",
-            str(mixed_returns),
-            "--partners",
-            str(partners_csv),
-            "--dir",
-            str(sent_dir),
-            "--today",
-            "2027-04-03",
-        ],
-    )
+    result = _status(mixed_returns, partners_csv, sent_dir, "--today", "2027-04-03")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     police = next(line for line in lines if line.startswith("North Shire Police"))
@@ -523,19 +548,7 @@ def test_status_table_and_summary(mixed_returns: Path, sent_dir: Path, partners_
 def test_status_before_the_deadline_counts_days_to_go(
     mixed_returns: Path, sent_dir: Path, partners_csv: Path
 ) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "status",
-            str(mixed_returns),
-            "--partners",
-            str(partners_csv),
-            "--dir",
-            str(sent_dir),
-            "--today",
-            "2027-03-21",
-        ],
-    )
+    result = _status(mixed_returns, partners_csv, sent_dir, "--today", "2027-03-21")
     assert "2027-03-31 (10 days to go)" in result.output
     assert result.output.splitlines()[-1] == "2 of 4 returned, 1 incomplete, 2 outstanding"
 
@@ -544,21 +557,15 @@ def test_remind_drafts_say_what_is_missing(
     mixed_returns: Path, sent_dir: Path, partners_csv: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "reminders"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "status",
-            str(mixed_returns),
-            "--partners",
-            str(partners_csv),
-            "--dir",
-            str(sent_dir),
-            "--today",
-            "2027-04-03",
-            "--remind",
-            "--drafts",
-            str(out),
-        ],
+    result = _status(
+        mixed_returns,
+        partners_csv,
+        sent_dir,
+        "--today",
+        "2027-04-03",
+        "--remind",
+        "--drafts",
+        str(out),
     )
     assert result.exit_code == 0, result.output
     assert "3 reminder(s) done, 0 failed, 0 skipped." in result.output
@@ -585,29 +592,23 @@ def test_remind_over_smtp(
 ) -> None:
     inbox, port = smtp_server
     inbox.refuse.clear()
-    result = CliRunner().invoke(
-        cli,
-        [
-            "status",
-            str(mixed_returns),
-            "--partners",
-            str(partners_csv),
-            "--dir",
-            str(sent_dir),
-            "--remind",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            str(port),
-            "--security",
-            "none",
-            "--smtp-user",
-            "lsp",
-            "--from",
-            "lsp@lsp.example",
-            "--delay",
-            "0",
-        ],
+    result = _status(
+        mixed_returns,
+        partners_csv,
+        sent_dir,
+        "--remind",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(port),
+        "--security",
+        "none",
+        "--smtp-user",
+        "lsp",
+        "--from",
+        "lsp@lsp.example",
+        "--delay",
+        "0",
         env={"LSP_XLSX_SMTP_PASSWORD": PASSWORD},
     )
     assert result.exit_code == 0, result.output
