@@ -37,10 +37,12 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lsp_xlsx.build import BuildSettings, personalise, personalised_template  # noqa: E402
-from lsp_xlsx.demo import _EVIDENCE, _SOURCES, fill_workbook  # noqa: E402
+from lsp_xlsx.demo import EVIDENCE, EVIDENCE_SOURCES  # noqa: E402
 from lsp_xlsx.framework import Framework, load_framework  # noqa: E402
-from lsp_xlsx.partners import Partner  # noqa: E402
+from lsp_xlsx.framework.partners import Partner  # noqa: E402
+from lsp_xlsx.workbook.build import BuildSettings  # noqa: E402
+from lsp_xlsx.workbook.copies import personalise, personalised_template  # noqa: E402
+from lsp_xlsx.workbook.fill import fill_workbook  # noqa: E402
 
 VARIANTS = 16  # distinct filled returns; every file still gets its own partner identity
 
@@ -132,11 +134,9 @@ def make_returns(framework: Framework, folder: Path, count: int, seed: int = 6) 
                 "rating": rng.choice(labels[:4]) if rng.random() > 0.08 else rng.choice(labels)
             }
             if rng.random() < 0.85:
-                text = rng.choice(_EVIDENCE).format(
-                    month="March", year=2026, day=12, doc="LAA plan"
-                )
+                text = rng.choice(EVIDENCE).format(month="March", year=2026, day=12, doc="LAA plan")
                 answer["evidence"] = text[:200]
-                answer["evidence_source"] = rng.choice(_SOURCES)
+                answer["evidence_source"] = rng.choice(EVIDENCE_SOURCES)
             answers[q.id] = answer
         fill_workbook(wb, framework, answers, {"respondent": "A. Person", "role": "Director"})
         buffer = io.BytesIO()

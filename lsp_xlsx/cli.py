@@ -1,79 +1,50 @@
-"""The ``lsp-xlsx`` command line: parse options, make one library call, print, exit.
+"""The ``lsp-xlsx`` command line: parse options, make one workflow call, print, exit.
 
-Heavy imports (pandas, the reader) happen inside the commands that need them, so that
-``lsp-xlsx build`` starts quickly.
+Each command hands its options to one function in :mod:`lsp_xlsx.workflow` and prints
+what comes back. Shared option groups live in :mod:`lsp_xlsx.cli_options`. Heavy imports
+(pandas, openpyxl) happen inside the workflow, so that ``lsp-xlsx --help`` starts quickly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from lsp_xlsx import __version__
-from lsp_xlsx.errors import LspXlsxError
-from lsp_xlsx.framework import DEFAULT_FRAMEWORK, Framework, load_framework
+from lsp_xlsx import __version__, workflow
+from lsp_xlsx.cli_options import (
+    copies_dir_option,
+    delivery_options,
+    framework_option,
+    limits_options,
+    our_errors,
+    parse_date,
+    partners_option,
+    settings_options,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@contextmanager
-def _our_errors() -> Iterator[None]:
-    """Turn this package's own errors into a one-line-per-problem message, exit 1.
-
-    Anything else is a bug and keeps its traceback.
-    """
-    try:
-        yield
-    except LspXlsxError as exc:
-        raise click.ClickException(str(exc)) from exc
+PATHS = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
+)
 
 
-def _load(framework_dir: Path) -> Framework:
-    with _our_errors():
-        framework = load_framework(framework_dir)
-    for warning in framework.warnings:
-        click.echo(f"warning: {warning.message}", err=True)
-    return framework
+class _ProgressBar:
+    """A progress bar on stderr, shown only on a terminal and only for more than 20 files."""
 
+    def __init__(self) -> None:
+        self.bar: Any = None
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from lsp_xlsx.dates import parse_date
-
-    parsed = parse_date(value)
-    if parsed is None:
-        raise click.BadParameter(f"'{value}' is not a date. Use 2027-03-31 or 31/03/2027.")
-    return parsed
-
-
-def framework_option(f: F) -> F:
-    """The --framework option every command shares."""
-    return click.option(
-        "--framework",
-        "framework_dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=DEFAULT_FRAMEWORK,
-        show_default="the shipped 2009 framework",
-        help="Framework folder (questions.csv, themes.csv, scale.csv, framework.toml).",
-    )(f)
-
-
-def partners_option(required: bool = False) -> Callable[[F], F]:
-    """The --partners option: the partners CSV."""
-    return click.option(
-        "--partners",
-        "partners_csv",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
-        required=required,
-        help="partners.csv (partner_id, name, sector, contact_name, email).",
-    )
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and total > 20 and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="Reading returns", file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(1)
+            if done == total:
+                self.bar.__exit__(None, None, None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -97,21 +68,16 @@ def cli() -> None:
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("outputs/lsp-self-assessment.xlsx"),
+    default=workflow.BLANK_WORKBOOK,
     show_default=True,
     help="Where to write the blank workbook.",
 )
-@click.option("--title", default="LSP governance self-assessment", show_default=True)
-@click.option("--partnership", default="", help="The partnership's name, shown on 'Start here'.")
-@click.option(
-    "--deadline", callback=_parse_date, help="Return deadline, e.g. 2027-03-31 or 31/03/2027."
-)
-@click.option("--contact", default="", help="Who to send it to and ask, shown on 'Start here'.")
+@settings_options
 @partners_option()
 @click.option(
     "--out-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("outputs/to-send"),
+    default=workflow.COPIES_DIR,
     show_default=True,
     help="With --partners: the folder for the personalised copies and manifest.csv.",
 )
@@ -119,15 +85,7 @@ def cli() -> None:
     "--force", is_flag=True, help="With --partners: overwrite copies already in --out-dir."
 )
 def build(
-    framework_dir: Path,
-    output: Path,
-    title: str,
-    partnership: str,
-    deadline: dt.date | None,
-    contact: str,
-    partners_csv: Path | None,
-    out_dir: Path,
-    force: bool,
+    framework: Any, output: Path, settings: Any, partners_csv: Path | None, **kw: Any
 ) -> None:
     """Write the blank self-assessment workbook and print its path.
 
@@ -142,84 +100,20 @@ def build(
             --deadline 31/03/2027 --contact "Jo Bloggs, jo.bloggs@northshire.gov.uk"
         lsp-xlsx build --partners partners.csv --out-dir outputs/to-send --deadline 31/03/2027
     """
-    from lsp_xlsx.build import BuildSettings, build_for_partners, build_workbook, save_workbook
-
-    framework = _load(framework_dir)
-    settings = BuildSettings(title, partnership, deadline, contact)
-    if partners_csv is None:
-        with _our_errors():
-            path = save_workbook(build_workbook(framework, settings=settings), output)
-        click.echo(str(path))
+    with our_errors():
+        outcome = workflow.build(framework, settings, output, partners_csv, **kw)
+    if outcome.blank is not None:
+        click.echo(str(outcome.blank))
         return
-    from lsp_xlsx.partners import load_partners
-
-    with _our_errors():
-        partners = load_partners(partners_csv)
-        result = build_for_partners(framework, partners, out_dir, settings, force=force)
+    result = outcome.copies
+    assert result is not None
     for copy in result.copies:
         click.echo(f"{copy.path}  ({copy.partner.name})")
     click.echo(f"{len(result.copies)} workbooks in {result.out_dir}; manifest: {result.manifest}")
 
 
-def limits_options(f: F) -> F:
-    """Options that set the safety limits checked before a return is parsed."""
-    from lsp_xlsx.sniff import Limits
-
-    default = Limits()
-    f = click.option(
-        "--max-ratio",
-        type=click.FloatRange(min=1),
-        default=default.max_ratio,
-        show_default=True,
-        help="Refuse a zip part (over 1 MiB) compressed more than this many to one.",
-    )(f)
-    f = click.option(
-        "--max-unzipped-size",
-        type=click.IntRange(min=1),
-        default=default.max_unzipped_size,
-        show_default=True,
-        help="Refuse a workbook whose parts unpack to more than this many bytes.",
-    )(f)
-    f = click.option(
-        "--max-file-size",
-        type=click.IntRange(min=1),
-        default=default.max_file_size,
-        show_default=True,
-        help="Refuse a file larger than this many bytes.",
-    )(f)
-    return f
-
-
-def _read_all(
-    paths: tuple[Path, ...],
-    framework: Framework,
-    partners_csv: Path | None,
-    max_file_size: int,
-    max_unzipped_size: int,
-    max_ratio: float,
-) -> Any:
-    """Read every return under ``paths`` as check does, with a progress bar on a terminal."""
-    from lsp_xlsx.ingest import check, discover
-    from lsp_xlsx.partners import load_partners
-    from lsp_xlsx.sniff import Limits
-
-    with _our_errors():
-        partners = load_partners(partners_csv) if partners_csv else None
-    limits = Limits(
-        max_file_size=max_file_size, max_unzipped_size=max_unzipped_size, max_ratio=max_ratio
-    )
-    partners_file = partners_csv.name if partners_csv else "partners.csv"
-    files, _ = discover(paths)
-    if sys.stderr.isatty() and len(files) > 20:
-        with click.progressbar(length=len(files), label="Reading returns", file=sys.stderr) as bar:
-            return check(
-                paths, framework, limits, partners, partners_file, progress=lambda _: bar.update(1)
-            )
-    return check(paths, framework, limits, partners, partners_file)
-
-
 @cli.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@PATHS
 @framework_option
 @partners_option()
 @click.option(
@@ -232,13 +126,7 @@ def _read_all(
 )
 @limits_options
 def check_command(
-    paths: tuple[Path, ...],
-    framework_dir: Path,
-    partners_csv: Path | None,
-    fmt: str,
-    max_file_size: int,
-    max_unzipped_size: int,
-    max_ratio: float,
+    paths: tuple[Path, ...], framework: Any, partners_csv: Path | None, fmt: str, limits: Any
 ) -> None:
     """Read returned workbooks and report on every file, without writing anything.
 
@@ -258,16 +146,16 @@ def check_command(
         lsp-xlsx check returns/
         lsp-xlsx check returns/ --partners partners.csv --format json > check.json
     """
-    from lsp_xlsx.console import format_table, to_json
+    from lsp_xlsx.returns.console import format_table, to_json
 
-    framework = _load(framework_dir)
-    result = _read_all(paths, framework, partners_csv, max_file_size, max_unzipped_size, max_ratio)
+    with our_errors():
+        result = workflow.check_returns(paths, framework, partners_csv, limits, _ProgressBar())
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
 
 
-def _print_outcome(outcome: Any) -> None:
-    from lsp_xlsx.console import format_table
+def _print_collated(outcome: workflow.CollateOutcome) -> None:
+    from lsp_xlsx.returns.console import format_table
 
     click.echo(format_table(outcome.check))
     if outcome.comparison is None:
@@ -279,14 +167,14 @@ def _print_outcome(outcome: Any) -> None:
 
 
 @cli.command("collate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@PATHS
 @framework_option
 @partners_option()
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("outputs/comparison.xlsx"),
+    default=workflow.COMPARISON,
     show_default=True,
     help="The comparison workbook to write.",
 )
@@ -299,13 +187,11 @@ def _print_outcome(outcome: Any) -> None:
 @limits_options
 def collate_command(
     paths: tuple[Path, ...],
-    framework_dir: Path,
+    framework: Any,
     partners_csv: Path | None,
     output: Path,
     responses: Path | None,
-    max_file_size: int,
-    max_unzipped_size: int,
-    max_ratio: float,
+    limits: Any,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
 
@@ -322,27 +208,11 @@ def collate_command(
     Example:
         lsp-xlsx collate returns/ --partners partners.csv -o board/comparison.xlsx
     """
-    from lsp_xlsx.partners import load_partners
-    from lsp_xlsx.sniff import Limits
-    from lsp_xlsx.workflow import collate_paths
-
-    framework = _load(framework_dir)
-    with _our_errors():
-        partners = load_partners(partners_csv) if partners_csv else None
-    limits = Limits(
-        max_file_size=max_file_size, max_unzipped_size=max_unzipped_size, max_ratio=max_ratio
-    )
-    with _our_errors():
-        outcome = collate_paths(
-            paths,
-            framework,
-            output,
-            responses,
-            partners,
-            partners_csv.name if partners_csv else "partners.csv",
-            limits,
+    with our_errors():
+        outcome = workflow.collate_returns(
+            paths, framework, output, responses, partners_csv, limits, _ProgressBar()
         )
-    _print_outcome(outcome)
+    _print_collated(outcome)
     sys.exit(outcome.exit_code)
 
 
@@ -364,11 +234,11 @@ def collate_command(
     "--output-dir",
     "out",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("outputs/demo"),
+    default=workflow.DEMO_DIR,
     show_default=True,
     help="Folder for everything the demo writes.",
 )
-def demo_command(framework_dir: Path, count: int, seed: int, out: Path) -> None:
+def demo_command(framework: Any, count: int, seed: int, out: Path) -> None:
     """See the whole workflow on synthetic returns, then open the comparison workbook.
 
     Builds the blank workbook, writes partners.csv and one filled return per partner
@@ -381,18 +251,10 @@ def demo_command(framework_dir: Path, count: int, seed: int, out: Path) -> None:
     Example:
         lsp-xlsx demo --partners 20 --seed 7 -o outputs/demo
     """
-    from lsp_xlsx.demo import make_demo
-    from lsp_xlsx.partners import load_partners
-    from lsp_xlsx.workflow import collate_paths
-
-    framework = _load(framework_dir)
-    with _our_errors():
-        files = make_demo(framework, out, count, seed)
-        partners = load_partners(files.partners_csv)
-        outcome = collate_paths(
-            [files.returns_dir], framework, out / "comparison.xlsx", partners=partners
-        )
-    _print_outcome(outcome)
+    with our_errors():
+        outcome = workflow.demo(framework, out, count, seed)
+    _print_collated(outcome.collated)
+    files = outcome.files
     click.echo("")
     click.echo(f"Blank workbook:      {files.blank}")
     click.echo(f"Partners:            {files.partners_csv}")
@@ -401,107 +263,9 @@ def demo_command(framework_dir: Path, count: int, seed: int, out: Path) -> None:
         click.echo(f"Not returned (late): {', '.join(p.name for p in files.late)}")
 
 
-def delivery_options(f: F) -> F:
-    """Where messages go (drafts or SMTP), from whom, and how."""
-    from lsp_xlsx.mail import PASSWORD_ENV
-
-    options = [
-        click.option(
-            "--drafts",
-            type=click.Path(path_type=Path, file_okay=False),
-            default=None,
-            help="Write one .eml draft per partner into this folder (the default: DIR/drafts).",
-        ),
-        click.option(
-            "--smtp-host", default=None, help="Send over SMTP through this server instead."
-        ),
-        click.option(
-            "--smtp-port", type=int, default=None, help="[default: 587, or 465 with --security ssl]"
-        ),
-        click.option(
-            "--smtp-user",
-            default="",
-            help=f"Log in as this user; the password comes from ${PASSWORD_ENV}, never an option.",
-        ),
-        click.option(
-            "--security",
-            type=click.Choice(["starttls", "ssl", "none"]),
-            default="starttls",
-            show_default=True,
-            help="STARTTLS, SSL from the start, or none (only for a server on this machine).",
-        ),
-        click.option(
-            "--from", "sender", default="", help="The sender, e.g. 'LSP team <lsp@council.gov.uk>'."
-        ),
-        click.option(
-            "--delay",
-            type=click.FloatRange(min=0),
-            default=1.0,
-            show_default=True,
-            help="Seconds between messages sent over SMTP.",
-        ),
-        click.option(
-            "--dry-run", is_flag=True, help="Show what would be sent; send and write nothing."
-        ),
-        click.option(
-            "--log",
-            "log_path",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=None,
-            help="The send log CSV.  [default: DIR/sent.csv]",
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _smtp(host: str | None, port: int | None, user: str, security: str, sender: str) -> Any:
-    import os
-
-    from lsp_xlsx.mail import SmtpSettings
-
-    if host is None:
-        return None
-    if not sender:
-        raise click.UsageError("--from is needed to send over SMTP.")
-    with _our_errors():
-        return SmtpSettings.from_env(host, port, user, security, dict(os.environ))
-
-
-def _report_delivery(delivery: Any, skipped: list[Any], what: str) -> int:
-    for partner, why in skipped:
-        click.echo(f"skipped  {partner.name}: {why}")
-    for item in delivery.dry_run:
-        attached = f", attaching {item.file.name}" if item.file else ""
-        click.echo(f"would send  {item.message['To']}: {item.message['Subject']}{attached}")
-    for path in delivery.drafts:
-        click.echo(f"draft    {path}")
-    for item in delivery.report.sent:
-        click.echo(f"sent     {item.message['To']}")
-    for item, outcome in delivery.report.failed:
-        click.echo(f"FAILED   {item.message['To']}: {outcome}")
-    count = len(delivery.drafts) + len(delivery.report.sent)
-    failed = len(delivery.report.failed)
-    if delivery.dry_run:
-        click.echo(
-            f"Dry run: {len(delivery.dry_run)} {what}(s) would go; nothing was sent or written."
-        )
-    else:
-        click.echo(f"{count} {what}(s) done, {failed} failed, {len(skipped)} skipped.")
-    return 1 if failed else 0
-
-
 @cli.command("mail")
 @partners_option(required=True)
-@click.option(
-    "--dir",
-    "folder",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("outputs/to-send"),
-    show_default=True,
-    help="The folder from build --partners, with manifest.csv.",
-)
+@copies_dir_option("The folder from build --partners, with manifest.csv.")
 @delivery_options
 @click.option(
     "--template",
@@ -509,29 +273,13 @@ def _report_delivery(delivery: Any, skipped: list[Any], what: str) -> int:
     help="Subject and body with {name}, {contact_name}, {deadline}, {contact}.",
 )
 @click.option(
-    "--deadline", callback=_parse_date, help="[default: the deadline the workbooks were built with]"
+    "--deadline", callback=parse_date, help="[default: the deadline the workbooks were built with]"
 )
 @click.option(
     "--contact", default=None, help="[default: the contact the workbooks were built with]"
 )
 @click.option("--resend", is_flag=True, help="Send again to partners the log says were sent to.")
-def mail_command(
-    partners_csv: Path,
-    folder: Path,
-    drafts: Path | None,
-    smtp_host: str | None,
-    smtp_port: int | None,
-    smtp_user: str,
-    security: str,
-    sender: str,
-    delay: float,
-    dry_run: bool,
-    log_path: Path | None,
-    template: Path | None,
-    deadline: dt.date | None,
-    contact: str | None,
-    resend: bool,
-) -> None:
+def mail_command(partners_csv: Path, folder: Path, delivery: Any, **kw: Any) -> None:
     """E-mail each partner its own workbook: as .eml drafts (the default) or over SMTP.
 
     One message per partner in partners.csv, to its e-mail address, with the workbook
@@ -550,52 +298,21 @@ def mail_command(
         LSP_XLSX_SMTP_PASSWORD=... lsp-xlsx mail --partners partners.csv \\
             --smtp-host smtp.council.gov.uk --smtp-user lsp --from "LSP team <lsp@council.gov.uk>"
     """
-    from lsp_xlsx.build import read_manifest
-    from lsp_xlsx.mail import (
-        DEFAULT_INVITATION,
-        INVITATION_FIELDS,
-        SendLog,
-        deliver,
-        load_template,
-        plan_invitations,
-    )
-    from lsp_xlsx.partners import load_partners
+    from lsp_xlsx.outreach.console import format_delivery
 
-    smtp = _smtp(smtp_host, smtp_port, smtp_user, security, sender)
-    with _our_errors():
-        partners = load_partners(partners_csv)
-        chosen = load_template(template, INVITATION_FIELDS) if template else DEFAULT_INVITATION
-        manifest = read_manifest(folder)
-        built = next(iter(manifest.values()), None)
-        log = SendLog.open(log_path or folder / "sent.csv")
-        plan = plan_invitations(
-            partners,
-            {pid: entry.path for pid, entry in manifest.items() if entry.path.is_file()},
-            chosen,
-            sender,
-            deadline or (built.deadline if built else None),
-            contact if contact is not None else (built.contact if built else ""),
-            log,
-            resend,
-        )
-        delivery = deliver(plan.outgoing, log, drafts or folder / "drafts", smtp, delay, dry_run)
-    sys.exit(_report_delivery(delivery, plan.skipped, "message"))
+    with our_errors():
+        outcome = workflow.mail(partners_csv, delivery, folder, **kw)
+    click.echo(format_delivery(outcome.delivery, outcome.skipped, outcome.what))
+    sys.exit(outcome.exit_code)
 
 
 @cli.command("status")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@PATHS
 @framework_option
 @partners_option(required=True)
-@click.option(
-    "--dir",
-    "folder",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("outputs/to-send"),
-    show_default=True,
-    help="The folder from build --partners (manifest.csv and the send log).",
-)
-@click.option("--deadline", callback=_parse_date, help="[default: the deadline in the manifest]")
-@click.option("--today", callback=_parse_date, help="Count days from this date.  [default: today]")
+@copies_dir_option("The folder from build --partners (manifest.csv and the send log).")
+@click.option("--deadline", callback=parse_date, help="[default: the deadline in the manifest]")
+@click.option("--today", callback=parse_date, help="Count days from this date.  [default: today]")
 @click.option(
     "--remind", is_flag=True, help="Make reminders for partners not returned or incomplete."
 )
@@ -608,31 +325,26 @@ def mail_command(
 @click.option(
     "--contact", default=None, help="[default: the contact the workbooks were built with]"
 )
+@limits_options
 def status_command(
     paths: tuple[Path, ...],
-    framework_dir: Path,
+    framework: Any,
     partners_csv: Path,
     folder: Path,
     deadline: dt.date | None,
     today: dt.date | None,
     remind: bool,
-    drafts: Path | None,
-    smtp_host: str | None,
-    smtp_port: int | None,
-    smtp_user: str,
-    security: str,
-    sender: str,
-    delay: float,
-    dry_run: bool,
-    log_path: Path | None,
+    delivery: Any,
     template: Path | None,
     contact: str | None,
+    limits: Any,
 ) -> None:
     """Track every partner: sent, returned, complete, overdue; and send reminders.
 
     Prints one row per partner in partners.csv: when the workbook was sent (from the send
     log), whether a return came in, rated questions answered, the deadline with days to
     go or overdue, the file that counts and any superseded files. Then a summary line.
+    Returns are read exactly as check reads them, with the same limits.
 
     With --remind, makes a reminder for every partner not returned or incomplete, saying
     what is missing (e.g. "Theme 7 (7 Risks and controls) not started."), as drafts or over
@@ -643,41 +355,18 @@ def status_command(
         lsp-xlsx status returns/ --partners partners.csv
         lsp-xlsx status returns/ --partners partners.csv --remind --drafts outputs/reminders
     """
-    from lsp_xlsx.build import read_manifest
-    from lsp_xlsx.ingest import check
-    from lsp_xlsx.mail import DEFAULT_REMINDER, REMINDER_FIELDS, SendLog, deliver, load_template
-    from lsp_xlsx.partners import load_partners
-    from lsp_xlsx.tracking import format_status, plan_reminders, track
+    from lsp_xlsx.outreach.console import format_delivery, format_status
 
-    framework = _load(framework_dir)
-    smtp = _smtp(smtp_host, smtp_port, smtp_user, security, sender) if remind else None
-    with _our_errors():
-        partners = load_partners(partners_csv)
-        manifest = read_manifest(folder)
-        log = SendLog.open(log_path or folder / "sent.csv")
-        deadlines = {
-            p.partner_id: deadline
-            or (manifest[p.partner_id].deadline if p.partner_id in manifest else None)
-            for p in partners
-        }
-        result = check(paths, framework, partners=partners, partners_file=partners_csv.name)
-        report = track(result, partners, framework, log, deadlines, today)
-    click.echo(format_status(report))
-    if not remind:
-        return
-    with _our_errors():
-        chosen = load_template(template, REMINDER_FIELDS) if template else DEFAULT_REMINDER
-        built = next(iter(manifest.values()), None)
-        outgoing, skipped = plan_reminders(
-            report,
-            chosen,
-            sender,
-            contact if contact is not None else (built.contact if built else ""),
-            {pid: entry.path for pid, entry in manifest.items()},
+    with our_errors():
+        outcome = workflow.status(
+            paths, framework, partners_csv, folder, limits, deadline, today, delivery.log
         )
-        delivery = deliver(outgoing, log, drafts or folder / "reminders", smtp, delay, dry_run)
-    click.echo("")
-    sys.exit(_report_delivery(delivery, skipped, "reminder"))
+        click.echo(format_status(outcome.report))
+        if remind:
+            sent = workflow.remind(outcome, delivery, folder, template, contact)
+            click.echo("")
+            click.echo(format_delivery(sent.delivery, sent.skipped, sent.what))
+    sys.exit(outcome.exit_code)
 
 
 def main() -> None:

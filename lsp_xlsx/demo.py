@@ -11,17 +11,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
-from lsp_xlsx import contract as C
-from lsp_xlsx.build import BuildSettings, build_workbook, save_workbook
+from lsp_xlsx.core.files import save_workbook
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.partners import PARTNER_COLUMNS, Partner, unique_filenames
+from lsp_xlsx.framework.partners import PARTNER_COLUMNS, Partner, unique_filenames
+from lsp_xlsx.workbook.build import BuildSettings, build_workbook
+from lsp_xlsx.workbook.fill import fill_workbook
 
 _PARTNERS = [
     ("council", "North Shire County Council", "Local government", "Priya Shah"),
@@ -63,7 +61,8 @@ _DOCS = [
     "resource mapping exercise",
     "terms of reference",
 ]
-_EVIDENCE = [
+#: Evidence sentences, with {doc}, {month}, {year} and {day} to fill in.
+EVIDENCE = [
     "The {doc} (agreed {month} {year}) sets this out, and board minutes of {day} {month} record "
     "how partners reviewed progress against it. Some partners were not present at that meeting.",
     "Quarterly reports to the board track this through the {doc}. Our organisation contributes "
@@ -75,7 +74,8 @@ _EVIDENCE = [
     "Partly: the {doc} covers it for statutory partners, but voluntary and community sector "
     "members are not consistently involved, as our own forum has pointed out.",
 ]
-_SOURCES = [
+#: Where partners say the evidence can be found.
+EVIDENCE_SOURCES = [
     "Board minutes",
     "LSP website",
     "Performance report Q3",
@@ -127,47 +127,6 @@ def demo_partners(count: int) -> list[Partner]:
     return partners
 
 
-def fill_workbook(
-    wb: Workbook,
-    framework: Framework,
-    answers: Mapping[str, Mapping[str, Any]],
-    start: Mapping[str, Any] | None = None,
-    encode: Callable[[str], str] = str,
-) -> None:
-    """Type answers into a built workbook as a partner would.
-
-    ``answers`` is {question_id: {column key: value}}; ``start`` fills "Start here" fields
-    by key (organisation, respondent, role, email, completed). ``encode`` turns text into
-    what is stored, for callers that emulate a particular spreadsheet program.
-    """
-    columns = {c.key: i for i, c in enumerate(C.COLUMNS, start=1)}
-    rows: dict[str, dict[str, int]] = {}
-    for theme in framework.themes:
-        ws = wb[theme.sheet_name]
-        rows[theme.sheet_name] = {
-            str(ws.cell(row=r, column=columns["id"]).value): r
-            for r in range(C.FIRST_DATA_ROW, ws.max_row + 1)
-        }
-    for qid, values in answers.items():
-        sheet = framework.theme_of[qid].sheet_name
-        ws = wb[sheet]
-        row = rows[sheet][qid]
-        for key, value in values.items():
-            cell = ws.cell(row=row, column=columns[key])
-            if isinstance(value, str):
-                cell.value = encode(value)
-                cell.data_type = "s"  # what a partner types is text, even "=..."
-            else:
-                cell.value = value
-    if start:
-        ws = wb[C.START_SHEET]
-        labels = {f.label: f.key for f in C.START_FIELDS}
-        for r in range(1, ws.max_row + 1):
-            field_key = labels.get(str(ws.cell(row=r, column=C.START_LABEL_COL).value))
-            if field_key is not None and field_key in start:
-                ws.cell(row=r, column=C.START_VALUE_COL).value = start[field_key]
-
-
 def _answers(
     framework: Framework, rng: random.Random, bias: float, base: dict[str, float], themes: int
 ) -> dict[str, dict[str, Any]]:
@@ -195,8 +154,8 @@ def _answers(
             }
             answer: dict[str, Any] = {"rating": label}
             if rng.random() < 0.85:
-                answer["evidence"] = rng.choice(_EVIDENCE).format(**fill)
-                answer["evidence_source"] = rng.choice(_SOURCES)
+                answer["evidence"] = rng.choice(EVIDENCE).format(**fill)
+                answer["evidence_source"] = rng.choice(EVIDENCE_SOURCES)
             if score is not None and score <= 2 and rng.random() < 0.6:
                 answer["improvement_action"] = rng.choice(_ACTIONS).format(**fill)
                 answer["lead"] = rng.choice(_LEADS)

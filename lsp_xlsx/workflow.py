@@ -1,17 +1,111 @@
-"""The coordinator's steps end to end, each one library call for the command line."""
+"""The coordinator's steps end to end: one function per command, each returning a result.
+
+The command line (:mod:`lsp_xlsx.cli`) parses options, calls one of these, prints what it
+returns and sets the exit status. Defaults (where outputs go, which deadline a reminder
+quotes) are chosen here, so a script calling these gets the same behaviour as the
+command line.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lsp_xlsx.collate import Comparison, collate, write_responses_csv
-from lsp_xlsx.framework import Framework
-from lsp_xlsx.ingest import CheckResult, Return, check
-from lsp_xlsx.partners import Partner
-from lsp_xlsx.report import save_comparison
-from lsp_xlsx.sniff import Limits
+from lsp_xlsx.framework.model import Framework
+from lsp_xlsx.framework.partners import Partner, load_partners
+from lsp_xlsx.returns.model import CheckResult, Return
+from lsp_xlsx.returns.sniff import Limits
+
+# The heavy stages (pandas, openpyxl) are imported by the functions that need them, so
+# that a command starts quickly.
+if TYPE_CHECKING:
+    from lsp_xlsx.compare.tables import Comparison
+    from lsp_xlsx.demo import DemoFiles
+    from lsp_xlsx.outreach.mail import Delivery, DeliveryOptions
+    from lsp_xlsx.outreach.tracking import StatusReport
+    from lsp_xlsx.workbook.build import BuildSettings
+    from lsp_xlsx.workbook.copies import BuildResult
+
+#: Where outputs go unless told otherwise (``outputs/`` is git-ignored).
+BLANK_WORKBOOK = Path("outputs/lsp-self-assessment.xlsx")
+COPIES_DIR = Path("outputs/to-send")
+COMPARISON = Path("outputs/comparison.xlsx")
+DEMO_DIR = Path("outputs/demo")
+RESPONSES_NAME = "responses.csv"
+
+#: Called with (files read so far, files in all) as returns are read.
+Progress = Callable[[int, int], None]
+
+
+def _partners(partners_csv: Path | None) -> list[Partner] | None:
+    return load_partners(partners_csv) if partners_csv else None
+
+
+# --- build ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildOutcome:
+    """What ``build`` wrote: the blank workbook, or the personalised copies."""
+
+    blank: Path | None = None
+    copies: BuildResult | None = None
+
+
+def build(
+    framework: Framework,
+    settings: BuildSettings,
+    output: Path = BLANK_WORKBOOK,
+    partners_csv: Path | None = None,
+    out_dir: Path = COPIES_DIR,
+    force: bool = False,
+) -> BuildOutcome:
+    """The blank workbook at ``output``; with ``partners_csv``, one copy per partner instead."""
+    from lsp_xlsx.core.files import save_workbook
+    from lsp_xlsx.workbook.build import build_workbook
+    from lsp_xlsx.workbook.copies import build_for_partners
+
+    if partners_csv is None:
+        return BuildOutcome(
+            blank=save_workbook(build_workbook(framework, settings=settings), output)
+        )
+    partners = load_partners(partners_csv)
+    return BuildOutcome(copies=build_for_partners(framework, partners, out_dir, settings, force))
+
+
+# --- check and collate ------------------------------------------------------------------------
+
+
+def check_returns(
+    paths: Iterable[str | Path],
+    framework: Framework,
+    partners_csv: Path | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    partners: Sequence[Partner] | None = None,
+) -> CheckResult:
+    """Read every return under ``paths``: what ``check`` reports, and what ``collate`` and
+    ``status`` read. ``partners`` may be given already loaded instead of ``partners_csv``."""
+    from lsp_xlsx.returns.batch import check, discover
+
+    if partners is None:
+        partners = _partners(partners_csv)
+    partners_file = partners_csv.name if partners_csv else "partners.csv"
+    paths = list(paths)
+    on_each: Callable[[Return], None] | None = None
+    if progress is not None:
+        total = len(discover(paths)[0])
+        done = [0]
+
+        def on_each(_: Return) -> None:
+            done[0] += 1
+            progress(done[0], total)
+
+    return check(paths, framework, limits, partners, partners_file, progress=on_each)
 
 
 @dataclass
@@ -29,24 +123,181 @@ class CollateOutcome:
         return self.check.exit_code
 
 
-def collate_paths(
+def collate_returns(
     paths: Iterable[str | Path],
     framework: Framework,
-    output: Path,
+    output: Path = COMPARISON,
     responses: Path | None = None,
-    partners: Sequence[Partner] | None = None,
-    partners_file: str = "partners.csv",
+    partners_csv: Path | None = None,
     limits: Limits | None = None,
-    progress: Callable[[Return], None] | None = None,
+    progress: Progress | None = None,
+    partners: Sequence[Partner] | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output`` and the tidy CSV to ``responses`` (default: beside it)."""
-    result = check(paths, framework, limits, partners, partners_file, progress=progress)
+    from lsp_xlsx.compare.tables import collate, write_responses_csv
+    from lsp_xlsx.compare.writer import save_comparison
+
+    if partners is None:
+        partners = _partners(partners_csv)
+    result = check_returns(paths, framework, partners_csv, limits, progress, partners)
     if not result.counted:
         return CollateOutcome(result, None, None, None)
-    responses = responses or output.with_name("responses.csv")
+    responses = responses or output.with_name(RESPONSES_NAME)
     comparison = collate(result.returns, framework, partners, responses_name=responses.name)
     workbook = save_comparison(comparison, output)
     responses.parent.mkdir(parents=True, exist_ok=True)
     write_responses_csv(comparison, responses)
     return CollateOutcome(result, comparison, workbook, responses)
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DemoOutcome:
+    """The demo's files, and the collate run over them."""
+
+    files: DemoFiles
+    collated: CollateOutcome
+
+
+def demo(
+    framework: Framework, out: Path = DEMO_DIR, count: int = 12, seed: int = 2009
+) -> DemoOutcome:
+    """Write synthetic partners and returns under ``out``, then collate them as collate would."""
+    from lsp_xlsx.demo import make_demo
+
+    files = make_demo(framework, out, count, seed)
+    collated = collate_returns(
+        [files.returns_dir], framework, out / "comparison.xlsx", partners_csv=files.partners_csv
+    )
+    return DemoOutcome(files, collated)
+
+
+# --- mail and status ---------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryOutcome:
+    """Messages delivered (or not), partners skipped with the reason, and the exit status."""
+
+    delivery: Delivery
+    skipped: list[tuple[Partner, str]]
+    what: str
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any message failed, else 0."""
+        return 1 if self.delivery.report.failed else 0
+
+
+def mail(
+    partners_csv: Path,
+    options: DeliveryOptions,
+    folder: Path = COPIES_DIR,
+    template: Path | None = None,
+    deadline: dt.date | None = None,
+    contact: str | None = None,
+    resend: bool = False,
+) -> DeliveryOutcome:
+    """E-mail each partner its workbook from ``folder``. The deadline and contact default to
+    the ones the workbooks were built with (from manifest.csv)."""
+    from lsp_xlsx.outreach.mail import deliver, plan_invitations
+    from lsp_xlsx.outreach.sendlog import SendLog
+    from lsp_xlsx.outreach.templates import DEFAULT_INVITATION, INVITATION_FIELDS, load_template
+    from lsp_xlsx.workbook.copies import read_manifest
+
+    smtp = options.smtp(dict(os.environ))
+    partners = load_partners(partners_csv)
+    chosen = load_template(template, INVITATION_FIELDS) if template else DEFAULT_INVITATION
+    manifest = read_manifest(folder)
+    built = next(iter(manifest.values()), None)
+    log = SendLog.open(options.log_in(folder))
+    plan = plan_invitations(
+        partners,
+        {pid: entry.path for pid, entry in manifest.items() if entry.path.is_file()},
+        chosen,
+        options.sender,
+        deadline or (built.deadline if built else None),
+        contact if contact is not None else (built.contact if built else ""),
+        log,
+        resend,
+    )
+    drafts = options.drafts_in(folder, "drafts")
+    delivery = deliver(plan.outgoing, log, drafts, smtp, options.delay, options.dry_run)
+    return DeliveryOutcome(delivery, plan.skipped, "message")
+
+
+@dataclass
+class StatusOutcome:
+    """Every partner's status, and the reminders when they were asked for."""
+
+    report: StatusReport
+    reminders: DeliveryOutcome | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a reminder failed, else 0."""
+        return self.reminders.exit_code if self.reminders else 0
+
+
+def status(
+    paths: Iterable[str | Path],
+    framework: Framework,
+    partners_csv: Path,
+    folder: Path = COPIES_DIR,
+    limits: Limits | None = None,
+    deadline: dt.date | None = None,
+    today: dt.date | None = None,
+    log: Path | None = None,
+    progress: Progress | None = None,
+) -> StatusOutcome:
+    """One row per partner: sent, returned, complete, overdue. Returns are read exactly as
+    check reads them, with the same limits."""
+    from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
+    from lsp_xlsx.outreach.tracking import track
+    from lsp_xlsx.workbook.copies import read_manifest
+
+    partners = load_partners(partners_csv)
+    manifest = read_manifest(folder)
+    log_file = SendLog.open(log or folder / SEND_LOG_NAME)
+    deadlines = {
+        p.partner_id: deadline
+        or (manifest[p.partner_id].deadline if p.partner_id in manifest else None)
+        for p in partners
+    }
+    result = check_returns(paths, framework, partners_csv, limits, progress, partners)
+    return StatusOutcome(track(result, partners, framework, log_file, deadlines, today))
+
+
+def remind(
+    outcome: StatusOutcome,
+    options: DeliveryOptions,
+    folder: Path = COPIES_DIR,
+    template: Path | None = None,
+    contact: str | None = None,
+) -> DeliveryOutcome:
+    """Reminders for every partner not returned or incomplete, saying what is missing."""
+    from lsp_xlsx.outreach.mail import deliver
+    from lsp_xlsx.outreach.sendlog import SendLog
+    from lsp_xlsx.outreach.templates import DEFAULT_REMINDER, REMINDER_FIELDS, load_template
+    from lsp_xlsx.outreach.tracking import plan_reminders
+    from lsp_xlsx.workbook.copies import read_manifest
+
+    smtp = options.smtp(dict(os.environ))
+    chosen = load_template(template, REMINDER_FIELDS) if template else DEFAULT_REMINDER
+    manifest = read_manifest(folder)
+    built = next(iter(manifest.values()), None)
+    log = SendLog.open(options.log_in(folder))
+    outgoing, skipped = plan_reminders(
+        outcome.report,
+        chosen,
+        options.sender,
+        contact if contact is not None else (built.contact if built else ""),
+        {pid: entry.path for pid, entry in manifest.items()},
+    )
+    drafts = options.drafts_in(folder, "reminders")
+    delivery = deliver(outgoing, log, drafts, smtp, options.delay, options.dry_run)
+    outcome.reminders = DeliveryOutcome(delivery, skipped, "reminder")
+    return outcome.reminders

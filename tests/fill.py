@@ -15,10 +15,12 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lsp_xlsx import contract as C
-from lsp_xlsx.build import BuildSettings, build_workbook, save_workbook
+from lsp_xlsx.core.files import save_workbook
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.partners import Partner
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.workbook import contract as C
+from lsp_xlsx.workbook.build import BuildSettings, build_workbook
+from lsp_xlsx.workbook.fill import fill_answers, fill_start
 
 COL = {c.key: i for i, c in enumerate(C.COLUMNS, start=1)}
 _EXCEL_ESCAPES = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]")
@@ -45,28 +47,13 @@ def row_of(ws: Worksheet, question_id: str) -> int:
 def set_answers(
     wb: Workbook, framework: Framework, answers: Mapping[str, Mapping[str, Any]]
 ) -> None:
-    """Type answers: {question_id: {"rating": ..., "evidence": ...}}. Text stays text."""
-    for qid, values in answers.items():
-        ws = wb[framework.theme_of[qid].sheet_name]
-        row = row_of(ws, qid)
-        for key, value in values.items():
-            cell = ws.cell(row=row, column=COL[key])
-            if isinstance(value, str):
-                cell.value = excel_text(value)
-                cell.data_type = "s"  # a partner typing "=x" in Excel gets text here too
-            else:
-                cell.value = value
+    """Type answers: {question_id: {"rating": ..., "evidence": ...}}, stored as Excel would."""
+    fill_answers(wb, framework, answers, encode=excel_text)
 
 
 def set_start(wb: Workbook, **values: Any) -> None:
     """Fill "Start here" fields by key: organisation, respondent, role, email, completed."""
-    ws = wb[C.START_SHEET]
-    labels = {f.key: f.label for f in C.START_FIELDS}
-    for row in range(1, ws.max_row + 1):
-        label = ws.cell(row=row, column=C.START_LABEL_COL).value
-        for key, value in values.items():
-            if label == labels[key]:
-                ws.cell(row=row, column=C.START_VALUE_COL).value = value
+    fill_start(wb, values)
 
 
 def make_return(

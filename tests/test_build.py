@@ -11,10 +11,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx import __version__
-from lsp_xlsx import contract as C
-from lsp_xlsx.build import BuildSettings, build_workbook, save_workbook
+from lsp_xlsx.core.files import save_workbook
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.partners import Partner
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.workbook import contract as C
+from lsp_xlsx.workbook.build import BuildSettings, build_workbook
 from tests.libreoffice import convert
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from lsp_xlsx.cli import cli
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.partners import Partner
+from lsp_xlsx.framework.partners import Partner
 from tests.fill import full_answers, make_return
 
 

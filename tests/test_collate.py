@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from lsp_xlsx.collate import TIDY_COLUMNS, Comparison, collate, write_responses_csv
+from lsp_xlsx.compare.tables import TIDY_COLUMNS, Comparison, collate, write_responses_csv
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.ingest import read_returns
-from lsp_xlsx.partners import Partner
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.batch import read_returns
 from tests.fill import make_return
 
 A = Partner("a", "Alpha Council", "Local government")

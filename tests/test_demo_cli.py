@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from lsp_xlsx.cli import cli
-from lsp_xlsx.collate import TIDY_COLUMNS
-from lsp_xlsx.report import SHEETS
+from lsp_xlsx.compare.tables import TIDY_COLUMNS
+from lsp_xlsx.compare.writer import SHEETS
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lsp_xlsx.errors import FrameworkError
-from lsp_xlsx.findings import Code, Severity, finding
+from lsp_xlsx.core.errors import FrameworkError
+from lsp_xlsx.core.findings import Code, Severity, finding
 from lsp_xlsx.framework import Framework, load_framework
 
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "source"
@@ -269,7 +269,7 @@ def test_excel_cp1252_csv_is_read_with_a_warning(framework_copy: Path) -> None:
         "How effectively does it reflect the board's and partners’ objectives for the SCS and "
         "LAA outcomes?"
     )
-    assert [w.code for w in loaded.warnings] == [Code.FRAMEWORK_NOT_UTF8]
+    assert [w.code for w in loaded.warnings] == [Code.CSV_NOT_UTF8]
     assert "save it as 'CSV UTF-8'" in loaded.warnings[0].message
 
 

@@ -16,12 +16,14 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
 
-from lsp_xlsx import contract as C
-from lsp_xlsx.findings import Code, Finding, Severity, finding
+from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework import Framework, load_framework
-from lsp_xlsx.ingest import Return, Status, discover, read_return, read_returns
-from lsp_xlsx.partners import Partner
-from lsp_xlsx.sniff import Limits
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.batch import discover, read_returns
+from lsp_xlsx.returns.model import Return, Status
+from lsp_xlsx.returns.reader import read_return
+from lsp_xlsx.returns.sniff import Limits
+from lsp_xlsx.workbook import contract as C
 from tests.fill import COL, full_answers, make_return, rewrite_zip, row_of
 from tests.libreoffice import convert
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lsp_xlsx.errors import PartnersError
-from lsp_xlsx.partners import MAX_FILENAME, Partner, load_partners, slug, unique_filenames
+from lsp_xlsx.core.errors import PartnersError
+from lsp_xlsx.framework.partners import MAX_FILENAME, Partner, load_partners, slug, unique_filenames
 
 HEADER = "partner_id,name,sector,contact_name,email\n"
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lsp_xlsx.collate import Comparison, collate
-from lsp_xlsx.findings import Code
+from lsp_xlsx.compare.tables import Comparison, collate
+from lsp_xlsx.compare.writer import SHEETS, save_comparison, write_comparison
+from lsp_xlsx.core.findings import Code
+from lsp_xlsx.core.text import EXCEL_CELL_LIMIT
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.ingest import read_returns
-from lsp_xlsx.partners import Partner
-from lsp_xlsx.report import SHEETS, save_comparison, write_comparison
-from lsp_xlsx.safetext import EXCEL_CELL_LIMIT
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.batch import read_returns
 from tests.fill import make_return
 from tests.libreoffice import convert
 

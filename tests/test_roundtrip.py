@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from lsp_xlsx.build import build_workbook, save_workbook
-from lsp_xlsx.findings import Code
+from lsp_xlsx.core.files import save_workbook
+from lsp_xlsx.core.findings import Code
 from lsp_xlsx.framework import Framework, load_framework
-from lsp_xlsx.ingest import read_return
-from lsp_xlsx.partners import Partner
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.reader import read_return
+from lsp_xlsx.workbook.build import build_workbook
 from tests.fill import set_answers
 
 FRAMEWORK = load_framework()

@@ -20,13 +20,15 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from lsp_xlsx.build import BuildSettings, build_for_partners, build_workbook, read_manifest
 from lsp_xlsx.cli import cli
-from lsp_xlsx.errors import OutputExistsError, TemplateError
+from lsp_xlsx.core.errors import OutputExistsError, TemplateError
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.ingest import read_return
-from lsp_xlsx.mail import INVITATION_FIELDS, XLSX_TYPE, parse_template
-from lsp_xlsx.partners import Partner
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.outreach.mail import XLSX_TYPE
+from lsp_xlsx.outreach.templates import INVITATION_FIELDS, parse_template
+from lsp_xlsx.returns.reader import read_return
+from lsp_xlsx.workbook.build import BuildSettings, build_workbook
+from lsp_xlsx.workbook.copies import build_for_partners, read_manifest
 from tests.fill import full_answers, make_return
 from tests.libreoffice import convert
 

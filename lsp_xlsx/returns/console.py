@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lsp_xlsx.ingest import CheckResult, Return, Status
+from lsp_xlsx.returns.model import CheckResult, Return, Status
 
 
 def _partner(ret: Return) -> str:

@@ -11,7 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from lsp_xlsx.findings import Code
+from lsp_xlsx.core.findings import Code
 
 MiB = 1024 * 1024
 

@@ -1,7 +1,7 @@
 """Who has been sent a workbook, who has returned it, and what is still missing.
 
 :func:`track` joins ``partners.csv``, the send log and the returns read by
-:func:`~lsp_xlsx.ingest.check` into one row per partner, and
+:func:`~lsp_xlsx.returns.reader.check` into one row per partner, and
 :func:`plan_reminders` turns the outstanding and incomplete ones into reminder messages.
 """
 
@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsp_xlsx.framework import Framework
-from lsp_xlsx.ingest import CheckResult, Return, Status
-from lsp_xlsx.mail import Outgoing, SendLog, Template, format_deadline, make_message
-from lsp_xlsx.partners import Partner
+from lsp_xlsx.framework.model import Framework
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.outreach.mail import Outgoing, make_message
+from lsp_xlsx.outreach.sendlog import SendLog
+from lsp_xlsx.outreach.templates import Template, format_deadline
+from lsp_xlsx.returns.model import CheckResult, Return, Status
 
 
 @dataclass
@@ -179,56 +181,3 @@ def plan_reminders(
             make_message(partner, template, values, sender, attachment, kind="reminder")
         )
     return outgoing, skipped
-
-
-def format_status(report: StatusReport) -> str:
-    """The status table for the terminal, then the summary line."""
-    header = (
-        "Partner",
-        "Sent",
-        "Returned",
-        "Answered",
-        "Deadline",
-        "File that counts",
-        "Superseded",
-    )
-    rows = []
-    for r in report.rows:
-        if r.deadline is None:
-            due = ""
-        elif r.returned:
-            due = r.deadline.isoformat()
-        elif r.days_left is not None and r.days_left < 0:
-            due = f"{r.deadline.isoformat()} ({-r.days_left} days overdue)"
-        else:
-            due = f"{r.deadline.isoformat()} ({r.days_left} days to go)"
-        rows.append(
-            (
-                r.partner.name,
-                r.sent[:10]
-                if r.sent
-                else (f"drafted {r.drafted[:10]}" if r.drafted else "not sent"),
-                r.state if r.returned else "not returned",
-                f"{r.ret.answered}/{r.rated_total}" if r.ret else "-",
-                due,
-                r.ret.file if r.ret else "",
-                ", ".join(s.file for s in r.superseded),
-            )
-        )
-    widths = [
-        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-        for i, h in enumerate(header)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += [
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
-    for ret in report.strangers:
-        lines.append(
-            f"warning: {ret.file} is from '{ret.partner_name}' ({ret.partner_id}), "
-            "who is not in partners.csv"
-        )
-    lines.append("")
-    lines.append(report.summary())
-    return "\n".join(lines)

@@ -68,7 +68,7 @@ def column_letter(index: int) -> str:
 class SheetRows:
     """Rows of cells for one sheet, rendered as sheetData XML.
 
-    ``text`` must already be safe for a cell (see :mod:`lsp_xlsx.safetext`); it is
+    ``text`` must already be safe for a cell (see :mod:`lsp_xlsx.core.text`); it is
     XML-escaped here. Numbers and dates are written as numbers.
     """
 

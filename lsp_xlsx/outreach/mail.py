@@ -9,11 +9,9 @@ never printed, logged or put in an exception.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import smtplib
 import ssl
-import string
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,118 +20,50 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
-from lsp_xlsx.errors import MailError, TemplateError
-from lsp_xlsx.partners import Partner, unique_filenames
+from lsp_xlsx.core.errors import MailError
+from lsp_xlsx.framework.partners import Partner, unique_filenames
+from lsp_xlsx.outreach.sendlog import SendLog
+from lsp_xlsx.outreach.templates import Template, format_deadline
 
 PASSWORD_ENV = "LSP_XLSX_SMTP_PASSWORD"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-INVITATION_FIELDS = ("name", "contact_name", "deadline", "contact")
-REMINDER_FIELDS = (*INVITATION_FIELDS, "missing")
-SEND_LOG_NAME = "sent.csv"
-SEND_LOG_COLUMNS = (
-    "partner_id",
-    "partner",
-    "email",
-    "time",
-    "message_id",
-    "outcome",
-    "kind",
-    "file",
-)
 
 
 @dataclass(frozen=True)
-class Template:
-    """A subject line and a body, with {placeholders}."""
+class DeliveryOptions:
+    """Where messages go and how: .eml drafts into a folder (the default), or over SMTP.
 
-    subject: str
-    body: str
-
-    def render(self, values: dict[str, str]) -> tuple[str, str]:
-        """The subject and body with every placeholder filled in."""
-        return self.subject.format(**values), self.body.format(**values)
-
-
-# One line per paragraph: mail programs wrap it to the reader's window.
-DEFAULT_INVITATION = Template(
-    subject="Governance self-assessment for {name}: please return by {deadline}",
-    body=(
-        "Dear {contact_name},\n\n"
-        "The partnership board is reviewing how well it governs itself, using the Audit "
-        "Commission's self-assessment questions for local strategic partnerships. We are "
-        "asking every partner organisation for its own view, and yours matters.\n\n"
-        "Attached is {name}'s workbook. It takes about an hour:\n\n"
-        '1. Open it in Excel, LibreOffice, Google Sheets or Numbers and read "Start here".\n'
-        "2. On each numbered sheet, choose a rating for every question and note your evidence.\n"
-        "3. Suggest improvement actions where you see room to improve.\n\n"
-        "Please keep the file as it is (same format, no password) and send it back by "
-        "{deadline}. Your answers will be shown beside other partners' to help the board "
-        "decide where to focus.\n\n"
-        "If you have any questions, please contact {contact}.\n\n"
-        "Thank you,\n{contact}\n"
-    ),
-)
-
-DEFAULT_REMINDER = Template(
-    subject="Reminder: governance self-assessment for {name}, due {deadline}",
-    body=(
-        "Dear {contact_name},\n\n"
-        "This is a friendly reminder about {name}'s governance self-assessment workbook, "
-        "due {deadline}. So far:\n\n"
-        "{missing}\n\n"
-        "If you have sent it in the last day or two, thank you, and please ignore this "
-        "message. If we have no return from you yet, the workbook is attached again.\n\n"
-        "If you have any questions, please contact {contact}.\n\n"
-        "Thank you,\n{contact}\n"
-    ),
-)
-
-
-def parse_template(text: str, source: str, allowed: Sequence[str]) -> Template:
-    """Read a template file: a first line 'Subject: ...', a blank line, then the body.
-
-    Raises :class:`TemplateError` for a missing subject or an unknown placeholder.
+    ``drafts`` and ``log`` default to folders beside the workbooks; see
+    :meth:`drafts_in` and :meth:`log_in`.
     """
-    lines = text.replace("\r\n", "\n").split("\n")
-    if not lines or not lines[0].lower().startswith("subject:"):
-        raise TemplateError(
-            f"{source}: the first line must be 'Subject: ...', then a blank line, then the body."
+
+    drafts: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_user: str = ""
+    security: str = "starttls"
+    sender: str = ""
+    delay: float = 1.0
+    dry_run: bool = False
+    log: Path | None = None
+
+    def smtp(self, environ: dict[str, str]) -> SmtpSettings | None:
+        """The SMTP settings, with the password from ``environ``; None for drafts."""
+        if self.smtp_host is None:
+            return None
+        return SmtpSettings.from_env(
+            self.smtp_host, self.smtp_port, self.smtp_user, self.security, environ
         )
-    subject = lines[0][len("subject:") :].strip()
-    body = "\n".join(lines[1:]).lstrip("\n")
-    for part_name, part in (("subject", subject), ("body", body)):
-        try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(part) if f is not None]
-        except ValueError as exc:
-            raise TemplateError(
-                f"{source}: the {part_name} has a stray brace ({exc}). Write {{{{ and }}}} for "
-                "literal braces."
-            ) from exc
-        for name in fields:
-            if name not in allowed:
-                raise TemplateError(
-                    f"{source}: the {part_name} uses the placeholder {{{name}}}, which is not "
-                    f"known. Use only: {', '.join('{' + a + '}' for a in allowed)}."
-                )
-    return Template(subject, body)
 
+    def drafts_in(self, folder: Path, name: str) -> Path:
+        """The drafts folder: ``--drafts`` when given, else ``folder/name``."""
+        return self.drafts or folder / name
 
-def load_template(path: Path, allowed: Sequence[str] = INVITATION_FIELDS) -> Template:
-    """Load a template file (see :func:`parse_template`)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(
-            f"{path}: cannot read the template ({exc}). Save it as UTF-8 text."
-        ) from exc
-    return parse_template(text, str(path), allowed)
+    def log_in(self, folder: Path) -> Path:
+        """The send log: ``--log`` when given, else ``folder/sent.csv``."""
+        from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME
 
-
-def format_deadline(deadline: dt.date | None) -> str:
-    """'Wednesday 31 March 2027', or words that work without a date."""
-    if deadline is None:
-        return "the date we agreed"
-    return f"{deadline:%A} {deadline.day} {deadline:%B %Y}"
+        return self.log or folder / SEND_LOG_NAME
 
 
 @dataclass
@@ -178,73 +108,6 @@ def make_message(
             filename=attachment.name,
         )
     return Outgoing(partner, message, kind, attachment)
-
-
-# --- The send log -------------------------------------------------------------------------
-
-
-@dataclass
-class LogEntry:
-    """One line of the send log."""
-
-    partner_id: str
-    partner: str
-    email: str
-    time: str
-    message_id: str
-    outcome: str
-    kind: str
-    file: str
-
-
-@dataclass
-class SendLog:
-    """The CSV of everything sent or drafted. Each line is written as it happens."""
-
-    path: Path
-    entries: list[LogEntry] = field(default_factory=list)
-
-    @classmethod
-    def open(cls, path: Path) -> SendLog:
-        """Read an existing log, or start a new one."""
-        log = cls(path)
-        if path.is_file():
-            with path.open(encoding="utf-8", newline="") as handle:
-                for row in csv.DictReader(handle):
-                    log.entries.append(
-                        LogEntry(**{k: row.get(k, "") or "" for k in SEND_LOG_COLUMNS})
-                    )
-        return log
-
-    def sent(self, kind: str = "invitation", outcome: str = "sent") -> dict[str, LogEntry]:
-        """The last entry of ``kind`` with ``outcome`` ("sent" or "draft") per partner id."""
-        done: dict[str, LogEntry] = {}
-        for entry in self.entries:
-            if entry.kind == kind and entry.outcome == outcome:
-                done[entry.partner_id] = entry
-        return done
-
-    def record(self, outgoing: Outgoing, outcome: str) -> LogEntry:
-        """Append one line, to the file at once, so a crash loses nothing."""
-        entry = LogEntry(
-            outgoing.partner.partner_id,
-            outgoing.partner.name,
-            outgoing.partner.email,
-            dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-            outgoing.message_id,
-            outcome,
-            outgoing.kind,
-            outgoing.file.name if outgoing.file else "",
-        )
-        self.entries.append(entry)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        new = not self.path.is_file()
-        with self.path.open("a", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            if new:
-                writer.writerow(SEND_LOG_COLUMNS)
-            writer.writerow([getattr(entry, c) for c in SEND_LOG_COLUMNS])
-        return entry
 
 
 # --- Drafts and SMTP ----------------------------------------------------------------------

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lsp_xlsx.findings import Code, Finding, finding
-from lsp_xlsx.ooxml import column_letter
+from lsp_xlsx.core.findings import Code, Finding, finding
+from lsp_xlsx.core.xmlrows import column_letter
 
 
 @dataclass
@@ -52,31 +52,31 @@ def read_csv(
     """
     name = path.name
     if not path.is_file():
-        problems.append(finding(Code.FRAMEWORK_FILE_MISSING, name, name=name))
+        problems.append(finding(Code.CSV_FILE_MISSING, name, name=name))
         return None
     raw = path.read_bytes()
     if not raw.strip():
-        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
+        problems.append(finding(Code.CSV_FILE_EMPTY, name))
         return None
     try:
         text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         # Excel's plain "CSV" on Windows is cp1252. Read it, but say so.
         text = raw.decode("cp1252", errors="replace")
-        problems.append(finding(Code.FRAMEWORK_NOT_UTF8, name))
+        problems.append(finding(Code.CSV_NOT_UTF8, name))
     reader = csv.reader(io.StringIO(text, newline=""))
     records = list(reader)
     header = [h.strip() for h in records[0]] if records else []
     header = [h.casefold() if h.casefold() in columns else h for h in header]
     if not any(header):
-        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
+        problems.append(finding(Code.CSV_FILE_EMPTY, name))
         return None
     table = CsvTable(name, header, [], [])
     for column in required:
         if column not in header:
             problems.append(
                 finding(
-                    Code.FRAMEWORK_COLUMN_MISSING,
+                    Code.CSV_COLUMN_MISSING,
                     name,
                     cell="A1",
                     where=f"{name}, line 1",
@@ -92,7 +92,7 @@ def read_csv(
             )
             problems.append(
                 finding(
-                    Code.FRAMEWORK_COLUMN_UNKNOWN,
+                    Code.CSV_COLUMN_UNKNOWN,
                     name,
                     cell=f"{column_letter(index + 1)}1",
                     where=f"{name}, line 1, column '{column}'",
@@ -109,6 +109,6 @@ def read_csv(
         table.rows.append(row)
         table.lines.append(number)
     if not table.rows:
-        problems.append(finding(Code.FRAMEWORK_FILE_EMPTY, name))
+        problems.append(finding(Code.CSV_FILE_EMPTY, name))
         return None
     return table

@@ -1,7 +1,7 @@
 """The partners file: who takes part, and safe file names for their workbooks.
 
 ``partners.csv`` has the columns ``partner_id, name, sector, contact_name, email``.
-:func:`load_partners` validates it and raises one :class:`~lsp_xlsx.errors.PartnersError`
+:func:`load_partners` validates it and raises one :class:`~lsp_xlsx.core.errors.PartnersError`
 listing every problem.
 """
 
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
-from lsp_xlsx.csvfile import place_of, read_csv
-from lsp_xlsx.errors import PartnersError
-from lsp_xlsx.findings import Code, Finding, Severity, finding
+from lsp_xlsx.core.errors import PartnersError
+from lsp_xlsx.core.findings import Code, Finding, Severity, finding
+from lsp_xlsx.framework.csvfile import place_of, read_csv
 
 PARTNER_COLUMNS = ("partner_id", "name", "sector", "contact_name", "email")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -68,7 +68,7 @@ def load_partners(path: str | Path) -> list[Partner]:
     if not path.is_file():
         raise PartnersError(
             f"Cannot read {path}",
-            [finding(Code.FRAMEWORK_FILE_MISSING, name, name=f"{name} (check --partners)")],
+            [finding(Code.PARTNERS_FILE_MISSING, str(path), columns=", ".join(PARTNER_COLUMNS))],
         )
     problems: list[Finding] = []
     table = read_csv(path, PARTNER_COLUMNS, ("partner_id", "name"), problems)

@@ -9,7 +9,7 @@ A framework folder holds::
     intro.md         the introduction shown on "Start here" (optional)
 
 :func:`load_framework` returns a :class:`Framework`, or raises one
-:class:`~lsp_xlsx.errors.FrameworkError` listing every problem it found.
+:class:`~lsp_xlsx.core.errors.FrameworkError` listing every problem it found.
 """
 
 from __future__ import annotations
@@ -18,22 +18,21 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Sequence
 from pathlib import Path
 
-from lsp_xlsx.csvfile import CsvTable, place_of, read_csv
-from lsp_xlsx.errors import FrameworkError
-from lsp_xlsx.findings import Code, Finding, Severity, finding
+from lsp_xlsx.core.errors import FrameworkError
+from lsp_xlsx.core.findings import Code, Finding, Severity, finding
+from lsp_xlsx.framework.csvfile import CsvTable, place_of, read_csv
+from lsp_xlsx.framework.model import Framework, Question, ScaleOption, Theme
 
 
 def _default_framework() -> Path:
     # In a checkout (or editable install) the framework is the repo's framework/ folder;
     # in a wheel it is packed inside the package as _framework/.
-    here = Path(__file__).resolve().parent
-    repo = here.parent / "framework"
-    return repo if (repo / "questions.csv").is_file() else here / "_framework"
+    package = Path(__file__).resolve().parents[1]
+    repo = package.parent / "framework"
+    return repo if (repo / "questions.csv").is_file() else package / "_framework"
 
 
 #: The framework shipped with the tool.
@@ -49,84 +48,6 @@ SCALE_REQUIRED = ("label", "description")
 RESERVED_SHEET_NAMES = ("start here", "_meta", "_lists", "history")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ILLEGAL_SHEET_CHARS = set("[]:*?/\\")
-
-
-@dataclass(frozen=True)
-class ScaleOption:
-    """One answer on the rating scale. ``score`` is None for answers that are not scored."""
-
-    label: str
-    score: int | None
-    description: str
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question or sub-question. ``depth`` is 0 for a top-level question."""
-
-    id: str
-    theme_id: str
-    parent_id: str | None
-    rated: bool
-    text: str
-    depth: int = 0
-
-
-@dataclass(frozen=True)
-class Theme:
-    """One theme: its full question as ``title`` and a short, Excel-legal ``sheet_name``."""
-
-    id: str
-    number: int
-    sheet_name: str
-    title: str
-    questions: tuple[Question, ...]
-
-    @property
-    def rated_questions(self) -> tuple[Question, ...]:
-        """The questions in this theme that take a rating."""
-        return tuple(q for q in self.questions if q.rated)
-
-
-@dataclass(frozen=True)
-class Framework:
-    """A validated framework. ``hash`` fingerprints the questions, themes and scale."""
-
-    id: str
-    version: int
-    title: str
-    source: str
-    intro: str
-    themes: tuple[Theme, ...]
-    scale: tuple[ScaleOption, ...]
-    hash: str
-    path: Path
-    warnings: tuple[Finding, ...] = field(default=(), compare=False)
-
-    @cached_property
-    def questions(self) -> tuple[Question, ...]:
-        """Every question, in framework order."""
-        return tuple(q for t in self.themes for q in t.questions)
-
-    @cached_property
-    def by_id(self) -> dict[str, Question]:
-        """Questions by id."""
-        return {q.id: q for q in self.questions}
-
-    @cached_property
-    def theme_of(self) -> dict[str, Theme]:
-        """The theme of each question id."""
-        return {q.id: t for t in self.themes for q in t.questions}
-
-    @cached_property
-    def rated_questions(self) -> tuple[Question, ...]:
-        """Every question that takes a rating."""
-        return tuple(q for q in self.questions if q.rated)
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """The scale's labels, in order: what the dropdown offers."""
-        return tuple(o.label for o in self.scale)
 
 
 def _check_id(table: CsvTable, line: int, column: str, value: str, problems: list[Finding]) -> bool:
@@ -564,14 +485,3 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
         path=folder,
         warnings=tuple(problems),
     )
-
-
-def iter_intro_blocks(intro: str) -> Iterator[tuple[str, str]]:
-    """Split the intro into ('para', text) and ('bullet', text) blocks, in order."""
-    for block in re.split(r"\n\s*\n", intro.strip()):
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
-        if lines and all(line.startswith(("- ", "* ")) for line in lines):
-            for line in lines:
-                yield "bullet", line[2:].strip()
-        elif lines:
-            yield "para", " ".join(lines)

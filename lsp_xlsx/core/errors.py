@@ -1,7 +1,7 @@
 """Exceptions that stop a whole operation.
 
 A problem inside one returned workbook is never an exception: it is a
-:class:`~lsp_xlsx.findings.Finding`. These are for what stops the run as a whole.
+:class:`~lsp_xlsx.core.findings.Finding`. These are for what stops the run as a whole.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lsp_xlsx.findings import Finding
+    from lsp_xlsx.core.findings import Finding
 
 
 class LspXlsxError(Exception):

@@ -1,7 +1,7 @@
 """The workbook contract: every name, label and position a self-assessment workbook uses.
 
-The builder (:mod:`lsp_xlsx.build`) writes workbooks from these constants and the reader
-(:mod:`lsp_xlsx.ingest`) reads returns by them, so the format is defined once, here.
+The builder (:mod:`lsp_xlsx.workbook.build`) writes workbooks from these constants and the reader
+(:mod:`lsp_xlsx.returns.reader`) reads returns by them, so the format is defined once, here.
 
 Layout of a theme sheet::
 

@@ -1,0 +1,237 @@
+"""Option groups the commands share, each built once and handed to the command as one object.
+
+``@framework_option`` gives a command a loaded :class:`Framework`, ``@limits_options`` a
+:class:`Limits`, ``@settings_options`` the :class:`BuildSettings` and
+``@delivery_options`` the :class:`DeliveryOptions`, so a command takes a handful of
+parameters, not eighteen. Only the command line imports Click.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from lsp_xlsx.core.errors import LspXlsxError
+from lsp_xlsx.framework.loader import DEFAULT_FRAMEWORK, load_framework
+from lsp_xlsx.returns.sniff import Limits
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def our_errors() -> Iterator[None]:
+    """Turn this package's own errors into a one-line-per-problem message, exit 1.
+
+    Anything else is a bug and keeps its traceback.
+    """
+    try:
+        yield
+    except LspXlsxError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """Click callback: a date as 2027-03-31 or 31/03/2027."""
+    if value is None:
+        return None
+    from lsp_xlsx.core.dates import parse_date as parse
+
+    parsed = parse(value)
+    if parsed is None:
+        raise click.BadParameter(f"'{value}' is not a date. Use 2027-03-31 or 31/03/2027.")
+    return parsed
+
+
+def _group(
+    options: list[Callable[[Any], Any]], make: Callable[[dict[str, Any]], tuple[str, Any]]
+) -> Callable[[F], F]:
+    """A decorator adding ``options`` to a command and passing them on as one object.
+
+    ``make`` takes the group's own keyword arguments (removed from the rest) and returns
+    the name and value of the one argument the command receives instead.
+    """
+
+    def decorator(f: F) -> F:
+        names: list[str] = []
+
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            mine = {name: kwargs.pop(name) for name in names}
+            key, value = make(mine)
+            return f(*args, **{key: value}, **kwargs)
+
+        before = len(getattr(wrapper, "__click_params__", []))
+        decorated: Any = wrapper
+        for option in reversed(options):
+            decorated = option(decorated)
+        names.extend(p.name for p in decorated.__click_params__[before:] if p.name)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorator
+
+
+def _load_framework(values: dict[str, Any]) -> tuple[str, Any]:
+    with our_errors():
+        framework = load_framework(values["framework_dir"])
+    for warning in framework.warnings:
+        click.echo(f"warning: {warning.message}", err=True)
+    return "framework", framework
+
+
+framework_option = _group(
+    [
+        click.option(
+            "--framework",
+            "framework_dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=DEFAULT_FRAMEWORK,
+            show_default="the shipped 2009 framework",
+            help="Framework folder (questions.csv, themes.csv, scale.csv, framework.toml).",
+        )
+    ],
+    _load_framework,
+)
+
+
+def partners_option(required: bool = False) -> Callable[[F], F]:
+    """The --partners option: the partners CSV."""
+    return click.option(
+        "--partners",
+        "partners_csv",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        required=required,
+        help="partners.csv (partner_id, name, sector, contact_name, email).",
+    )
+
+
+_LIMITS = Limits()
+limits_options = _group(
+    [
+        click.option(
+            "--max-file-size",
+            type=click.IntRange(min=1),
+            default=_LIMITS.max_file_size,
+            show_default=True,
+            help="Refuse a file larger than this many bytes.",
+        ),
+        click.option(
+            "--max-unzipped-size",
+            type=click.IntRange(min=1),
+            default=_LIMITS.max_unzipped_size,
+            show_default=True,
+            help="Refuse a workbook whose parts unpack to more than this many bytes.",
+        ),
+        click.option(
+            "--max-ratio",
+            type=click.FloatRange(min=1),
+            default=_LIMITS.max_ratio,
+            show_default=True,
+            help="Refuse a zip part (over 1 MiB) compressed more than this many to one.",
+        ),
+    ],
+    lambda v: ("limits", Limits(**v)),
+)
+
+
+def _settings(values: dict[str, Any]) -> tuple[str, Any]:
+    from lsp_xlsx.workbook.build import BuildSettings
+
+    return "settings", BuildSettings(**values)
+
+
+settings_options = _group(
+    [
+        click.option("--title", default="LSP governance self-assessment", show_default=True),
+        click.option(
+            "--partnership", default="", help="The partnership's name, shown on 'Start here'."
+        ),
+        click.option(
+            "--deadline",
+            callback=parse_date,
+            help="Return deadline, e.g. 2027-03-31 or 31/03/2027.",
+        ),
+        click.option(
+            "--contact", default="", help="Who to send it to and ask, shown on 'Start here'."
+        ),
+    ],
+    _settings,
+)
+
+
+def _delivery(values: dict[str, Any]) -> tuple[str, Any]:
+    from lsp_xlsx.outreach.mail import DeliveryOptions
+
+    if values["smtp_host"] is not None and not values["sender"]:
+        raise click.UsageError("--from is needed to send over SMTP.")
+    return "delivery", DeliveryOptions(**values)
+
+
+delivery_options = _group(
+    [
+        click.option(
+            "--drafts",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=None,
+            help="Write one .eml draft per partner into this folder (the default: DIR/drafts).",
+        ),
+        click.option(
+            "--smtp-host", default=None, help="Send over SMTP through this server instead."
+        ),
+        click.option(
+            "--smtp-port", type=int, default=None, help="[default: 587, or 465 with --security ssl]"
+        ),
+        click.option(
+            "--smtp-user",
+            default="",
+            help="Log in as this user; the password comes from $LSP_XLSX_SMTP_PASSWORD, "
+            "never an option.",
+        ),
+        click.option(
+            "--security",
+            type=click.Choice(["starttls", "ssl", "none"]),
+            default="starttls",
+            show_default=True,
+            help="STARTTLS, SSL from the start, or none (only for a server on this machine).",
+        ),
+        click.option(
+            "--from", "sender", default="", help="The sender, e.g. 'LSP team <lsp@council.gov.uk>'."
+        ),
+        click.option(
+            "--delay",
+            type=click.FloatRange(min=0),
+            default=1.0,
+            show_default=True,
+            help="Seconds between messages sent over SMTP.",
+        ),
+        click.option(
+            "--dry-run", is_flag=True, help="Show what would be sent; send and write nothing."
+        ),
+        click.option(
+            "--log",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="The send log CSV.  [default: DIR/sent.csv]",
+        ),
+    ],
+    _delivery,
+)
+
+
+def copies_dir_option(help_text: str) -> Callable[[F], F]:
+    """--dir: the folder from build --partners."""
+    from lsp_xlsx.workflow import COPIES_DIR
+
+    return click.option(
+        "--dir",
+        "folder",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=COPIES_DIR,
+        show_default=True,
+        help=help_text,
+    )

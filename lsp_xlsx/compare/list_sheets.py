@@ -1,0 +1,189 @@
+"""The long tables: Evidence, Action plan, Returns, Findings, and the About sheet."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from lsp_xlsx import __version__
+from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped
+from lsp_xlsx.compare.tables import ACTION_COLUMNS, Comparison
+
+
+def write_evidence(s: Sheet, c: Comparison) -> None:
+    header_row = s.title(
+        "Evidence behind each rating",
+        "One row per partner and question. "
+        "Use the filter buttons to pick a partner, theme or question.",
+    )
+    labels = ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"]
+    widths = [22, 16, 8, 40, 18, 60, 26]
+    s.header(header_row, labels, widths)
+    keys = ["partner", "theme", "question_id", "question", "rating_label", "evidence"]
+    keys.append("evidence_source")
+    columns = []
+    for key in keys:
+        values = c.evidence[key].tolist()
+        if key in ("evidence", "evidence_source"):
+            columns.append([s.cell_text(v) for v in values])
+        else:  # names, themes and questions repeat for every partner: clean each once
+            clean = {v: s.cell_text(v) for v in set(values)}
+            columns.append([clean[v] for v in values])
+    rows = list(zip(*columns, strict=True))
+    heights = [
+        min(409.0, max(1, wrapped(r[3], 40), wrapped(r[5], 60), wrapped(r[6], 26)) * LINE + 4)
+        for r in rows
+    ]
+    s.rows.block(header_row + 1, rows, [s.style("body")] * len(keys), heights)
+    row = header_row + len(rows)
+    if row > header_row:
+        table = Table(displayName="EvidenceTable", ref=f"A{header_row}:G{row}")
+        table.tableColumns = [
+            TableColumn(id=i, name=label) for i, label in enumerate(labels, start=1)
+        ]
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+        s.ws.add_table(table)
+    s.finish(header_row, len(labels), row)
+
+
+def write_actions(s: Sheet, c: Comparison) -> None:
+    header_row = s.title(
+        "Action plan",
+        "Every improvement action partners proposed, by target date; "
+        "actions with no date come last.",
+    )
+    labels = [
+        "Target date",
+        "Partner",
+        "Theme",
+        "ID",
+        "Question",
+        "Improvement action",
+        "Lead (post)",
+        "Rating",
+    ]
+    widths = [12, 22, 16, 8, 40, 50, 20, 18]
+    s.header(header_row, labels, widths)
+    keys = list(ACTION_COLUMNS)
+    row = header_row
+    for record in c.actions[keys].astype(str).to_dict("records"):
+        row += 1
+        date: Any = record["target_date"]
+        with contextlib.suppress(ValueError):
+            date = dt.date.fromisoformat(date)
+        s.put(row, 1, date, DATE)
+        for col, key in enumerate(keys[1:], start=2):
+            s.put(row, col, record[key])
+        s.fit_row(
+            row,
+            [(record["question"], 40), (record["improvement_action"], 50), (record["lead"], 20)],
+        )
+    s.ws.auto_filter.ref = f"A{header_row}:H{max(row, header_row)}"
+    s.finish(header_row, len(labels), row)
+
+
+def write_returns(s: Sheet, c: Comparison) -> None:
+    table = c.returns_table
+    returned = sum(1 for st in table["status"] if st in ("ok", "warnings", "errors"))
+    expected = len(c.partners) + len(c.not_returned)
+    header_row = s.title(
+        "Returns",
+        f"{returned} of {expected} partners returned a workbook that counts. "
+        "Refused and superseded files are listed after the partners.",
+    )
+    labels = [
+        "Partner ID",
+        "Partner",
+        "Sector",
+        "Status",
+        "File",
+        "Respondent",
+        "Completed",
+        "Answered",
+        "Rated questions",
+        "% answered",
+        "Findings",
+    ]
+    widths = [14, 24, 14, 13, 40, 20, 12, 10, 10, 10, 9]
+    s.header(header_row, labels, widths)
+    row = header_row
+    for values in table.to_dict("records"):
+        row += 1
+        for col, key in enumerate(("partner_id", "partner", "sector"), start=1):
+            s.put(row, col, values[key])
+        attention = values["status"] in ("not returned", "refused")
+        s.put(row, 4, values["status"], style="bold" if attention else "body")
+        s.put(row, 5, values["file"])
+        s.put(row, 6, values["respondent"])
+        completed: Any = values["completed"]
+        with contextlib.suppress(TypeError, ValueError):
+            completed = dt.date.fromisoformat(completed)
+        s.put(row, 7, completed, DATE)
+        s.put(row, 8, values["answered"], "0")
+        s.put(row, 9, values["rated_total"], "0")
+        s.put(row, 10, values["percent"], "0%")
+        s.put(row, 11, values["findings"], "0")
+        s.fit_row(row, [(str(values["file"]), 40), (str(values["partner"]), 24)])
+    s.ws.auto_filter.ref = f"A{header_row}:K{max(row, header_row)}"
+    s.finish(header_row, len(labels), row)
+
+
+def write_findings(s: Sheet, c: Comparison) -> None:
+    findings = c.findings
+    header_row = s.title(
+        "Findings",
+        f"{len(findings)} finding(s) from reading the returns and preparing this workbook. "
+        "Each says where, what is wrong and what to do.",
+    )
+    labels = ["File", "Sheet", "Cell", "Severity", "Code", "Message"]
+    widths = [30, 18, 7, 9, 22, 90]
+    s.header(header_row, labels, widths)
+    row = header_row
+    for f in findings:
+        row += 1
+        for col, value in enumerate(
+            (f.file, f.sheet, f.cell, str(f.severity), str(f.code), f.message), start=1
+        ):
+            s.put(row, col, value)
+        if f.severity == "error":
+            s.bold(row, 4)
+        s.fit_row(row, [(f.message, 90), (f.file, 30)])
+    s.ws.auto_filter.ref = f"A{header_row}:F{max(row, header_row)}"
+    s.finish(header_row, len(labels), row)
+
+
+def write_about(s: Sheet, c: Comparison) -> None:
+    header_row = s.title("About this workbook")
+    fw = c.framework
+    facts = [
+        ("Framework", fw.title),
+        ("Framework id", fw.id),
+        ("Framework version", str(fw.version)),
+        ("Framework hash (SHA-256)", fw.hash),
+        ("Made at (UTC)", c.made_at),
+        ("Made by", f"lsp-xlsx {__version__}"),
+        (
+            "Partner list",
+            "partners.csv given" if c.partners_given else "none: partners are those who returned",
+        ),
+        ("Full answers", f"{c.responses_name} beside this workbook holds every answer, uncut"),
+    ]
+    s.header(header_row, ["Item", "Value"], [26, 80])
+    row = header_row
+    for key, value in facts:
+        row += 1
+        s.put(row, 1, key)
+        s.put(row, 2, value)
+    row += 2
+    s.header(row, ["Input file", "SHA-256", "Status"], [26, 80, 12])
+    s.ws.column_dimensions["A"].width = 40
+    for ret in c.returns:
+        row += 1
+        s.put(row, 1, ret.file)
+        s.put(row, 2, ret.sha256)
+        s.put(row, 3, str(ret.status))
+        s.fit_row(row, [(ret.file, 40)])
+    s.finish(header_row, 3, row)

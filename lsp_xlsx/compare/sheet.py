@@ -1,0 +1,169 @@
+"""The pieces every sheet of the comparison workbook is made of.
+
+openpyxl lays out each sheet (widths, merges, heat maps, charts, tables, print setup and
+the style table) and the cells are streamed as XML by
+:class:`~lsp_xlsx.core.xmlrows.SheetRows`: setting 600,000 openpyxl cells and styles one
+by one took a minute for 1,000 returns.
+
+Every piece of text goes through :func:`~lsp_xlsx.core.text.safe_text` and is written as
+an inline string: it is text, never a formula; characters XML forbids are replaced; text
+over Excel's limit is cut visibly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from lsp_xlsx.compare.tables import Comparison
+from lsp_xlsx.core.text import safe_text
+from lsp_xlsx.core.xmlrows import SheetRows
+from lsp_xlsx.workbook import styles as S
+
+FONT = S.FONT_NAME
+LINE = S.SMALL_LINE_HEIGHT  # points per wrapped line of 10pt Arial
+DATE = "dd/mm/yyyy"
+
+
+def wrapped(text: str, width: float) -> int:
+    """Lines of 10pt text in a column ``width`` characters wide."""
+    return S.wrapped_lines(text, width, chars_per_unit=1.05)
+
+
+class StyleTable:
+    """Cell styles by name, registered once in the workbook's style table."""
+
+    def __init__(self, wb: Workbook, ws: Worksheet) -> None:
+        self.wb = wb
+        self.ws = ws
+        self.ids: dict[tuple[str, str], int] = {}
+
+    def __call__(self, name: str, number_format: str = "General") -> int:
+        key = (name, number_format)
+        if key not in self.ids:
+            probe = Cell(self.ws, row=1, column=1)  # detached: only its style is used
+            base, _, indent = name.partition(":")
+            if base == "title":
+                probe.font = Font(name=FONT, size=14, bold=True, color=S.NAVY)
+            elif base == "subtitle":
+                probe.font = Font(name=FONT, size=10, color="404040")
+                probe.alignment = Alignment(wrap_text=True, vertical="top")
+            elif base == "section":
+                probe.font = Font(name=FONT, size=12, bold=True, color=S.NAVY)
+            elif base == "header":
+                probe.font = Font(name=FONT, size=10, bold=True, color="FFFFFF")
+                probe.fill = PatternFill("solid", fgColor=S.NAVY)
+                probe.alignment = Alignment(wrap_text=True, vertical="center")
+                probe.border = S.BORDER
+            else:
+                probe.font = Font(name=FONT, size=10, bold=base == "bold")
+                probe.border = S.BORDER
+                horizontal = {"centre": "center", "indent": "left"}.get(base)
+                probe.alignment = Alignment(
+                    horizontal=horizontal, wrap_text=True, vertical="top", indent=int(indent or 0)
+                )
+            probe.number_format = number_format
+            # openpyxl's own style table: the id a cell with this style would be saved with.
+            # (openpyxl is pinned below 3.2 in pyproject.toml for this.)
+            registry: Any = self.wb._cell_styles  # type: ignore[attr-defined]
+            self.ids[key] = int(registry.add(probe._style))  # type: ignore[attr-defined]
+        return self.ids[key]
+
+
+class Sheet:
+    """One sheet: openpyxl for its layout, SheetRows for its cells."""
+
+    def __init__(self, wb: Workbook, name: str, marker: str, styles: StyleTable) -> None:
+        ws = wb.create_sheet(name)
+        assert isinstance(ws, Worksheet)
+        self.ws = ws
+        self.marker = marker
+        self.style = styles
+        self.rows = SheetRows()
+
+    def cell_text(self, value: object) -> str:
+        """Partner text made safe for a cell (cut, cleaned, escaped as Excel does)."""
+        return safe_text(value if isinstance(value, str) else str(value), self.marker)[0]
+
+    def text(self, row: int, col: int, text: str, style: str = "body") -> None:
+        self.rows.put(row, col, safe_text(text, self.marker)[0], self.style(style))
+
+    def title(self, text: str, subtitle: str = "") -> int:
+        self.text(1, 1, text, "title")
+        self.rows.height(1, 22)
+        if subtitle:
+            self.text(2, 1, subtitle, "subtitle")
+        return 3 if subtitle else 2
+
+    def header(self, row: int, labels: Sequence[str], widths: Sequence[float]) -> None:
+        for col, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
+            self.text(row, col, label, "header")
+            self.ws.column_dimensions[get_column_letter(col)].width = width
+        tallest = max(wrapped(label, width) for label, width in zip(labels, widths, strict=True))
+        self.rows.height(row, tallest * LINE + 6)
+
+    def put(
+        self, row: int, col: int, value: Any, number_format: str = "General", style: str = "body"
+    ) -> None:
+        """One body cell: text as text, numbers as numbers, missing as an empty cell."""
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            value = None
+        elif isinstance(value, str):
+            value = safe_text(value, self.marker)[0]
+        elif isinstance(value, dt.datetime):
+            value = value.date()
+        elif hasattr(value, "item") and not isinstance(value, dt.date):
+            value = value.item()  # numpy scalars
+        elif not isinstance(value, int | float | dt.date):
+            value = safe_text(str(value), self.marker)[0]
+        self.rows.put(row, col, value, self.style(style, number_format))
+
+    def bold(self, row: int, col: int) -> None:
+        self.rows.restyle(row, col, self.style("bold"))
+
+    def fit_row(self, row: int, texts: Sequence[tuple[str, float]], minimum: int = 1) -> None:
+        """Set a row's height from its longest wrapped text."""
+        lines = max([minimum, *(wrapped(t, w) for t, w in texts if t)])
+        self.rows.height(row, min(409.0, lines * LINE + 4))
+
+    def finish(
+        self, header_row: int, last_col: int, last_row: int, freeze: str | None = None
+    ) -> None:
+        """Freeze the header, repeat it on every printed page, and set the print area."""
+        ws = self.ws
+        ws.freeze_panes = freeze or f"A{header_row + 1}"
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        S.print_setup(ws, landscape=True, footer_size=8)
+        ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, header_row)}"
+
+
+def heat_map(ws: Worksheet, ref: str, low: float, high: float) -> None:
+    ws.conditional_formatting.add(
+        ref,
+        ColorScaleRule(  # type: ignore[no-untyped-call]
+            start_type="num",
+            start_value=low,
+            start_color=S.LOW,
+            mid_type="num",
+            mid_value=(low + high) / 2,
+            mid_color=S.MID,
+            end_type="num",
+            end_value=high,
+            end_color=S.HIGH,
+        ),
+    )
+
+
+def score_range(comparison: Comparison) -> tuple[float, float]:
+    scores = [o.score for o in comparison.framework.scale if o.score is not None]
+    return float(min(scores)), float(max(scores))

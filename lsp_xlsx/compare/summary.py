@@ -1,0 +1,120 @@
+"""The Summary sheet: theme scores by partner, by sector, and the charts."""
+
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, RadarChart, Reference
+from openpyxl.utils import get_column_letter
+
+from lsp_xlsx.compare.sheet import Sheet, heat_map, score_range
+from lsp_xlsx.compare.tables import Comparison
+
+RADAR_PARTNERS = 30  # beyond this, the radar shows min, max and mean rather than each partner
+
+
+def write_summary(s: Sheet, c: Comparison) -> None:
+    ws = s.ws
+    counted = len(c.partners)
+    missing = len(c.not_returned)
+    subtitle = (
+        f"{c.framework.title}. Mean scores by theme: {counted} partner return(s) counted"
+        + (f", {missing} not returned" if missing else "")
+        + ". Scores run from 1 (performs poorly) to 4 (performs excellently); "
+        '"Don\'t know" and "Not applicable" are not scored.'
+    )
+    header_row = s.title("Self-assessment comparison: summary", subtitle) + 1
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=min(12, 5 + counted))
+    s.rows.height(2, 30)
+    names = [p.name for p in c.partners]
+    labels = ["Theme", *names, "Partnership mean", "Min", "Max", "Spread"]
+    widths = [24, *[12] * counted, 12, 8, 8, 8]
+    s.header(header_row, labels, widths)
+    first = header_row + 1
+    row = first
+    for theme_id, values in c.theme_scores.iterrows():
+        style = "bold" if theme_id == "ALL" else "body"
+        s.put(row, 1, values["theme"], style=style)
+        for col, partner in enumerate(c.partners, start=2):
+            s.put(row, col, values[partner.partner_id], "0.0", style)
+        for offset, key in enumerate(("mean", "min", "max", "spread")):
+            s.put(row, 2 + counted + offset, values[key], "0.0", style)
+        row += 1
+    last_theme_row = row - 2  # the row before "All themes"
+    low, high = score_range(c)
+    if counted:
+        heat_map(ws, f"B{first}:{get_column_letter(2 + counted)}{row - 1}", low, high)
+    s.finish(header_row, len(labels), row - 1, freeze=f"B{first}")
+
+    row += 1
+    if not c.sector_scores.empty:
+        s.text(row, 1, "Mean score by sector", "section")
+        row += 1
+        sectors = [str(col) for col in c.sector_scores.columns if col != "theme"]
+        s.header(row, ["Theme", *sectors], [24, *[12] * len(sectors)])
+        sector_first = row + 1
+        for _, values in c.sector_scores.iterrows():
+            row += 1
+            s.put(row, 1, values["theme"])
+            for col, sector in enumerate(sectors, start=2):
+                s.put(row, col, values[sector], "0.0")
+        heat_map(ws, f"B{sector_first}:{get_column_letter(1 + len(sectors))}{row}", low, high)
+        row += 2
+    if not counted:
+        return
+    # The charts sit side by side below the tables; the radar starts where the columns
+    # to its left are about as wide as the bar chart (a character is about 0.2 cm).
+    radar_col, width_cm = 1, 0.0
+    while width_cm < 17.0:
+        letter = get_column_letter(radar_col)
+        width_cm += (ws.column_dimensions[letter].width or 8.43) * 0.2
+        radar_col += 1
+    ws.print_area = f"A1:{get_column_letter(max(len(labels), radar_col + 12))}{row + 30}"
+    cats = Reference(ws, min_col=1, min_row=first, max_row=last_theme_row)
+    mean_col = 2 + counted
+    bar = BarChart()
+    bar.type = "bar"
+    bar.style = 10
+    bar.title = "Partnership mean score by theme"
+    bar.y_axis.title = "Mean score"
+    bar.y_axis.scaling.min = 0
+    bar.y_axis.scaling.max = high
+    bar.y_axis.majorUnit = 1
+    bar.x_axis.scaling.orientation = "maxMin"  # theme 1 at the top, as in the table
+    bar.x_axis.delete = False
+    bar.y_axis.delete = False
+    bar.add_data(
+        Reference(ws, min_col=mean_col, min_row=header_row, max_row=last_theme_row),
+        titles_from_data=True,
+    )
+    bar.set_categories(cats)
+    bar.legend = None
+    bar.height, bar.width = 12, 16
+    ws.add_chart(bar, f"A{row}")
+
+    radar = RadarChart()
+    radar.type = "marker"
+    radar.style = 26
+    if counted <= RADAR_PARTNERS:
+        radar.title = "Each partner against the partnership mean"
+        series = [*range(2, 2 + counted), mean_col]
+    else:
+        # A line per partner is unreadable beyond a few dozen: show the range instead.
+        radar.title = "Lowest and highest partner against the partnership mean"
+        series = [mean_col + 1, mean_col + 2, mean_col]
+    for col in series:
+        radar.add_data(
+            Reference(ws, min_col=col, min_row=header_row, max_row=last_theme_row),
+            titles_from_data=True,
+        )
+    radar.set_categories(cats)
+    # The partnership mean stands out by line style, not just colour.
+    mean_line = radar.series[-1].graphicalProperties.line
+    mean_line.solidFill = "000000"
+    mean_line.width = 38100  # 3 pt, in EMU
+    mean_line.prstDash = "dash"
+    radar.y_axis.scaling.min = 0
+    radar.y_axis.scaling.max = high
+    radar.y_axis.delete = False
+    if radar.legend is not None:
+        radar.legend.position = "r"
+    radar.height, radar.width = 14, 26
+    ws.add_chart(radar, f"{get_column_letter(radar_col)}{row}")

@@ -1,0 +1,472 @@
+"""Collate returns into pandas tables: the tidy table and every summary the board sees.
+
+:func:`collate` returns a :class:`Comparison` whose DataFrames are what the comparison
+workbook shows, so analysts get the same numbers from Python.
+
+How the numbers are made:
+
+* Only scored answers count in means; unscored answers ("Don't know", "Not applicable")
+  are counted in their own columns; unrecognised ratings are left out (and listed in
+  Findings); unrated stems are never scored.
+* A partner's theme score is the mean of its scores on the theme's rated questions.
+* The partnership's theme mean is the mean of the partners' theme scores, so each partner
+  counts once whatever it answered. Min, max and spread (max − min) are over partners.
+* Question statistics are over the partners' scores; the standard deviation is the
+  sample one (n − 1), empty when fewer than two partners scored the question.
+* A question is flagged for disagreement when its spread is 2 points or more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lsp_xlsx.core.findings import Code, Finding, finding
+from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
+from lsp_xlsx.framework.model import Framework
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.model import Response, Return, Status
+from lsp_xlsx.workbook import contract as C
+
+#: The tidy table's columns, in order. A contract: scripts rely on them.
+TIDY_COLUMNS = (
+    "partner_id",
+    "partner",
+    "sector",
+    "theme_id",
+    "theme",
+    "question_id",
+    "parent_id",
+    "question",
+    "rated",
+    "rating",
+    "rating_label",
+    "rating_raw",
+    "evidence",
+    "evidence_source",
+    "improvement_action",
+    "lead",
+    "target_date",
+    "respondent",
+    "source_file",
+    "source_sha256",
+    "framework_id",
+    "framework_version",
+)
+TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date")
+#: The action plan's columns, in the order the Action plan sheet shows them.
+ACTION_COLUMNS = (
+    "target_date",
+    "partner",
+    "theme",
+    "question_id",
+    "question",
+    "improvement_action",
+    "lead",
+    "rating_label",
+)
+#: Spread at which partners are said to disagree on a question.
+DISAGREEMENT_SPREAD = 2
+AGENDA_SIZE = 10
+
+
+@dataclass(frozen=True)
+class PartnerColumn:
+    """A partner as it appears across the comparison, in display order."""
+
+    partner_id: str
+    name: str
+    sector: str
+
+
+@dataclass
+class Comparison:
+    """Everything the comparison workbook shows, as data."""
+
+    framework: Framework
+    returns: list[Return]
+    partners: list[PartnerColumn]
+    #: Partners from partners.csv with no return that counts.
+    not_returned: list[PartnerColumn]
+    responses: pd.DataFrame
+    theme_scores: pd.DataFrame
+    sector_scores: pd.DataFrame
+    question_stats: pd.DataFrame
+    agenda: pd.DataFrame
+    evidence: pd.DataFrame
+    actions: pd.DataFrame
+    returns_table: pd.DataFrame
+    made_at: str
+    responses_name: str = "responses.csv"
+    partners_given: bool = False
+    #: Problems found while preparing the output (text cut or characters replaced).
+    output_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def counted(self) -> list[Return]:
+        """Returns that count: read and not superseded."""
+        return [r for r in self.returns if r.status not in (Status.REFUSED, Status.SUPERSEDED)]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding: from reading, then from preparing the output."""
+        return [f for r in self.returns for f in r.findings] + self.output_findings
+
+
+def made_at_now() -> str:
+    """The time of making, in UTC; SOURCE_DATE_EPOCH fixes it for reproducible outputs."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    ).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _partner_columns(
+    counted: list[Return], partners: Sequence[Partner] | None
+) -> tuple[list[PartnerColumn], list[PartnerColumn]]:
+    returned = {r.partner_id.casefold() for r in counted}
+    if partners is not None:
+        listed = [PartnerColumn(p.partner_id, p.name, p.sector) for p in partners]
+        known = {p.partner_id.casefold() for p in listed}
+        present = [p for p in listed if p.partner_id.casefold() in returned]
+        missing = [p for p in listed if p.partner_id.casefold() not in returned]
+        # Returns from partners not in the file still count; they follow, by name.
+        extra = sorted(
+            {
+                r.partner_id.casefold(): PartnerColumn(r.partner_id, r.partner_name, "")
+                for r in counted
+                if r.partner_id.casefold() not in known
+            }.values(),
+            key=lambda p: (p.name.casefold(), p.partner_id),
+        )
+        return present + extra, missing
+    columns = {
+        r.partner_id.casefold(): PartnerColumn(r.partner_id, r.partner_name, "") for r in counted
+    }
+    ordered = sorted(columns.values(), key=lambda p: (p.name.casefold(), p.partner_id))
+    return ordered, []
+
+
+def _tidy(
+    counted: list[Return], columns: list[PartnerColumn], framework: Framework, full_in: str
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """The tidy table, built column by column (a dict per row is several times slower)."""
+    by_id = {r.partner_id.casefold(): r for r in counted}
+    questions = framework.questions
+    themes = [framework.theme_of[q.id] for q in questions]
+    data: dict[str, list[object]] = {name: [] for name in TIDY_COLUMNS}
+    fixes: list[Finding] = []
+    for partner in columns:
+        ret = by_id[partner.partner_id.casefold()]
+        responses = [ret.responses[q.id] for q in questions]
+        n = len(questions)
+        data["partner_id"] += [partner.partner_id] * n
+        data["partner"] += [partner.name] * n
+        data["sector"] += [partner.sector] * n
+        data["theme_id"] += [t.id for t in themes]
+        data["theme"] += [t.sheet_name for t in themes]
+        data["question_id"] += [q.id for q in questions]
+        data["parent_id"] += [q.parent_id or "" for q in questions]
+        data["question"] += [q.text for q in questions]
+        data["rated"] += ["yes" if q.rated else "no" for q in questions]
+        data["rating"] += [
+            r.rating if q.rated else None for q, r in zip(questions, responses, strict=True)
+        ]
+        for key in ("rating_label", "rating_raw", *C.TEXT_KEYS, "target_date"):
+            data[key] += [getattr(r, key) for r in responses]
+        data["respondent"] += [ret.respondent.name] * n
+        data["source_file"] += [ret.file] * n
+        data["source_sha256"] += [ret.sha256] * n
+        data["framework_id"] += [ret.framework_id] * n
+        data["framework_version"] += [ret.framework_version] * n
+        for r in responses:
+            for key in TEXT_COLUMNS:
+                text = getattr(r, key)
+                if text and (len(text) > EXCEL_CELL_LIMIT or needs_cleaning(text)):
+                    fixes.extend(_text_fixes(ret, r, key, text, full_in))
+    frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS))
+    frame["rating"] = frame["rating"].astype("Int64")
+    return frame, fixes
+
+
+def _text_fixes(ret: Return, r: Response, key: str, text: str, full_in: str) -> list[Finding]:
+    """Findings for text the workbook cannot hold as it is."""
+    _, fix = safe_text(text)
+    cell = r.cells.get("rating" if key == "rating_raw" else key, "")
+    found = []
+    if fix.truncated_from:
+        found.append(
+            finding(
+                Code.TEXT_TRUNCATED,
+                ret.file,
+                r.sheet,
+                cell,
+                length=f"{fix.truncated_from:,}",
+                full_in=full_in,
+            )
+        )
+    if fix.replaced:
+        found.append(
+            finding(
+                Code.TEXT_CHARACTERS_REPLACED,
+                ret.file,
+                r.sheet,
+                cell,
+                count=fix.replaced,
+                full_in=full_in,
+            )
+        )
+    return found
+
+
+def _theme_scores(
+    tidy: pd.DataFrame, columns: list[PartnerColumn], framework: Framework
+) -> pd.DataFrame:
+    """Themes as rows (plus 'All themes'), partners as columns, then mean/min/max/spread."""
+    names = [p.partner_id for p in columns]
+    rated = tidy[tidy["rated"] == "yes"]
+    by_theme = rated.groupby(["theme_id", "partner_id"])["rating"].mean().unstack("partner_id")
+    overall = rated.groupby("partner_id")["rating"].mean()
+    index = [t.id for t in framework.themes]
+    partner_part = pd.concat(
+        [
+            by_theme.reindex(index=index, columns=names).astype("float64"),
+            overall.reindex(names).astype("float64").to_frame("ALL").T,
+        ]
+    )
+    labels = {t.id: t.sheet_name for t in framework.themes} | {"ALL": "All themes"}
+    low, high = partner_part.min(axis=1), partner_part.max(axis=1)
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                {"theme": [labels[i] for i in partner_part.index]}, index=partner_part.index
+            ),
+            partner_part,
+            pd.DataFrame(
+                {"mean": partner_part.mean(axis=1), "min": low, "max": high, "spread": high - low}
+            ),
+        ],
+        axis=1,
+    )
+    table.index.name = "theme_id"
+    return table
+
+
+def _sector_scores(theme_scores: pd.DataFrame, columns: list[PartnerColumn]) -> pd.DataFrame:
+    sectors = sorted({p.sector for p in columns if p.sector}, key=str.casefold)
+    if not sectors:
+        return pd.DataFrame()
+    out = pd.DataFrame(index=theme_scores.index)
+    out.insert(0, "theme", theme_scores["theme"])
+    for sector in sectors:
+        ids = [p.partner_id for p in columns if p.sector == sector]
+        out[sector] = theme_scores[ids].mean(axis=1)
+    return out
+
+
+def _question_stats(
+    tidy: pd.DataFrame, columns: list[PartnerColumn], framework: Framework
+) -> pd.DataFrame:
+    names = [p.partner_id for p in columns]
+    unscored = [o.label for o in framework.scale if o.score is None]
+    rated = tidy[tidy["rated"] == "yes"]
+    order = [q.id for q in framework.rated_questions]
+
+    def grid(values: str) -> pd.DataFrame:
+        table = rated.pivot(index="question_id", columns="partner_id", values=values)
+        return table.reindex(index=order, columns=names)
+
+    scores = grid("rating").astype("Float64").astype("float64")
+    # numpy, not pandas, for the object grids: with one column per partner, pandas works
+    # column by column and takes seconds for a thousand partners.
+    score = scores.to_numpy()
+    label = grid("rating_label").fillna("").to_numpy(dtype=object)
+    raw = grid("rating_raw").fillna("").to_numpy(dtype=object)
+    # Each partner's cell: the score, else the unscored label chosen, else "not valid" when
+    # something was typed that is not on the scale, else empty.
+    nothing = np.full(raw.shape, None, dtype=object)
+    words = np.where(label != "", label, np.where(raw != "", "not valid", nothing))
+    shown = pd.DataFrame(
+        np.where(np.isnan(score), words, score.astype(object)), index=order, columns=names
+    )
+    stats: dict[str, object] = {
+        "theme": [framework.theme_of[q].sheet_name for q in order],
+        "question": [framework.by_id[q].text for q in order],
+        "depth": [framework.by_id[q].depth for q in order],
+    }
+    spread = scores.max(axis=1) - scores.min(axis=1)
+    stats_after: dict[str, object] = {
+        "answered": (label != "").sum(axis=1),
+        "mean": scores.mean(axis=1),
+        "median": scores.median(axis=1),
+        "min": scores.min(axis=1),
+        "max": scores.max(axis=1),
+        "spread": spread,
+        "std": scores.std(axis=1, ddof=1),
+        **{text: (label == text).sum(axis=1) for text in unscored},
+        "disagreement": (spread >= DISAGREEMENT_SPREAD).map({True: "Yes", False: ""}),
+    }
+    index = pd.Index(order, name="question_id")
+    return pd.concat(
+        [pd.DataFrame(stats, index=index), shown, pd.DataFrame(stats_after, index=index)], axis=1
+    )
+
+
+def _agenda(stats: pd.DataFrame, framework: Framework, size: int = AGENDA_SIZE) -> pd.DataFrame:
+    """The questions to discuss first: largest spread, then lowest mean."""
+    scored = stats[stats["mean"].notna()].copy()
+    if scored.empty:
+        return scored.assign(reason=pd.Series(dtype=object))
+    scored["order"] = range(len(scored))
+    lowest_in_theme = scored.groupby("theme")["mean"].transform("min") == scored["mean"]
+    ranked = scored.sort_values(
+        ["spread", "mean", "order"], ascending=[False, True, True], kind="mergesort"
+    ).head(size)
+    reasons = []
+    overall = scored["mean"].mean()
+    for qid, row in ranked.iterrows():
+        parts = []
+        if row["spread"] >= DISAGREEMENT_SPREAD:
+            parts.append(f"partners differ by {row['spread']:g} points")
+        if bool(lowest_in_theme.loc[str(qid)]):
+            number = framework.theme_of[str(qid)].number
+            parts.append(f"lowest-rated in theme {number}")
+        if not parts:
+            if row["mean"] < overall:
+                parts.append(f"mean {row['mean']:.1f}, below the partnership's {overall:.1f}")
+            else:
+                parts.append(f"partners differ by {row['spread']:g} point(s)")
+        reasons.append("; ".join(parts))
+    ranked = ranked.drop(columns=["order"])
+    ranked["reason"] = reasons
+    return ranked
+
+
+def _sort_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _actions(
+    tidy: pd.DataFrame, columns: list[PartnerColumn], framework: Framework
+) -> pd.DataFrame:
+    acts = tidy[tidy["improvement_action"] != ""].copy()
+    partner_rank = {p.partner_id: i for i, p in enumerate(columns)}
+    question_rank = {q.id: i for i, q in enumerate(framework.questions)}
+    acts["_date"] = acts["target_date"].map(_sort_date)
+    acts["_undated"] = acts["_date"].isna()
+    acts["_date"] = acts["_date"].map(lambda d: d or dt.date.max)
+    acts["_p"] = acts["partner_id"].map(partner_rank)
+    acts["_q"] = acts["question_id"].map(question_rank)
+    acts = acts.sort_values(["_undated", "_date", "_p", "_q"], kind="mergesort")
+    return acts[list(ACTION_COLUMNS)].reset_index(drop=True)
+
+
+def _returns_table(
+    returns: list[Return], columns: list[PartnerColumn], not_returned: list[PartnerColumn]
+) -> pd.DataFrame:
+    counted = {
+        r.partner_id.casefold(): r
+        for r in returns
+        if r.status not in (Status.REFUSED, Status.SUPERSEDED)
+    }
+    rows: list[dict[str, object]] = []
+
+    def add(partner: PartnerColumn | None, ret: Return | None, status: str) -> None:
+        rated_total = ret.rated_total if ret else None
+        answered = ret.answered if ret and ret.read else None
+        rows.append(
+            {
+                "partner_id": partner.partner_id if partner else (ret.partner_id if ret else ""),
+                "partner": partner.name if partner else (ret.partner_name if ret else ""),
+                "sector": partner.sector if partner else "",
+                "file": ret.file if ret else "",
+                "respondent": ret.respondent.name if ret else "",
+                "completed": (
+                    ret.respondent.completed.isoformat()
+                    if ret and ret.respondent.completed
+                    else (ret.respondent.completed_raw if ret else "")
+                ),
+                "answered": answered,
+                "rated_total": rated_total if ret and ret.read else None,
+                "percent": (answered / rated_total)
+                if answered is not None and rated_total
+                else None,
+                "status": status,
+                "findings": len(ret.findings) if ret else 0,
+            }
+        )
+
+    order = {p.partner_id.casefold(): p for p in columns + not_returned}
+    for partner in columns + not_returned:
+        ret = counted.get(partner.partner_id.casefold())
+        add(partner, ret, str(ret.status) if ret else "not returned")
+    for ret in returns:
+        if ret.status in (Status.REFUSED, Status.SUPERSEDED):
+            owner = order.get(ret.partner_id.casefold()) if ret.read else None
+            add(owner, ret, str(ret.status))
+    frame = pd.DataFrame(rows)
+    for col in ("answered", "rated_total", "findings"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def collate(
+    returns: list[Return],
+    framework: Framework,
+    partners: Sequence[Partner] | None = None,
+    made_at: str | None = None,
+    responses_name: str = "responses.csv",
+) -> Comparison:
+    """Collate read returns (from :func:`lsp_xlsx.returns.reader.read_returns`) into a Comparison.
+
+    Partner order follows ``partners`` when given, else partner name. ``responses_name`` is
+    the tidy CSV's name, which findings about cut text point to.
+    """
+    counted = [r for r in returns if r.status not in (Status.REFUSED, Status.SUPERSEDED)]
+    columns, not_returned = _partner_columns(counted, partners)
+    tidy, fixes = _tidy(counted, columns, framework, responses_name)
+    theme_scores = _theme_scores(tidy, columns, framework)
+    stats = _question_stats(tidy, columns, framework)
+    evidence = tidy[
+        [
+            "partner",
+            "theme",
+            "question_id",
+            "question",
+            "rating_label",
+            "evidence",
+            "evidence_source",
+        ]
+    ].reset_index(drop=True)
+    return Comparison(
+        framework=framework,
+        returns=returns,
+        partners=columns,
+        not_returned=not_returned,
+        responses=tidy,
+        theme_scores=theme_scores,
+        sector_scores=_sector_scores(theme_scores, columns),
+        question_stats=stats,
+        agenda=_agenda(stats, framework),
+        evidence=evidence,
+        actions=_actions(tidy, columns, framework),
+        returns_table=_returns_table(returns, columns, not_returned),
+        made_at=made_at or made_at_now(),
+        responses_name=responses_name,
+        partners_given=partners is not None,
+        output_findings=fixes,
+    )
+
+
+def write_responses_csv(comparison: Comparison, path: str | os.PathLike[str]) -> None:
+    """The tidy table as UTF-8 CSV, written by pandas, full text, nothing cut."""
+    comparison.responses.to_csv(path, index=False, encoding="utf-8")

@@ -1,0 +1,407 @@
+"""The finding catalogue: every code, with its severity and its message template, in one place.
+
+Each member of :class:`Code` is one entry: the stable code string scripts rely on, how
+much it matters, and a template that says what is wrong and then what to do. The place
+("return.xlsx, sheet '1 Outcomes', cell C5") is put in front by
+:func:`lsp_xlsx.core.findings.finding`, so templates start with what is wrong.
+
+Codes come in families by prefix: ``csv-`` for any coordinator's CSV file,
+``framework-`` for the framework folder, ``partners-`` for partners.csv, ``refused-`` for
+a whole file that could not be read, and the rest for problems inside a return or in
+writing the outputs.
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+
+
+class Severity(enum.StrEnum):
+    """How much a finding matters: errors lose or reject data, warnings need a look."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741  (short, for the table)
+
+
+class Code(enum.StrEnum):
+    """Stable finding codes; scripts may rely on them. Each carries its severity and template."""
+
+    severity: Severity
+    template: str
+
+    def __new__(cls, value: str, severity: Severity, template: str) -> Code:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.severity = severity
+        member.template = template
+        return member
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The placeholders the template needs, in order of first use."""
+        names = [f for _, f, _, _ in string.Formatter().parse(self.template) if f]
+        return tuple(dict.fromkeys(names))
+
+    # Any coordinator's CSV file (the framework's files and partners.csv)
+    CSV_FILE_MISSING = (
+        "csv-file-missing",
+        E,
+        "the file is missing. Add {name} to the framework folder.",
+    )
+    CSV_FILE_EMPTY = (
+        "csv-file-empty",
+        E,
+        "the file is empty. Give it a header row and at least one row.",
+    )
+    CSV_NOT_UTF8 = (
+        "csv-not-utf8",
+        W,
+        "the file is not UTF-8, so it was read as Windows-1252 (Excel's plain 'CSV'). "
+        "Check accented letters and curly quotes, or save it as 'CSV UTF-8'.",
+    )
+    CSV_COLUMN_MISSING = (
+        "csv-column-missing",
+        E,
+        "the required column '{column}' is missing. Add a column headed '{column}' (the "
+        "columns are: {expected}).",
+    )
+    CSV_COLUMN_UNKNOWN = (
+        "csv-column-unknown",
+        W,
+        "the column '{column}' is not one this tool reads, so it is ignored. {hint}",
+    )
+    # Framework folder
+    FRAMEWORK_FILE_MISSING = (
+        "framework-file-missing",
+        E,
+        "the file is missing. Add {name} to the framework folder.",
+    )
+    FRAMEWORK_DUPLICATE_ID = (
+        "framework-duplicate-id",
+        E,
+        "the id '{id}' is used again (first on line {first}). Give every row its own id.",
+    )
+    FRAMEWORK_EMPTY_VALUE = (
+        "framework-empty-value",
+        E,
+        "'{column}' is empty. Fill it in or delete the row.",
+    )
+    FRAMEWORK_BAD_ID = (
+        "framework-bad-id",
+        E,
+        "the id '{id}' has characters other than letters, digits, '.', '-' and '_'. Use a"
+        " short id such as T2.Q5a.",
+    )
+    FRAMEWORK_UNKNOWN_PARENT = (
+        "framework-unknown-parent",
+        E,
+        "the parent '{parent}' of '{id}' is not an id in this file. Use the id of a "
+        "question above it, or leave parent_id empty.",
+    )
+    FRAMEWORK_PARENT_OTHER_THEME = (
+        "framework-parent-other-theme",
+        E,
+        "the parent '{parent}' of '{id}' is in theme {parent_theme}, not {theme}. A sub-"
+        "question must sit in its parent's theme.",
+    )
+    FRAMEWORK_CYCLE = (
+        "framework-cycle",
+        E,
+        "'{id}' is its own ancestor ({chain}). Break the loop by fixing one parent_id.",
+    )
+    FRAMEWORK_BAD_RATED = (
+        "framework-bad-rated",
+        E,
+        "rated is '{value}'. Write yes or no.",
+    )
+    FRAMEWORK_UNKNOWN_THEME = (
+        "framework-unknown-theme",
+        E,
+        "the theme '{theme}' is not in themes.csv. Use one of: {known}.",
+    )
+    FRAMEWORK_THEME_EMPTY = (
+        "framework-theme-empty",
+        E,
+        "theme '{theme}' has no questions. Add questions to it in questions.csv, or remove it.",
+    )
+    FRAMEWORK_SHEET_NAME_LONG = (
+        "framework-sheet-name-long",
+        E,
+        "the sheet name '{sheet_name}' has {length} characters; Excel allows 31. Shorten it.",
+    )
+    FRAMEWORK_SHEET_NAME_ILLEGAL = (
+        "framework-sheet-name-illegal",
+        E,
+        "the sheet name '{sheet_name}' {why}. Excel does not allow this; choose another name.",
+    )
+    FRAMEWORK_SHEET_NAME_DUPLICATE = (
+        "framework-sheet-name-duplicate",
+        E,
+        "the sheet name '{sheet_name}' is already used (line {first}); Excel ignores "
+        "case. Give each theme its own sheet name.",
+    )
+    FRAMEWORK_SCALE_NO_SCORE = (
+        "framework-scale-no-score",
+        E,
+        "no option has a score, so nothing could be averaged. Give at least one option a "
+        "whole-number score.",
+    )
+    FRAMEWORK_SCALE_DUPLICATE_LABEL = (
+        "framework-scale-duplicate-label",
+        E,
+        "the label '{label}' is used again (first on line {first}). Every option needs "
+        "its own label.",
+    )
+    FRAMEWORK_SCALE_BAD_SCORE = (
+        "framework-scale-bad-score",
+        E,
+        "the score '{value}' is not a whole number. Write a whole number, or leave it "
+        'empty for an answer that is not scored (such as "Don\'t know").',
+    )
+    FRAMEWORK_BAD_META = (
+        "framework-bad-meta",
+        E,
+        "{problem}. {fix}",
+    )
+    # Partners file
+    PARTNERS_FILE_MISSING = (
+        "partners-file-missing",
+        E,
+        "there is no such file. Check the path given to --partners, or write the file: one "
+        "row per partner with the columns {columns}.",
+    )
+    PARTNERS_DUPLICATE_ID = (
+        "partners-duplicate-id",
+        E,
+        "the partner id '{id}' is used again (first on line {first}). Give each partner "
+        "its own id.",
+    )
+    PARTNERS_MISSING_NAME = (
+        "partners-missing-name",
+        E,
+        "the partner '{id}' has no name. Fill in the name column.",
+    )
+    PARTNERS_BAD_EMAIL = (
+        "partners-bad-email",
+        E,
+        "'{email}' is not an e-mail address. Write one address such as name@example.org.",
+    )
+    PARTNERS_MISSING_ID = (
+        "partners-missing-id",
+        E,
+        "the partner_id is empty. Give every partner a short id.",
+    )
+    PARTNERS_BAD_ID = (
+        "partners-bad-id",
+        E,
+        "the partner id '{id}' has characters other than letters, digits, '.', '-' and "
+        "'_'. Use a short id such as police or nhs-trust.",
+    )
+    # Whole returned file refused
+    REFUSED_EMPTY = (
+        "refused-empty",
+        E,
+        "refused: the file is empty (0 bytes). Ask the partner to send it again.",
+    )
+    REFUSED_NOT_SPREADSHEET = (
+        "refused-not-spreadsheet",
+        E,
+        "refused: this is not a spreadsheet but {kind}. Ask the partner to send the "
+        "workbook itself (.xlsx, .xls or .ods).",
+    )
+    REFUSED_CORRUPT = (
+        "refused-corrupt",
+        E,
+        "refused: the file is damaged or cut short ({detail}). Ask the partner to save "
+        "and send it again.",
+    )
+    REFUSED_PASSWORD = (
+        "refused-password",
+        E,
+        "refused: the file is protected by a password. Ask the partner for a copy without"
+        " a password to open.",
+    )
+    REFUSED_ZIP_BOMB = (
+        "refused-zip-bomb",
+        E,
+        "refused: {detail}, which looks like a zip bomb. Ask the partner to re-save it "
+        "from Excel or LibreOffice; if it is genuine, raise the limit with {option}.",
+    )
+    REFUSED_TOO_LARGE = (
+        "refused-too-large",
+        E,
+        "refused: the file is {size} bytes, over the limit of {limit}. Ask the partner to"
+        " remove pictures or extra sheets; if it is genuine, raise --max-file-size.",
+    )
+    REFUSED_OTHER_FRAMEWORK = (
+        "refused-other-framework",
+        E,
+        "refused: this workbook was built for framework '{found}', not '{expected}'. Read"
+        " it with --framework pointing at the '{found}' framework, or send the partner "
+        "the current workbook.",
+    )
+    REFUSED_UNRECOGNISED = (
+        "refused-unrecognised",
+        E,
+        "refused: no self-assessment found: there is no meta sheet and no sheet with an "
+        "'ID' and 'Rating' header for framework '{expected}'. Check it is the right file.",
+    )
+    REFUSED_UNREADABLE = (
+        "refused-unreadable",
+        E,
+        "refused: the spreadsheet could not be read ({detail}). Ask the partner to save "
+        "it again as .xlsx.",
+    )
+    # Inside a return
+    IDENTITY_FROM_FILENAME = (
+        "identity-from-filename",
+        W,
+        "no partner id or organisation in the workbook, so the partner '{name}' was taken"
+        " from the file name. Check it, and ask the partner to fill in 'Organisation' on "
+        "'Start here'.",
+    )
+    IDENTITY_MISMATCH = (
+        "identity-mismatch",
+        W,
+        "the {what} here is '{found}', but the workbook was made for '{expected}'. Check "
+        "which organisation this return is from.",
+    )
+    PARTNER_UNKNOWN = (
+        "partner-unknown",
+        W,
+        "the partner id '{id}' is not in {partners_file}. Add the partner to it, or check"
+        " the workbook came from this partnership.",
+    )
+    FRAMEWORK_VERSION_DIFFERS = (
+        "framework-version-differs",
+        W,
+        "this workbook was built from version {found} of '{framework}', not version "
+        "{expected}, so questions were matched by id. Check the warnings below.",
+    )
+    FRAMEWORK_HASH_DIFFERS = (
+        "framework-hash-differs",
+        I,
+        "the framework's questions or scale changed after this workbook was built. "
+        "Answers were matched by question id.",
+    )
+    META_MISSING = (
+        "meta-missing",
+        W,
+        "the hidden meta sheet is missing, so the workbook was recognised by its theme "
+        "sheets. Check the partner and framework shown for this file.",
+    )
+    QUESTION_UNKNOWN = (
+        "question-unknown",
+        W,
+        "question id '{id}' is not in the framework, so its answers ({summary}) are kept "
+        "apart and not scored. Check the ID cell, or send the current workbook.",
+    )
+    QUESTION_MISSING = (
+        "question-missing",
+        W,
+        "question {id} is not in this workbook, so it counts as not answered. Ask the "
+        "partner to answer it, or send the current workbook.",
+    )
+    QUESTION_DUPLICATE = (
+        "question-duplicate",
+        E,
+        "question {id} appears again (first at {first}); the first row is used and this "
+        "one's answers ({summary}) are kept apart. Delete the extra row, or merge the "
+        "answers.",
+    )
+    QUESTION_TEXT_EDITED = (
+        "question-text-edited",
+        W,
+        "the text of question {id} was changed; the answer is kept. Check that the answer"
+        ' still fits the original question: "{expected}".',
+    )
+    ROW_WITHOUT_ID = (
+        "row-without-id",
+        W,
+        "this row has answers ({summary}) but no question ID, so they cannot be matched "
+        "to a question. Put the question's ID back in column {column}.",
+    )
+    SHEET_MISSING = (
+        "sheet-missing",
+        E,
+        "the sheet for theme {theme} ('{expected}') is missing, so its {count} questions "
+        "count as not answered. Ask the partner to send the complete workbook.",
+    )
+    SHEET_RENAMED = (
+        "sheet-renamed",
+        W,
+        "this sheet holds theme {theme}, which should be on a sheet named '{expected}'. "
+        "It was read by its IDs; no action is needed unless the theme is wrong.",
+    )
+    COLUMN_MISSING = (
+        "column-missing",
+        E,
+        "the '{label}' column is missing from the header row, so that answer is empty for"
+        " every question on this sheet. Ask the partner to restore the column.",
+    )
+    RATING_VARIANT = (
+        "rating-variant",
+        I,
+        "the rating '{raw}' was read as '{label}'. No action needed; choose from the "
+        "dropdown next time.",
+    )
+    RATING_UNRECOGNISED = (
+        "rating-unrecognised",
+        E,
+        "the rating '{raw}' is not on the scale, so it is kept as typed but not scored. "
+        "Ask the partner to choose one of: {allowed}.",
+    )
+    RATING_ON_STEM = (
+        "rating-on-stem",
+        W,
+        "'{raw}' was entered against {id}, which introduces sub-questions and takes no "
+        "rating. It is kept but not scored; ask the partner to rate the sub-questions.",
+    )
+    TEXT_CONVERTED = (
+        "text-converted",
+        I,
+        "the {column} was a {kind} and was turned into the text '{text}'. Check it reads "
+        "as intended.",
+    )
+    DATE_FROM_TEXT = (
+        "date-from-text",
+        I,
+        "the {column} '{raw}' was typed as text and read as {date}. No action needed.",
+    )
+    DATE_UNPARSED = (
+        "date-unparsed",
+        W,
+        "the {column} '{raw}' is not a date this tool can read for sure, so it is kept as"
+        " typed. Ask for a date as day/month/year, e.g. 31/03/2027.",
+    )
+    FORMULA_NO_VALUE = (
+        "formula-no-value",
+        W,
+        "this cell holds a formula with no saved result, so its value is empty. Ask the "
+        "partner to open and save the workbook in Excel or LibreOffice, or to type the "
+        "answer in.",
+    )
+    SUPERSEDED = (
+        "superseded",
+        W,
+        "another return from '{partner}' is newer ({newer}: {why}), so this one is not "
+        "used. Delete this file if it is an old draft.",
+    )
+    # Writing outputs
+    TEXT_TRUNCATED = (
+        "text-truncated",
+        W,
+        "the text is {length} characters, over Excel's limit of 32,767, so it is cut in "
+        "the workbook. The full text is in {full_in}.",
+    )
+    TEXT_CHARACTERS_REPLACED = (
+        "text-characters-replaced",
+        I,
+        "{count} character(s) that spreadsheets cannot hold (such as pasted Word control "
+        "characters) were replaced in the workbook. The original text is in {full_in}.",
+    )

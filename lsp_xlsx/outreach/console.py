@@ -1,0 +1,82 @@
+"""What ``mail`` and ``status`` print: the status table and what became of each message."""
+
+from __future__ import annotations
+
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.outreach.mail import Delivery
+from lsp_xlsx.outreach.tracking import StatusReport
+
+
+def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what: str) -> str:
+    """One line per message (skipped, would send, draft, sent, FAILED), then a count."""
+    lines = [f"skipped  {partner.name}: {why}" for partner, why in skipped]
+    for item in delivery.dry_run:
+        attached = f", attaching {item.file.name}" if item.file else ""
+        lines.append(f"would send  {item.message['To']}: {item.message['Subject']}{attached}")
+    lines += [f"draft    {path}" for path in delivery.drafts]
+    lines += [f"sent     {item.message['To']}" for item in delivery.report.sent]
+    lines += [
+        f"FAILED   {item.message['To']}: {outcome}" for item, outcome in delivery.report.failed
+    ]
+    if delivery.dry_run:
+        lines.append(
+            f"Dry run: {len(delivery.dry_run)} {what}(s) would go; nothing was sent or written."
+        )
+    else:
+        done = len(delivery.drafts) + len(delivery.report.sent)
+        failed = len(delivery.report.failed)
+        lines.append(f"{done} {what}(s) done, {failed} failed, {len(skipped)} skipped.")
+    return "\n".join(lines)
+
+
+def format_status(report: StatusReport) -> str:
+    """The status table for the terminal, then the summary line."""
+    header = (
+        "Partner",
+        "Sent",
+        "Returned",
+        "Answered",
+        "Deadline",
+        "File that counts",
+        "Superseded",
+    )
+    rows = []
+    for r in report.rows:
+        if r.deadline is None:
+            due = ""
+        elif r.returned:
+            due = r.deadline.isoformat()
+        elif r.days_left is not None and r.days_left < 0:
+            due = f"{r.deadline.isoformat()} ({-r.days_left} days overdue)"
+        else:
+            due = f"{r.deadline.isoformat()} ({r.days_left} days to go)"
+        rows.append(
+            (
+                r.partner.name,
+                r.sent[:10]
+                if r.sent
+                else (f"drafted {r.drafted[:10]}" if r.drafted else "not sent"),
+                r.state if r.returned else "not returned",
+                f"{r.ret.answered}/{r.rated_total}" if r.ret else "-",
+                due,
+                r.ret.file if r.ret else "",
+                ", ".join(s.file for s in r.superseded),
+            )
+        )
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    for ret in report.strangers:
+        lines.append(
+            f"warning: {ret.file} is from '{ret.partner_name}' ({ret.partner_id}), "
+            "who is not in partners.csv"
+        )
+    lines.append("")
+    lines.append(report.summary())
+    return "\n".join(lines)

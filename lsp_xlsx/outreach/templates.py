@@ -1,0 +1,108 @@
+"""E-mail templates: a subject and a body with {placeholders}, the defaults, and reading a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsp_xlsx.core.errors import TemplateError
+
+INVITATION_FIELDS = ("name", "contact_name", "deadline", "contact")
+REMINDER_FIELDS = (*INVITATION_FIELDS, "missing")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A subject line and a body, with {placeholders}."""
+
+    subject: str
+    body: str
+
+    def render(self, values: dict[str, str]) -> tuple[str, str]:
+        """The subject and body with every placeholder filled in."""
+        return self.subject.format(**values), self.body.format(**values)
+
+
+# One line per paragraph: mail programs wrap it to the reader's window.
+DEFAULT_INVITATION = Template(
+    subject="Governance self-assessment for {name}: please return by {deadline}",
+    body=(
+        "Dear {contact_name},\n\n"
+        "The partnership board is reviewing how well it governs itself, using the Audit "
+        "Commission's self-assessment questions for local strategic partnerships. We are "
+        "asking every partner organisation for its own view, and yours matters.\n\n"
+        "Attached is {name}'s workbook. It takes about an hour:\n\n"
+        '1. Open it in Excel, LibreOffice, Google Sheets or Numbers and read "Start here".\n'
+        "2. On each numbered sheet, choose a rating for every question and note your evidence.\n"
+        "3. Suggest improvement actions where you see room to improve.\n\n"
+        "Please keep the file as it is (same format, no password) and send it back by "
+        "{deadline}. Your answers will be shown beside other partners' to help the board "
+        "decide where to focus.\n\n"
+        "If you have any questions, please contact {contact}.\n\n"
+        "Thank you,\n{contact}\n"
+    ),
+)
+
+DEFAULT_REMINDER = Template(
+    subject="Reminder: governance self-assessment for {name}, due {deadline}",
+    body=(
+        "Dear {contact_name},\n\n"
+        "This is a friendly reminder about {name}'s governance self-assessment workbook, "
+        "due {deadline}. So far:\n\n"
+        "{missing}\n\n"
+        "If you have sent it in the last day or two, thank you, and please ignore this "
+        "message. If we have no return from you yet, the workbook is attached again.\n\n"
+        "If you have any questions, please contact {contact}.\n\n"
+        "Thank you,\n{contact}\n"
+    ),
+)
+
+
+def parse_template(text: str, source: str, allowed: Sequence[str]) -> Template:
+    """Read a template file: a first line 'Subject: ...', a blank line, then the body.
+
+    Raises :class:`TemplateError` for a missing subject or an unknown placeholder.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    if not lines or not lines[0].lower().startswith("subject:"):
+        raise TemplateError(
+            f"{source}: the first line must be 'Subject: ...', then a blank line, then the body."
+        )
+    subject = lines[0][len("subject:") :].strip()
+    body = "\n".join(lines[1:]).lstrip("\n")
+    for part_name, part in (("subject", subject), ("body", body)):
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(part) if f is not None]
+        except ValueError as exc:
+            raise TemplateError(
+                f"{source}: the {part_name} has a stray brace ({exc}). Write {{{{ and }}}} for "
+                "literal braces."
+            ) from exc
+        for name in fields:
+            if name not in allowed:
+                raise TemplateError(
+                    f"{source}: the {part_name} uses the placeholder {{{name}}}, which is not "
+                    f"known. Use only: {', '.join('{' + a + '}' for a in allowed)}."
+                )
+    return Template(subject, body)
+
+
+def load_template(path: Path, allowed: Sequence[str] = INVITATION_FIELDS) -> Template:
+    """Load a template file (see :func:`parse_template`)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(
+            f"{path}: cannot read the template ({exc}). Save it as UTF-8 text."
+        ) from exc
+    return parse_template(text, str(path), allowed)
+
+
+def format_deadline(deadline: dt.date | None) -> str:
+    """'Wednesday 31 March 2027', or words that work without a date."""
+    if deadline is None:
+        return "the date we agreed"
+    return f"{deadline:%A} {deadline.day} {deadline:%B %Y}"

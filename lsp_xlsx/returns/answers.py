@@ -1,0 +1,280 @@
+"""Read the answers on a return's theme sheets, matched to questions by ID, never by position.
+
+Columns are found by their header labels and rows by the question ID in them, so
+inserted, moved, sorted or deleted rows and columns read right. Nothing typed is dropped:
+answers that cannot be matched to a question are kept in ``Return.extra`` and reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from lsp_xlsx.core.dates import parse_date
+from lsp_xlsx.core.findings import Code
+from lsp_xlsx.core.xmlrows import column_letter
+from lsp_xlsx.framework.model import Framework, Question
+from lsp_xlsx.returns.cells import Rows, as_text, is_empty, ref, summary
+from lsp_xlsx.returns.model import ExtraRow, Response, Return
+from lsp_xlsx.returns.ratings import RatingReader
+from lsp_xlsx.workbook import contract as C
+
+_LONGEST_LABEL = 2 * max(len(c.label) for c in C.COLUMNS) + 10
+
+
+@dataclass
+class ThemeSheet:
+    """A sheet with an ID and a Rating header: its rows, header row index and column map."""
+
+    name: str
+    rows: Rows
+    header: int
+    columns: dict[str, int]
+    letters: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.letters = {key: column_letter(col + 1) for key, col in self.columns.items()}
+
+
+def find_header(rows: Rows) -> tuple[int, dict[str, int]] | None:
+    """The header row's index and each known column's index, or None if there is none."""
+    for index, row in enumerate(rows[:60]):
+        keys: dict[str, int] = {}
+        for col, value in enumerate(row):
+            # Header labels are short; the long title and instructions are not looked at.
+            if isinstance(value, str) and len(value) <= _LONGEST_LABEL:
+                key = C.HEADER_KEYS.get(C.normalise_label(value))
+                if key and key not in keys:
+                    keys[key] = col
+        if "id" in keys and "rating" in keys:
+            return index, keys
+    return None
+
+
+@dataclass
+class _Row:
+    """One data row as read: the question id typed, the answers and where each was."""
+
+    sheet: ThemeSheet
+    index: int
+    qid: str
+    values: dict[str, object]
+    refs: dict[str, str]
+
+    def texts(self) -> dict[str, str]:
+        return {k: as_text(v)[0] for k, v in self.values.items()}
+
+    def cell(self, key: str) -> str:
+        return f"{self.sheet.letters[key]}{self.index + 1}"
+
+
+class AnswerReader:
+    """Reads every theme sheet of one return into ``ret.responses``. One instance per file."""
+
+    def __init__(self, ret: Return, framework: Framework, ratings: RatingReader) -> None:
+        self.ret = ret
+        self.fw = framework
+        self.ratings = ratings
+        self.responses: dict[str, Response] = {}
+        self.first_seen: dict[str, str] = {}
+        self.sheets_by_theme: dict[str, set[str]] = {}
+        self.id_index = {q.id.casefold(): q for q in framework.questions}
+        self.no_value: set[str] = set()
+
+    def read(self, sheets: list[ThemeSheet], formula_cells: dict[str, set[str]]) -> None:
+        """Read each sheet's rows, then note missing sheets and questions."""
+        for sheet in sheets:
+            for column in C.COLUMNS:
+                if column.key not in sheet.columns and column.key != "question":
+                    self.ret.note(
+                        Code.COLUMN_MISSING, sheet.name, ref(sheet.header, 0), label=column.label
+                    )
+            self.no_value = formula_cells.get(sheet.name, set())
+            for index in range(sheet.header + 1, len(sheet.rows)):
+                self.row(sheet, index, sheet.rows[index])
+        self._check_sheets()
+        self._fill_missing()
+
+    def row(self, sheet: ThemeSheet, index: int, row: list[Any]) -> None:
+        """Read one data row: match it to a question, or keep it apart and say why."""
+        read = self._values(sheet, index, row)
+        if not read.qid:
+            if read.values:
+                self._keep_apart(read)
+                self.ret.note(
+                    Code.ROW_WITHOUT_ID,
+                    sheet.name,
+                    ref(index, sheet.columns["id"]),
+                    summary=summary(read.texts()),
+                    column=column_letter(sheet.columns["id"] + 1),
+                )
+            return
+        question = self.id_index.get(read.qid.casefold())
+        if question is None:
+            self._keep_apart(read)
+            self.ret.note(
+                Code.QUESTION_UNKNOWN,
+                sheet.name,
+                read.cell("id"),
+                id=read.qid,
+                summary=summary(read.texts()) or "none",
+            )
+            return
+        self.sheets_by_theme.setdefault(question.theme_id, set()).add(sheet.name)
+        if question.id in self.responses:
+            self._keep_apart(read, question.id)
+            self.ret.note(
+                Code.QUESTION_DUPLICATE,
+                sheet.name,
+                read.cell("id"),
+                id=question.id,
+                first=self.first_seen[question.id],
+                summary=summary(read.texts()) or "none",
+            )
+            return
+        self.first_seen[question.id] = f"sheet '{sheet.name}', row {index + 1}"
+        self._check_text(read, row, question)
+        self.responses[question.id] = self._response(read, question)
+
+    def _values(self, sheet: ThemeSheet, index: int, row: list[Any]) -> _Row:
+        cols, width = sheet.columns, len(row)
+
+        def value_of(key: str) -> object:
+            col = cols.get(key)
+            return row[col] if col is not None and col < width else None
+
+        raw_id = value_of("id")
+        qid = "" if is_empty(raw_id) else as_text(raw_id)[0].strip()
+        read = _Row(sheet, index, qid, {}, {})
+        for key in C.RESPONSE_KEYS:
+            value = value_of(key)
+            if key == "rating" and value == C.STEM_PLACEHOLDER:
+                value = None
+            if not is_empty(value):
+                read.values[key] = value
+                read.refs[key] = read.cell(key)
+        if self.no_value:
+            # A formula with no saved result reads as empty: say so, cell by cell.
+            for key in ("id", "question", *C.RESPONSE_KEYS):
+                if key in cols and read.cell(key) in self.no_value:
+                    self.ret.note(Code.FORMULA_NO_VALUE, sheet.name, read.cell(key))
+        return read
+
+    def _keep_apart(self, read: _Row, qid: str | None = None) -> None:
+        texts = read.texts()
+        if texts or qid is None:
+            question_id = read.qid if qid is None else qid
+            self.ret.extra.append(ExtraRow(read.sheet.name, read.index + 1, question_id, texts))
+
+    def _check_text(self, read: _Row, row: list[Any], question: Question) -> None:
+        col = read.sheet.columns.get("question")
+        value = row[col] if col is not None and col < len(row) else None
+        if is_empty(value):
+            return
+        if " ".join(as_text(value)[0].split()) != " ".join(question.text.split()):
+            self.ret.note(
+                Code.QUESTION_TEXT_EDITED,
+                read.sheet.name,
+                read.cell("question"),
+                id=question.id,
+                expected=question.text,
+            )
+
+    def _response(self, read: _Row, question: Question) -> Response:
+        sheet = read.sheet.name
+        response = Response(
+            question.id, question.rated, sheet=sheet, row=read.index + 1, cells=dict(read.refs)
+        )
+        self._rating(response, question, read.values.get("rating"), read.refs.get("rating", ""))
+        for key in C.TEXT_KEYS:
+            if key in read.values:
+                text, kind = as_text(read.values[key])
+                if kind:
+                    self.ret.note(
+                        Code.TEXT_CONVERTED,
+                        sheet,
+                        read.refs[key],
+                        column=C.COLUMN_BY_KEY[key].label,
+                        kind=kind,
+                        text=text,
+                    )
+                setattr(response, key, text)
+        if "target_date" in read.values:
+            response.target_date = self._date(
+                read.values["target_date"], sheet, read.refs["target_date"]
+            )
+        return response
+
+    def _rating(self, response: Response, question: Question, value: object, cell: str) -> None:
+        if is_empty(value):
+            return
+        sheet = response.sheet
+        raw = as_text(value)[0]
+        response.rating_raw = raw
+        option, exact = self.ratings.read(value)
+        if option is None:
+            self.ret.note(
+                Code.RATING_UNRECOGNISED, sheet, cell, raw=raw, allowed=self.ratings.allowed
+            )
+            return
+        if not question.rated:
+            # Kept, so nothing typed is lost, but never scored.
+            self.ret.note(Code.RATING_ON_STEM, sheet, cell, raw=raw, id=question.id)
+        elif not exact:
+            self.ret.note(Code.RATING_VARIANT, sheet, cell, raw=raw, label=option.label)
+        response.rating = option.score
+        response.rating_label = option.label
+
+    def _date(self, value: object, sheet: str, cell: str) -> str:
+        column = C.COLUMN_BY_KEY["target_date"].label
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        raw = as_text(value)[0]
+        if isinstance(value, str):
+            parsed = parse_date(raw)
+            if parsed is not None:
+                self.ret.note(
+                    Code.DATE_FROM_TEXT,
+                    sheet,
+                    cell,
+                    column=column,
+                    raw=raw,
+                    date=parsed.isoformat(),
+                )
+                return parsed.isoformat()
+        self.ret.note(Code.DATE_UNPARSED, sheet, cell, column=column, raw=raw)
+        return raw
+
+    def _check_sheets(self) -> None:
+        """Which theme sheets are present, renamed or missing."""
+        for theme in self.fw.themes:
+            found_on = self.sheets_by_theme.get(theme.id, set())
+            if not found_on:
+                if not any(q.id in self.responses for q in theme.questions):
+                    self.ret.note(
+                        Code.SHEET_MISSING,
+                        theme.sheet_name,
+                        theme=theme.number,
+                        expected=theme.sheet_name,
+                        count=len(theme.questions),
+                    )
+                continue
+            for name in sorted(found_on):
+                if name != theme.sheet_name and theme.sheet_name not in found_on:
+                    self.ret.note(
+                        Code.SHEET_RENAMED, name, theme=theme.number, expected=theme.sheet_name
+                    )
+
+    def _fill_missing(self) -> None:
+        """Every framework question gets a response, in framework order; gaps are noted."""
+        missing_sheets = {t.id for t in self.fw.themes if not self.sheets_by_theme.get(t.id)}
+        for question in self.fw.questions:
+            if question.id not in self.responses:
+                if question.theme_id not in missing_sheets:
+                    sheet = self.fw.theme_of[question.id].sheet_name
+                    self.ret.note(Code.QUESTION_MISSING, sheet, id=question.id)
+                self.responses[question.id] = Response(question.id, question.rated)
+        self.ret.responses = {q.id: self.responses[q.id] for q in self.fw.questions}

@@ -1,0 +1,121 @@
+"""Who a return is from: the meta sheet, then "Start here", then the file name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from lsp_xlsx.core.dates import parse_date
+from lsp_xlsx.core.findings import Code
+from lsp_xlsx.framework.partners import Partner, slug
+from lsp_xlsx.returns.cells import as_text, is_empty
+from lsp_xlsx.returns.model import Return
+from lsp_xlsx.workbook import contract as C
+
+_NOISE = re.compile(
+    r"\b(copy of|copy|final|draft|v\d+|version \d+|rev \d+|completed|complete|return|"
+    r"self assessment|self-assessment|lsp|\d{4}-\d{2}-\d{2}|\d{1,2}-\d{1,2}-\d{2,4})\b",
+    re.IGNORECASE,
+)
+
+
+def name_from_filename(path: Path) -> str:
+    """A partner name guessed from a file name: 'Copy of FINAL police v2 (3).xlsx' -> 'police'."""
+    stem = re.sub(r"\(\d+\)|\[\d+\]", " ", path.stem)
+    stem = re.sub(r"[_.]+", " ", stem)
+    stem = _NOISE.sub(" ", stem)
+    stem = re.sub(r"\s*-\s*$|^\s*-\s*", "", " ".join(stem.split()))
+    return " ".join(stem.split()).strip(" -") or path.stem
+
+
+def same_name(a: str, b: str) -> bool:
+    """True when two names are the same once case, spaces and punctuation are ignored."""
+    return slug(a) == slug(b)
+
+
+#: Values of the labelled fields on "Start here", by field key: (value, A1 cell).
+StartValues = dict[str, tuple[object, str]]
+
+
+def _start_text(start: StartValues, key: str) -> str:
+    value = start.get(key, (None, ""))[0]
+    return "" if is_empty(value) else " ".join(as_text(value)[0].split())
+
+
+def resolve_identity(
+    ret: Return,
+    meta: dict[str, str],
+    start: StartValues,
+    partners: Sequence[Partner] | None,
+    partners_file: str,
+) -> None:
+    """Set ``ret.partner_id`` and ``partner_name``, noting every doubt as a finding."""
+    start_id, start_org = _start_text(start, "partner_id"), _start_text(start, "organisation")
+    meta_id, meta_name = meta.get("partner_id", ""), meta.get("partner_name", "")
+    if meta_id and start_id and meta_id != start_id:
+        ret.note(
+            Code.IDENTITY_MISMATCH,
+            C.START_SHEET,
+            start["partner_id"][1],
+            what="Partner ID",
+            found=start_id,
+            expected=meta_id,
+        )
+    if meta_name and start_org and not same_name(meta_name, start_org):
+        ret.note(
+            Code.IDENTITY_MISMATCH,
+            C.START_SHEET,
+            start["organisation"][1],
+            what="Organisation",
+            found=start_org,
+            expected=meta_name,
+        )
+    ret.partner_id = meta_id or start_id
+    ret.partner_name = meta_name or start_org
+    if not ret.partner_id and not ret.partner_name:
+        ret.partner_name = name_from_filename(ret.path)
+        ret.note(Code.IDENTITY_FROM_FILENAME, name=ret.partner_name)
+    if partners is not None:
+        _match_partner(ret, partners, partners_file)
+    if not ret.partner_id:
+        ret.partner_id = slug(ret.partner_name)
+
+
+def _match_partner(ret: Return, partners: Sequence[Partner], partners_file: str) -> None:
+    """Take the id and name from partners.csv: by id when the return has one, else by name."""
+    if ret.partner_id:
+        by_id = {p.partner_id.casefold(): p for p in partners}
+        partner = by_id.get(ret.partner_id.casefold())
+        if partner is None:
+            ret.note(Code.PARTNER_UNKNOWN, id=ret.partner_id, partners_file=partners_file)
+            return
+        ret.partner_id, ret.partner_name = partner.partner_id, partner.name
+        return
+    for partner in partners:
+        if same_name(partner.name, ret.partner_name) or same_name(
+            partner.partner_id, ret.partner_name
+        ):
+            ret.partner_id, ret.partner_name = partner.partner_id, partner.name
+            return
+
+
+def read_respondent(ret: Return, start: StartValues) -> None:
+    """The partner's details from "Start here"; a completion date that is not one is noted."""
+    person = ret.respondent
+    for key in ("organisation", "respondent", "role", "email"):
+        value = start.get(key, (None, ""))[0]
+        text = "" if is_empty(value) else as_text(value)[0].strip()
+        setattr(person, "name" if key == "respondent" else key, text)
+    value, cell = start.get("completed", (None, ""))
+    if isinstance(value, dt.datetime):
+        person.completed = value.date()
+    elif isinstance(value, dt.date):
+        person.completed = value
+    elif not is_empty(value):
+        raw = as_text(value)[0]
+        person.completed = parse_date(raw)
+        if person.completed is None:
+            person.completed_raw = raw
+            ret.note(Code.DATE_UNPARSED, C.START_SHEET, cell, column="Date completed", raw=raw)

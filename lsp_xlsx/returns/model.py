@@ -1,0 +1,185 @@
+"""What reading returns produces: a :class:`Return` per file, a :class:`Response` per question,
+and a :class:`CheckResult` for a whole run. Later stages read these; only the reader makes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsp_xlsx.core.findings import Code, Finding, Severity, finding
+
+
+class Status(enum.StrEnum):
+    """What became of a file."""
+
+    OK = "ok"
+    WARNINGS = "warnings"
+    ERRORS = "errors"
+    REFUSED = "refused"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(slots=True)  # a thousand returns hold 60,000 of these
+class Response:
+    """One answer. ``rating_raw`` is exactly what was in the cell, as text."""
+
+    question_id: str
+    rated: bool = True
+    rating: int | None = None
+    rating_label: str = ""
+    rating_raw: str = ""
+    evidence: str = ""
+    evidence_source: str = ""
+    improvement_action: str = ""
+    lead: str = ""
+    #: ISO date when the cell held (or plainly spelt) a date; otherwise the text as typed.
+    target_date: str = ""
+    sheet: str = ""
+    row: int | None = None
+    #: Where each answer was read: response key -> A1 cell on ``sheet``.
+    cells: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> bool:
+        """True when the rating is an option on the scale (including unscored ones)."""
+        return bool(self.rating_label)
+
+
+@dataclass
+class Respondent:
+    """The partner's details from "Start here"."""
+
+    organisation: str = ""
+    name: str = ""
+    role: str = ""
+    email: str = ""
+    completed: dt.date | None = None
+    #: "Date completed" as typed, when it was not a date.
+    completed_raw: str = ""
+
+
+@dataclass
+class ExtraRow:
+    """Answers that could not be matched to a framework question: kept, never dropped."""
+
+    sheet: str
+    row: int
+    question_id: str
+    values: dict[str, str]
+
+
+@dataclass
+class Return:
+    """One returned file, as read."""
+
+    path: Path
+    sha256: str = ""
+    status: Status = Status.OK
+    fmt: str = ""
+    partner_id: str = ""
+    partner_name: str = ""
+    respondent: Respondent = field(default_factory=Respondent)
+    framework_id: str = ""
+    framework_version: str = ""
+    framework_hash: str = ""
+    built_at: str = ""
+    mtime: float = 0.0
+    responses: dict[str, Response] = field(default_factory=dict)
+    extra: list[ExtraRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    superseded_by: Path | None = None
+    rated_total: int = 0
+
+    @property
+    def file(self) -> str:
+        """The file as the coordinator named it."""
+        return str(self.path)
+
+    @property
+    def answered(self) -> int:
+        """Rated questions answered with an option from the scale."""
+        return sum(1 for r in self.responses.values() if r.rated and r.answered)
+
+    @property
+    def read(self) -> bool:
+        """True unless the file was refused."""
+        return self.status is not Status.REFUSED
+
+    def count(self, severity: Severity) -> int:
+        """Findings of one severity."""
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    def note(self, code: Code, sheet: str = "", cell: str = "", **params: Any) -> None:
+        """Add a finding about this file, from the catalogue."""
+        self.findings.append(finding(code, self.file, sheet, cell, **params))
+
+    def refuse(self, code: Code, **params: Any) -> Return:
+        """Mark the whole file refused, with one finding that says why; nothing is kept."""
+        self.findings = [finding(code, self.file, **params)]
+        self.status = Status.REFUSED
+        self.responses = {}
+        return self
+
+    def finish(self) -> Return:
+        """Set the status from the findings (a refused file stays refused)."""
+        if self.status is Status.REFUSED:
+            return self
+        if any(f.severity is Severity.ERROR for f in self.findings):
+            self.status = Status.ERRORS
+        elif any(f.severity is Severity.WARNING for f in self.findings):
+            self.status = Status.WARNINGS
+        else:
+            self.status = Status.OK
+        return self
+
+
+@dataclass
+class CheckResult:
+    """Every file read (or refused), and files in the folders that were not spreadsheets."""
+
+    returns: list[Return]
+    ignored: list[Path] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, file by file, in file order."""
+        return [f for r in self.returns for f in r.findings]
+
+    @property
+    def counted(self) -> list[Return]:
+        """Returns that were read and not superseded: the ones that count."""
+        return [r for r in self.returns if r.status not in (Status.REFUSED, Status.SUPERSEDED)]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no file is refused and no counted return has an error; else 1."""
+        refused = any(r.status is Status.REFUSED for r in self.returns)
+        errors = any(r.count(Severity.ERROR) for r in self.counted)
+        return 1 if refused or errors else 0
+
+    def summary(self) -> str:
+        """One line: files by status, then findings by severity."""
+        by_status = {s: sum(1 for r in self.returns if r.status is s) for s in Status}
+        words = {
+            Status.OK: "ok",
+            Status.WARNINGS: "with warnings",
+            Status.ERRORS: "with errors",
+            Status.REFUSED: "refused",
+            Status.SUPERSEDED: "superseded",
+        }
+        parts = [f"{n} {words[s]}" for s, n in by_status.items() if n]
+        findings = self.findings
+        counts = [
+            f"{sum(1 for f in findings if f.severity is s)} {name}"
+            for s, name in (
+                (Severity.ERROR, "error(s)"),
+                (Severity.WARNING, "warning(s)"),
+                (Severity.INFO, "note(s)"),
+            )
+        ]
+        n = len(self.returns)
+        head = f"{n} file{'s' if n != 1 else ''}"
+        return f"{head}: {', '.join(parts) or 'none'}. Findings: {', '.join(counts)}."

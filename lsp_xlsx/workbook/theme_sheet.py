@@ -1,0 +1,171 @@
+"""One theme sheet of the partner workbook: heading, header row, one row per question.
+
+The layout (header row, first data row, column order and labels) comes from
+:mod:`lsp_xlsx.workbook.contract`, which the reader uses too.
+"""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from lsp_xlsx.core.text import write_text
+from lsp_xlsx.framework.model import Framework, Question, Theme
+from lsp_xlsx.workbook import contract as C
+from lsp_xlsx.workbook import styles as S
+
+GUIDE = (
+    "Choose a rating for each question from the dropdown in the Rating column, then give "
+    "your evidence and where it can be found. Where you see room to improve, add the "
+    "action, the post that leads it and a target date. You can type only in the pale "
+    "yellow cells with borders."
+)
+#: Target dates and completion dates are checked to lie in 2000–2099 (Excel serials).
+DATE_MIN, DATE_MAX = "36526", "73050"
+DATE_HINT = "A date as day/month/year, for example 31/03/2027."
+
+
+def merged_text(
+    ws: Worksheet, row: int, text: str, last_col: int, width: float, font: Font, indent: int = 0
+) -> None:
+    """Text in column A spread over ``last_col`` columns, with the row tall enough for it."""
+    cell = ws.cell(row=row, column=1)
+    write_text(cell, text)
+    cell.font = font
+    cell.alignment = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=indent)
+    if last_col > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+    lines = S.wrapped_lines(text, width - indent * 2) * (1.25 if font.sz and font.sz > 12 else 1)
+    ws.row_dimensions[row].height = S.row_height(-(-lines // 1))
+
+
+def date_validation(title: str, prompt: str = DATE_HINT) -> DataValidation:
+    """A date between 2000 and 2099, with a prompt and a warning that say what to type."""
+    return DataValidation(
+        type="date",
+        operator="between",
+        formula1=DATE_MIN,
+        formula2=DATE_MAX,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="warning",
+        errorTitle=title,
+        error="Enter a date as day/month/year, for example 31/03/2027.",
+        promptTitle=title,
+        prompt=prompt,
+    )
+
+
+def _header(ws: Worksheet) -> None:
+    for index, column in enumerate(C.COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+        cell = ws.cell(row=C.HEADER_ROW, column=index, value=column.label)
+        cell.font = S.font(bold=True, color="FFFFFF")
+        cell.fill = S.header_fill()
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.border = S.BORDER
+    ws.row_dimensions[C.HEADER_ROW].height = S.row_height(1)
+
+
+class _QuestionRows:
+    """Writes question rows and remembers which cells take the dropdown and the date check."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.col = {c.key: i for i, c in enumerate(C.COLUMNS, start=1)}
+        self.rated_cells: list[str] = []
+        self.date_cells: list[str] = []
+        self.input_fill = S.input_fill()
+        self.stem_fill = PatternFill("solid", fgColor=S.STEM_FILL)
+
+    def write(self, row: int, question: Question) -> None:
+        ws = self.ws
+        id_cell = ws.cell(row=row, column=self.col["id"])
+        write_text(id_cell, question.id)
+        id_cell.font = S.font(bold=question.depth == 0)
+        id_cell.alignment = S.WRAP_TOP
+        q_cell = ws.cell(row=row, column=self.col["question"])
+        write_text(q_cell, question.text)
+        q_cell.font = S.font(bold=not question.rated)
+        # Sub-questions are indented under their parent (and their ID says so too).
+        q_cell.alignment = Alignment(
+            horizontal="left", wrap_text=True, vertical="top", indent=3 * question.depth
+        )
+        id_cell.border = q_cell.border = S.BORDER
+        for key in C.RESPONSE_KEYS:
+            self._answer_cell(ws.cell(row=row, column=self.col[key]), key, question)
+        width = C.COLUMN_BY_KEY["question"].width - 2 * question.depth
+        text_lines = S.wrapped_lines(question.text, width)
+        # Rated rows get room to write in; the partner can also resize rows.
+        ws.row_dimensions[row].height = S.row_height(max(text_lines, 3 if question.rated else 1))
+
+    def _answer_cell(self, cell: Cell | MergedCell, key: str, question: Question) -> None:
+        cell.border = S.BORDER
+        cell.font = S.font()
+        cell.alignment = S.WRAP_TOP
+        if key == "rating" and not question.rated:
+            write_text(cell, C.STEM_PLACEHOLDER)
+            cell.fill = self.stem_fill
+            cell.font = S.font(italic=True, color=S.GREY_TEXT)
+            return
+        cell.fill = self.input_fill
+        cell.protection = S.UNLOCKED
+        if key == "rating":
+            self.rated_cells.append(cell.coordinate)
+        elif key == "target_date":
+            cell.number_format = C.DATE_FORMAT
+            self.date_cells.append(cell.coordinate)
+
+    def add_validations(self, framework: Framework) -> None:
+        """The Rating dropdown (from the hidden list) and the Target date check."""
+        if self.rated_cells:
+            prompt = f"Choose from the list: {', '.join(framework.labels)}."
+            rating = DataValidation(
+                type="list",
+                formula1=C.RATING_LIST_NAME,
+                allow_blank=True,
+                showErrorMessage=True,
+                showInputMessage=True,
+                errorStyle="stop",
+                errorTitle="Rating",
+                error="Choose a rating from the list.",
+                promptTitle="Rating",
+                prompt=prompt[:255],
+            )
+            for ref in self.rated_cells:
+                rating.add(ref)
+            self.ws.add_data_validation(rating)
+        if self.date_cells:
+            dates = date_validation("Target date")
+            for ref in self.date_cells:
+                dates.add(ref)
+            self.ws.add_data_validation(dates)
+
+
+def write_theme_sheet(wb: Workbook, framework: Framework, theme: Theme) -> Worksheet:
+    """Add the sheet for ``theme``: heading, instructions, header and a row per question."""
+    ws: Worksheet = wb.create_sheet(theme.sheet_name)
+    ncols = len(C.COLUMNS)
+    total_width = sum(c.width for c in C.COLUMNS)
+    heading = C.theme_heading(theme.number, len(framework.themes), theme.title)
+    merged_text(ws, 1, heading, ncols, total_width, S.font(size=14, bold=True, color=S.NAVY))
+    merged_text(ws, 2, GUIDE, ncols, total_width, S.font(color=S.GREY_TEXT))
+    _header(ws)
+    rows = _QuestionRows(ws)
+    for offset, question in enumerate(theme.questions):
+        rows.write(C.FIRST_DATA_ROW + offset, question)
+    rows.add_validations(framework)
+    last_row = C.FIRST_DATA_ROW + len(theme.questions) - 1
+    last_col = get_column_letter(ncols)
+    ws.freeze_panes = f"A{C.FIRST_DATA_ROW}"
+    ws.auto_filter.ref = f"A{C.HEADER_ROW}:{last_col}{last_row}"
+    ws.print_title_rows = f"{C.HEADER_ROW}:{C.HEADER_ROW}"
+    ws.print_area = f"A1:{last_col}{last_row}"
+    S.print_setup(ws)
+    S.protect(ws)
+    return ws
