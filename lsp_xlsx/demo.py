@@ -144,7 +144,10 @@ def _answers(
                 label = unscored[1]
                 score = None
             else:
-                score = min(high, max(low, round(base[q.id] + bias + rng.gauss(0, 0.6))))
+                score = min(
+                    high,
+                    max(low, round(base[q.id] + bias + rng.gauss(0, 0.6 * _spread(framework)))),
+                )
                 label = labels[score]
             fill = {
                 "month": rng.choice(_MONTHS),
@@ -165,6 +168,18 @@ def _answers(
                     )
             answers[q.id] = answer
     return answers
+
+
+def _spread(framework: Framework) -> float:
+    """The scale's range relative to the 2009 scale's 1 to 4, so any scale gets the same shape."""
+    low, high = framework.score_range
+    return max(high - low, 1) / 3
+
+
+def _not_on_scale(framework: Framework) -> str:
+    """A word a partner might type over the dropdown, that is not on the scale."""
+    labels = {label.casefold() for label in framework.labels}
+    return next(w for w in ("Good", "Quite good", "OK-ish") if w.casefold() not in labels)
 
 
 @dataclass
@@ -202,8 +217,11 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     for old in returns_dir.glob("*.xlsx"):
         old.unlink()  # the demo owns this folder; stale returns would change the result
     names = unique_filenames(partners)
+    low, k = framework.score_range[0], _spread(framework)
+    # One theme is rated lower across the board, so the Summary has a weak spot to show.
+    second_theme = framework.themes[min(1, len(framework.themes) - 1)].id
     base = {
-        q.id: rng.uniform(1.8, 3.4) - (0.4 if q.theme_id == "T2" else 0)
+        q.id: low + k * (rng.uniform(0.8, 2.4) - (0.4 if q.theme_id == second_theme else 0))
         for q in framework.rated_questions
     }
     # The specials: who is late, who is partial, who typed over a rating, who sent a draft.
@@ -213,17 +231,17 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     draft = 0
     written: list[Path] = []
     for index, partner in enumerate(partners):
-        bias = rng.gauss(0, 0.45) + (-0.6 if partner.sector == "Voluntary sector" else 0.0)
+        bias = k * (rng.gauss(0, 0.45) + (-0.6 if partner.sector == "Voluntary sector" else 0.0))
         themes = 3 if index == partial else len(framework.themes)
         answers = _answers(framework, rng, bias, base, themes)
         if index in late:
             continue
         if index == typed_over:
             first = framework.rated_questions[0].id
-            answers.setdefault(first, {})["rating"] = "Good"
-            answers.setdefault(framework.rated_questions[1].id, {})["rating"] = (
-                " 3 - performs well "
-            )
+            answers.setdefault(first, {})["rating"] = _not_on_scale(framework)
+            # A safe variant of a real label, as a partner might type it over the dropdown.
+            variant = f" {framework.scored_options[-2].label.lower()} "
+            answers.setdefault(framework.rated_questions[1].id, {})["rating"] = variant
         completed = dt.datetime(2027, 3, rng.randint(1, 28))
         start = {
             "respondent": partner.contact_name,

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_runs_and_writes_sane_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run(

@@ -8,7 +8,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from lsp_xlsx.compare.sheet import Sheet, heat_map, score_range
-from lsp_xlsx.compare.tables import Comparison
+from lsp_xlsx.compare.tables import DISAGREEMENT_SPREAD, Comparison
 
 
 def score_cells(s: Sheet, row: int, first_col: int, values: Sequence[Any]) -> None:
@@ -22,7 +22,7 @@ def write_questions(s: Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Scores by question",
         "Each partner's rating of each rated question, and how far partners agree. "
-        "Disagreement: partners' scores differ by 2 points or more.",
+        f"Disagreement: partners' scores differ by {DISAGREEMENT_SPREAD} points or more.",
     )
     ids = [p.partner_id for p in c.partners]
     stat_labels = [

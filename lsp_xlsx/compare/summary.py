@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from openpyxl.chart import BarChart, RadarChart, Reference
 from openpyxl.utils import get_column_letter
 
@@ -12,24 +14,27 @@ RADAR_PARTNERS = 30  # beyond this, the radar shows min, max and mean rather tha
 
 
 def write_summary(s: Sheet, c: Comparison) -> None:
-    ws = s.ws
-    counted = len(c.partners)
-    missing = len(c.not_returned)
+    """Theme scores by partner with the partnership's mean and range, by sector, and charts."""
+    header_row, first, last_theme_row = _theme_table(s, c)
+    row = _sector_table(s, c, last_theme_row + 3)
+    if c.partners:
+        _charts(s, c, header_row, first, last_theme_row, row)
+
+
+def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int]:
+    """The partner × theme table; returns the header row, first row and last theme row."""
+    counted, missing = len(c.partners), len(c.not_returned)
     subtitle = (
         f"{c.framework.title}. Mean scores by theme: {counted} partner return(s) counted"
         + (f", {missing} not returned" if missing else "")
-        + ". Scores run from 1 (performs poorly) to 4 (performs excellently); "
-        '"Don\'t know" and "Not applicable" are not scored.'
+        + f". {c.framework.describe_scale()}"
     )
     header_row = s.title("Self-assessment comparison: summary", subtitle) + 1
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=min(12, 5 + counted))
+    s.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=min(12, 5 + counted))
     s.rows.height(2, 30)
-    names = [p.name for p in c.partners]
-    labels = ["Theme", *names, "Partnership mean", "Min", "Max", "Spread"]
-    widths = [24, *[12] * counted, 12, 8, 8, 8]
-    s.header(header_row, labels, widths)
-    first = header_row + 1
-    row = first
+    labels = ["Theme", *[p.name for p in c.partners], "Partnership mean", "Min", "Max", "Spread"]
+    s.header(header_row, labels, [24, *[12] * counted, 12, 8, 8, 8])
+    first = row = header_row + 1
     for theme_id, values in c.theme_scores.iterrows():
         style = "bold" if theme_id == "ALL" else "body"
         s.put(row, 1, values["theme"], style=style)
@@ -38,28 +43,36 @@ def write_summary(s: Sheet, c: Comparison) -> None:
         for offset, key in enumerate(("mean", "min", "max", "spread")):
             s.put(row, 2 + counted + offset, values[key], "0.0", style)
         row += 1
-    last_theme_row = row - 2  # the row before "All themes"
-    low, high = score_range(c)
     if counted:
-        heat_map(ws, f"B{first}:{get_column_letter(2 + counted)}{row - 1}", low, high)
+        low, high = score_range(c)
+        heat_map(s.ws, f"B{first}:{get_column_letter(2 + counted)}{row - 1}", low, high)
     s.finish(header_row, len(labels), row - 1, freeze=f"B{first}")
+    return header_row, first, row - 2  # the row before "All themes"
 
+
+def _sector_table(s: Sheet, c: Comparison, row: int) -> int:
+    """Theme means by sector, when partners have sectors; returns the row after it."""
+    if c.sector_scores.empty:
+        return row
+    s.text(row, 1, "Mean score by sector", "section")
     row += 1
-    if not c.sector_scores.empty:
-        s.text(row, 1, "Mean score by sector", "section")
+    sectors = [str(col) for col in c.sector_scores.columns if col != "theme"]
+    s.header(row, ["Theme", *sectors], [24, *[12] * len(sectors)])
+    sector_first = row + 1
+    for _, values in c.sector_scores.iterrows():
         row += 1
-        sectors = [str(col) for col in c.sector_scores.columns if col != "theme"]
-        s.header(row, ["Theme", *sectors], [24, *[12] * len(sectors)])
-        sector_first = row + 1
-        for _, values in c.sector_scores.iterrows():
-            row += 1
-            s.put(row, 1, values["theme"])
-            for col, sector in enumerate(sectors, start=2):
-                s.put(row, col, values[sector], "0.0")
-        heat_map(ws, f"B{sector_first}:{get_column_letter(1 + len(sectors))}{row}", low, high)
-        row += 2
-    if not counted:
-        return
+        s.put(row, 1, values["theme"])
+        for col, sector in enumerate(sectors, start=2):
+            s.put(row, col, values[sector], "0.0")
+    low, high = score_range(c)
+    heat_map(s.ws, f"B{sector_first}:{get_column_letter(1 + len(sectors))}{row}", low, high)
+    return row + 2
+
+
+def _charts(s: Sheet, c: Comparison, header_row: int, first: int, last: int, row: int) -> None:
+    """A bar chart of theme means and, beside it, a radar of partners against the mean."""
+    ws, counted = s.ws, len(c.partners)
+    n_labels = counted + 5
     # The charts sit side by side below the tables; the radar starts where the columns
     # to its left are about as wide as the bar chart (a character is about 0.2 cm).
     radar_col, width_cm = 1, 0.0
@@ -67,9 +80,10 @@ def write_summary(s: Sheet, c: Comparison) -> None:
         letter = get_column_letter(radar_col)
         width_cm += (ws.column_dimensions[letter].width or 8.43) * 0.2
         radar_col += 1
-    ws.print_area = f"A1:{get_column_letter(max(len(labels), radar_col + 12))}{row + 30}"
-    cats = Reference(ws, min_col=1, min_row=first, max_row=last_theme_row)
+    ws.print_area = f"A1:{get_column_letter(max(n_labels, radar_col + 12))}{row + 30}"
+    cats = Reference(ws, min_col=1, min_row=first, max_row=last)
     mean_col = 2 + counted
+    high = score_range(c)[1]
     bar = BarChart()
     bar.type = "bar"
     bar.style = 10
@@ -82,14 +96,18 @@ def write_summary(s: Sheet, c: Comparison) -> None:
     bar.x_axis.delete = False
     bar.y_axis.delete = False
     bar.add_data(
-        Reference(ws, min_col=mean_col, min_row=header_row, max_row=last_theme_row),
-        titles_from_data=True,
+        Reference(ws, min_col=mean_col, min_row=header_row, max_row=last), titles_from_data=True
     )
     bar.set_categories(cats)
     bar.legend = None
     bar.height, bar.width = 12, 16
     ws.add_chart(bar, f"A{row}")
+    radar = _radar(ws, counted, mean_col, header_row, last, high)
+    radar.set_categories(cats)
+    ws.add_chart(radar, f"{get_column_letter(radar_col)}{row}")
 
+
+def _radar(ws: Any, counted: int, mean_col: int, header_row: int, last: int, high: float) -> Any:
     radar = RadarChart()
     radar.type = "marker"
     radar.style = 26
@@ -102,10 +120,8 @@ def write_summary(s: Sheet, c: Comparison) -> None:
         series = [mean_col + 1, mean_col + 2, mean_col]
     for col in series:
         radar.add_data(
-            Reference(ws, min_col=col, min_row=header_row, max_row=last_theme_row),
-            titles_from_data=True,
+            Reference(ws, min_col=col, min_row=header_row, max_row=last), titles_from_data=True
         )
-    radar.set_categories(cats)
     # The partnership mean stands out by line style, not just colour.
     mean_line = radar.series[-1].graphicalProperties.line
     mean_line.solidFill = "000000"
@@ -117,4 +133,4 @@ def write_summary(s: Sheet, c: Comparison) -> None:
     if radar.legend is not None:
         radar.legend.position = "r"
     radar.height, radar.width = 14, 26
-    ws.add_chart(radar, f"{get_column_letter(radar_col)}{row}")
+    return radar

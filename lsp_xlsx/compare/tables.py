@@ -5,15 +5,17 @@ workbook shows, so analysts get the same numbers from Python.
 
 How the numbers are made:
 
-* Only scored answers count in means; unscored answers ("Don't know", "Not applicable")
-  are counted in their own columns; unrecognised ratings are left out (and listed in
-  Findings); unrated stems are never scored.
+* Only scored answers count in means; the scale's unscored answers (in the 2009
+  framework, "Don't know" and "Not applicable") are counted in their own columns;
+  unrecognised ratings are left out (and listed in Findings); unrated stems are never
+  scored.
 * A partner's theme score is the mean of its scores on the theme's rated questions.
 * The partnership's theme mean is the mean of the partners' theme scores, so each partner
   counts once whatever it answered. Min, max and spread (max − min) are over partners.
 * Question statistics are over the partners' scores; the standard deviation is the
   sample one (n − 1), empty when fewer than two partners scored the question.
-* A question is flagged for disagreement when its spread is 2 points or more.
+* A question is flagged for disagreement when its spread is :data:`DISAGREEMENT_SPREAD`
+  points or more.
 """
 
 from __future__ import annotations
