@@ -84,9 +84,7 @@ def cli() -> None:
 @click.option(
     "--force", is_flag=True, help="With --partners: overwrite copies already in --out-dir."
 )
-def build(
-    framework: Any, output: Path, settings: Any, partners_csv: Path | None, **kw: Any
-) -> None:
+def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any) -> None:
     """Write the blank self-assessment workbook and print its path.
 
     With --partners, write instead one personalised workbook per partner into --out-dir
@@ -101,7 +99,7 @@ def build(
         lsp-xlsx build --partners partners.csv --out-dir outputs/to-send --deadline 31/03/2027
     """
     with our_errors():
-        outcome = workflow.build(framework, settings, output, partners_csv, **kw)
+        outcome = workflow.build(framework, settings, output, partners, **kw)
     if outcome.blank is not None:
         click.echo(str(outcome.blank))
         return
@@ -126,7 +124,7 @@ def build(
 )
 @limits_options
 def check_command(
-    paths: tuple[Path, ...], framework: Any, partners_csv: Path | None, fmt: str, limits: Any
+    paths: tuple[Path, ...], framework: Any, partners: Any, fmt: str, limits: Any
 ) -> None:
     """Read returned workbooks and report on every file, without writing anything.
 
@@ -149,7 +147,7 @@ def check_command(
     from lsp_xlsx.returns.console import format_table, to_json
 
     with our_errors():
-        result = workflow.check_returns(paths, framework, partners_csv, limits, _ProgressBar())
+        result = workflow.check_returns(paths, framework, partners, limits, _ProgressBar())
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
 
@@ -188,7 +186,7 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
 def collate_command(
     paths: tuple[Path, ...],
     framework: Any,
-    partners_csv: Path | None,
+    partners: Any,
     output: Path,
     responses: Path | None,
     limits: Any,
@@ -210,7 +208,7 @@ def collate_command(
     """
     with our_errors():
         outcome = workflow.collate_returns(
-            paths, framework, output, responses, partners_csv, limits, _ProgressBar()
+            paths, framework, output, responses, partners, limits, _ProgressBar()
         )
     _print_collated(outcome)
     sys.exit(outcome.exit_code)
@@ -265,7 +263,7 @@ def demo_command(framework: Any, count: int, seed: int, out: Path) -> None:
 
 @cli.command("mail")
 @partners_option(required=True)
-@copies_dir_option("The folder from build --partners, with manifest.csv.")
+@copies_dir_option("The folder from build --partners, with manifest.csv.", must_exist=True)
 @delivery_options
 @click.option(
     "--template",
@@ -279,7 +277,7 @@ def demo_command(framework: Any, count: int, seed: int, out: Path) -> None:
     "--contact", default=None, help="[default: the contact the workbooks were built with]"
 )
 @click.option("--resend", is_flag=True, help="Send again to partners the log says were sent to.")
-def mail_command(partners_csv: Path, folder: Path, delivery: Any, **kw: Any) -> None:
+def mail_command(partners: Any, folder: Path, delivery: Any, **kw: Any) -> None:
     """E-mail each partner its own workbook: as .eml drafts (the default) or over SMTP.
 
     One message per partner in partners.csv, to its e-mail address, with the workbook
@@ -301,7 +299,7 @@ def mail_command(partners_csv: Path, folder: Path, delivery: Any, **kw: Any) -> 
     from lsp_xlsx.outreach.console import format_delivery
 
     with our_errors():
-        outcome = workflow.mail(partners_csv, delivery, folder, **kw)
+        outcome = workflow.mail(partners, delivery, folder, **kw)
     click.echo(format_delivery(outcome.delivery, outcome.skipped, outcome.what))
     sys.exit(outcome.exit_code)
 
@@ -329,7 +327,7 @@ def mail_command(partners_csv: Path, folder: Path, delivery: Any, **kw: Any) -> 
 def status_command(
     paths: tuple[Path, ...],
     framework: Any,
-    partners_csv: Path,
+    partners: Any,
     folder: Path,
     deadline: dt.date | None,
     today: dt.date | None,
@@ -359,7 +357,7 @@ def status_command(
 
     with our_errors():
         outcome = workflow.status(
-            paths, framework, partners_csv, folder, limits, deadline, today, delivery.log
+            paths, framework, partners, folder, limits, deadline, today, delivery.log
         )
         click.echo(format_status(outcome.report))
         if remind:

@@ -17,21 +17,34 @@ from typing import Any, TypeVar
 
 import click
 
-from lsp_xlsx.core.errors import LspXlsxError
+from lsp_xlsx.core.errors import LspXlsxError, OutputError, UsageProblem
 from lsp_xlsx.framework.loader import DEFAULT_FRAMEWORK, load_framework
 from lsp_xlsx.returns.sniff import Limits
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class CouldNotWrite(click.ClickException):
+    """Exit status 3, "could not write the outputs", apart from 1, "a return has problems"."""
+
+    exit_code = 3
+
+
 @contextmanager
 def our_errors() -> Iterator[None]:
-    """Turn this package's own errors into a one-line-per-problem message, exit 1.
+    """Turn this package's own errors into a one-line-per-problem message.
+
+    Exit status 3 when an output could not be written, 2 for an unsafe request (such as an
+    output over an input), 1 for anything else of ours.
 
     Anything else is a bug and keeps its traceback.
     """
     try:
         yield
+    except OutputError as exc:
+        raise CouldNotWrite(str(exc)) from exc
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc)) from exc
     except LspXlsxError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -79,8 +92,7 @@ def _group(
 def _load_framework(values: dict[str, Any]) -> tuple[str, Any]:
     with our_errors():
         framework = load_framework(values["framework_dir"])
-    for warning in framework.warnings:
-        click.echo(f"warning: {warning.message}", err=True)
+    show_warnings(list(framework.warnings))
     return "framework", framework
 
 
@@ -99,14 +111,33 @@ framework_option = _group(
 )
 
 
+def show_warnings(findings: list[Any]) -> None:
+    """Warnings and notes about the coordinator's own files, on stderr, every time."""
+    for warning in findings:
+        click.echo(f"{warning.severity}: {warning.message}", err=True)
+
+
+def _load_partners(ctx: click.Context, param: click.Parameter, value: Path | None) -> Any:
+    if value is None:
+        return None
+    from lsp_xlsx.framework.partners import load_partners
+
+    with our_errors():
+        partners = load_partners(value)
+    show_warnings(partners.warnings)
+    return partners
+
+
 def partners_option(required: bool = False) -> Callable[[F], F]:
-    """The --partners option: the partners CSV."""
+    """The --partners option: partners.csv, loaded and checked, its warnings shown."""
     return click.option(
         "--partners",
-        "partners_csv",
+        "partners",
         type=click.Path(path_type=Path, dir_okay=False, exists=True),
         required=required,
-        help="partners.csv (partner_id, name, sector, contact_name, email).",
+        callback=_load_partners,
+        help="partners.csv (partner_id, name, sector, contact_name, email, and any "
+        "columns of your own).",
     )
 
 
@@ -223,14 +254,14 @@ delivery_options = _group(
 )
 
 
-def copies_dir_option(help_text: str) -> Callable[[F], F]:
-    """--dir: the folder from build --partners."""
+def copies_dir_option(help_text: str, must_exist: bool = False) -> Callable[[F], F]:
+    """--dir: the folder from build --partners (a usage error if it must exist and does not)."""
     from lsp_xlsx.workflow import COPIES_DIR
 
     return click.option(
         "--dir",
         "folder",
-        type=click.Path(path_type=Path, file_okay=False),
+        type=click.Path(path_type=Path, file_okay=False, exists=must_exist),
         default=COPIES_DIR,
         show_default=True,
         help=help_text,

@@ -8,14 +8,13 @@ typed-over rating and a superseded draft, so every sheet has something to show.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lsp_xlsx.core.files import save_workbook
+from lsp_xlsx.core.files import save_workbook, write_csv
 from lsp_xlsx.framework import Framework
 from lsp_xlsx.framework.partners import PARTNER_COLUMNS, Partner, unique_filenames
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook
@@ -207,11 +206,8 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     )
     partners = demo_partners(count)
     partners_csv = out / "partners.csv"
-    with partners_csv.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(PARTNER_COLUMNS)
-        for p in partners:
-            writer.writerow([p.partner_id, p.name, p.sector, p.contact_name, p.email])
+    rows = [(p.partner_id, p.name, p.sector, p.contact_name, p.email) for p in partners]
+    write_csv(partners_csv, PARTNER_COLUMNS, rows)
     returns_dir = out / "returns"
     returns_dir.mkdir(exist_ok=True)
     for old in returns_dir.glob("*.xlsx"):

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.framework.model import Framework
-from lsp_xlsx.framework.partners import Partner, load_partners
+from lsp_xlsx.framework.partners import Partner, PartnerList, load_partners
 from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
 
@@ -41,10 +42,6 @@ RESPONSES_NAME = "responses.csv"
 Progress = Callable[[int, int], None]
 
 
-def _partners(partners_csv: Path | None) -> list[Partner] | None:
-    return load_partners(partners_csv) if partners_csv else None
-
-
 # --- build ----------------------------------------------------------------------------------
 
 
@@ -60,20 +57,19 @@ def build(
     framework: Framework,
     settings: BuildSettings,
     output: Path = BLANK_WORKBOOK,
-    partners_csv: Path | None = None,
+    partners: PartnerList | None = None,
     out_dir: Path = COPIES_DIR,
     force: bool = False,
 ) -> BuildOutcome:
-    """The blank workbook at ``output``; with ``partners_csv``, one copy per partner instead."""
+    """The blank workbook at ``output``; with ``partners``, one copy per partner instead."""
     from lsp_xlsx.core.files import save_workbook
     from lsp_xlsx.workbook.build import build_workbook
     from lsp_xlsx.workbook.copies import build_for_partners
 
-    if partners_csv is None:
+    if partners is None:
         return BuildOutcome(
             blank=save_workbook(build_workbook(framework, settings=settings), output)
         )
-    partners = load_partners(partners_csv)
     return BuildOutcome(copies=build_for_partners(framework, partners, out_dir, settings, force))
 
 
@@ -83,18 +79,15 @@ def build(
 def check_returns(
     paths: Iterable[str | Path],
     framework: Framework,
-    partners_csv: Path | None = None,
+    partners: PartnerList | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
-    partners: Sequence[Partner] | None = None,
 ) -> CheckResult:
     """Read every return under ``paths``: what ``check`` reports, and what ``collate`` and
-    ``status`` read. ``partners`` may be given already loaded instead of ``partners_csv``."""
+    ``status`` read."""
     from lsp_xlsx.returns.batch import check, discover
 
-    if partners is None:
-        partners = _partners(partners_csv)
-    partners_file = partners_csv.name if partners_csv else "partners.csv"
+    partners_file = partners.path.name if partners is not None else "partners.csv"
     paths = list(paths)
     on_each: Callable[[Return], None] | None = None
     if progress is not None:
@@ -128,27 +121,56 @@ def collate_returns(
     framework: Framework,
     output: Path = COMPARISON,
     responses: Path | None = None,
-    partners_csv: Path | None = None,
+    partners: PartnerList | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
-    partners: Sequence[Partner] | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output`` and the tidy CSV to ``responses`` (default: beside it)."""
     from lsp_xlsx.compare.tables import collate, write_responses_csv
     from lsp_xlsx.compare.writer import save_comparison
 
-    if partners is None:
-        partners = _partners(partners_csv)
-    result = check_returns(paths, framework, partners_csv, limits, progress, partners)
+    paths = list(paths)
+    responses = responses or output.with_name(RESPONSES_NAME)
+    check_outputs(paths, {"the comparison workbook": output, "the tidy table": responses})
+    result = check_returns(paths, framework, partners, limits, progress)
     if not result.counted:
         return CollateOutcome(result, None, None, None)
-    responses = responses or output.with_name(RESPONSES_NAME)
     comparison = collate(result.returns, framework, partners, responses_name=responses.name)
     workbook = save_comparison(comparison, output)
     responses.parent.mkdir(parents=True, exist_ok=True)
     write_responses_csv(comparison, responses)
     return CollateOutcome(result, comparison, workbook, responses)
+
+
+def check_outputs(inputs: Sequence[str | Path], outputs: dict[str, Path]) -> None:
+    """Refuse, before anything is read, outputs that would land on an input or on each other.
+
+    An output inside a returns folder would overwrite a partner's return, or be read as a
+    return next time. Raises :class:`UsageProblem` naming the paths.
+    """
+    seen: dict[Path, str] = {}
+    for what, path in outputs.items():
+        target = path.resolve()
+        if target in seen:
+            raise UsageProblem(
+                f"{seen[target]} and {what} would both be written to {path}. Give them "
+                "different names (see -o and --responses)."
+            )
+        seen[target] = what
+        for given in inputs:
+            source = Path(given).resolve()
+            if target == source:
+                raise UsageProblem(
+                    f"{what} would be written over {given}, which is one of the returns being "
+                    "read. Write it elsewhere, e.g. -o outputs/comparison.xlsx."
+                )
+            if source.is_dir() and target.is_relative_to(source):
+                raise UsageProblem(
+                    f"{what} ({path}) would be written inside {given}, the folder of returns "
+                    "being read, where it could replace a return or be read as one next "
+                    "time. Write it elsewhere, e.g. -o outputs/comparison.xlsx."
+                )
 
 
 # --- demo -----------------------------------------------------------------------------------
@@ -169,8 +191,9 @@ def demo(
     from lsp_xlsx.demo import make_demo
 
     files = make_demo(framework, out, count, seed)
+    partners = load_partners(files.partners_csv)
     collated = collate_returns(
-        [files.returns_dir], framework, out / "comparison.xlsx", partners_csv=files.partners_csv
+        [files.returns_dir], framework, out / "comparison.xlsx", partners=partners
     )
     return DemoOutcome(files, collated)
 
@@ -188,12 +211,13 @@ class DeliveryOutcome:
 
     @property
     def exit_code(self) -> int:
-        """1 when any message failed, else 0."""
-        return 1 if self.delivery.report.failed else 0
+        """1 when any message failed or may not have arrived, else 0."""
+        report = self.delivery.report
+        return 1 if report.failed or report.uncertain else 0
 
 
 def mail(
-    partners_csv: Path,
+    partners: PartnerList,
     options: DeliveryOptions,
     folder: Path = COPIES_DIR,
     template: Path | None = None,
@@ -209,7 +233,6 @@ def mail(
     from lsp_xlsx.workbook.copies import read_manifest
 
     smtp = options.smtp(dict(os.environ))
-    partners = load_partners(partners_csv)
     chosen = load_template(template, INVITATION_FIELDS) if template else DEFAULT_INVITATION
     manifest = read_manifest(folder)
     built = next(iter(manifest.values()), None)
@@ -245,7 +268,7 @@ class StatusOutcome:
 def status(
     paths: Iterable[str | Path],
     framework: Framework,
-    partners_csv: Path,
+    partners: PartnerList,
     folder: Path = COPIES_DIR,
     limits: Limits | None = None,
     deadline: dt.date | None = None,
@@ -259,7 +282,6 @@ def status(
     from lsp_xlsx.outreach.tracking import track
     from lsp_xlsx.workbook.copies import read_manifest
 
-    partners = load_partners(partners_csv)
     manifest = read_manifest(folder)
     log_file = SendLog.open(log or folder / SEND_LOG_NAME)
     deadlines = {
@@ -267,7 +289,7 @@ def status(
         or (manifest[p.partner_id].deadline if p.partner_id in manifest else None)
         for p in partners
     }
-    result = check_returns(paths, framework, partners_csv, limits, progress, partners)
+    result = check_returns(paths, framework, partners, limits, progress)
     return StatusOutcome(track(result, partners, framework, log_file, deadlines, today))
 
 

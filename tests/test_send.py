@@ -14,6 +14,7 @@ from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -25,7 +26,12 @@ from lsp_xlsx.core.errors import OutputExistsError, TemplateError
 from lsp_xlsx.framework import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.mail import XLSX_TYPE
-from lsp_xlsx.outreach.templates import INVITATION_FIELDS, parse_template
+from lsp_xlsx.outreach.templates import (
+    DEFAULT_INVITATION,
+    INVITATION_FIELDS,
+    message_values,
+    parse_template,
+)
 from lsp_xlsx.returns.reader import read_return
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook
 from lsp_xlsx.workbook.copies import build_for_partners, read_manifest
@@ -170,8 +176,68 @@ def test_unknown_placeholder_is_a_clear_error() -> None:
         parse_template("Subject: Hi {name}\n\nDear {first_name},", "invite.txt", INVITATION_FIELDS)
     assert str(info.value) == (
         "invite.txt: the body uses the placeholder {first_name}, which is not known. Use only: "
-        "{name}, {contact_name}, {deadline}, {contact}."
+        "{name}, {contact_name}, {deadline}, {contact}, {greeting}, {signature}."
     )
+
+
+@pytest.mark.parametrize(
+    ("template", "shown"),
+    [
+        ("{name!r:>99999999}", "{name!r:>99999999}"),
+        ("{name:>{contact}}", "{name:>{contact}}"),
+        ("{name!s}", "{name!s}"),
+        ("{deadline:%Y}", "{deadline:%Y}"),
+    ],
+)
+def test_a_conversion_or_format_spec_is_refused(template: str, shown: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        parse_template(f"Subject: Hi\n\nDear {template},", "t.txt", INVITATION_FIELDS)
+    assert str(info.value) == (
+        f"t.txt: the body uses {shown}, but only plain placeholders are allowed. Write one of: "
+        "{name}, {contact_name}, {deadline}, {contact}, {greeting}, {signature}."
+    )
+
+
+@pytest.mark.parametrize(
+    ("partner", "contact", "sender", "greeting", "signature"),
+    [
+        (
+            Partner("hub", 'The "Hub" Trust, Ltd', email="hub@x.org"),
+            "",
+            "",
+            "Hello,",
+            "The partnership team",
+        ),
+        (
+            Partner("p", "Police", "", "Sam Patel", "s@x.org"),
+            "Jo Bloggs, jo@x.org, 01234 567890",
+            "",
+            "Dear Sam Patel,",
+            "Jo Bloggs",
+        ),
+        (
+            Partner("p", "Police", email="s@x.org", email_name="Lisa Brown"),
+            "",
+            "LSP team <lsp@x.org>",
+            "Dear Lisa Brown,",
+            "LSP team",
+        ),
+        (
+            Partner("p", "Police", email="s@x.org"),
+            "01234 567890",
+            "lsp@x.org",
+            "Hello,",
+            "The partnership team",
+        ),
+    ],
+)
+def test_greeting_and_sign_off_read_naturally(
+    partner: Partner, contact: str, sender: str, greeting: str, signature: str
+) -> None:
+    _, body = DEFAULT_INVITATION.render(message_values(partner, None, contact, sender))
+    assert body.startswith(greeting + "\n\n")
+    assert body.endswith(f"Thank you,\n{signature}\n")
+    assert "01234" not in body.rsplit("Thank you,", 1)[1]
 
 
 def test_template_needs_a_subject_line() -> None:
@@ -281,10 +347,14 @@ class Inbox:
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=lambda: {"refuse-me@nhs.example"})
     drop: set[str] = field(default_factory=set)
+    drop_early: set[str] = field(default_factory=set)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        if address in self.drop_early:
+            server.transport.close()  # lost before the message was handed over
+            return "421 closing"
         if address in self.refuse:
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
@@ -416,7 +486,7 @@ def test_smtp_lost_connection_is_recorded_and_the_rest_still_go(
 ) -> None:
     inbox, port = smtp_server
     inbox.refuse.clear()
-    inbox.drop.add("grace@fire.example")
+    inbox.drop_early.add("grace@fire.example")
     result = _send(partners_csv, sent_dir, port)
     assert result.exit_code == 1
     assert "FAILED   Grace Okafor <grace@fire.example>: failed: connection lost" in result.output
@@ -425,6 +495,41 @@ def test_smtp_lost_connection_is_recorded_and_the_rest_still_go(
         "refuse-me@nhs.example",
         "maggie@vcs.example",
     }
+    # A failed send is safe to retry: the rerun sends to Grace, and only to her.
+    inbox.drop_early.clear()
+    again = _send(partners_csv, sent_dir, port)
+    assert again.exit_code == 0, again.output
+    assert "sent     Grace Okafor <grace@fire.example>" in again.output
+
+
+def test_a_drop_after_the_message_was_handed_over_is_uncertain_and_not_resent(
+    smtp_server: tuple[Inbox, int], sent_dir: Path, partners_csv: Path, tmp_path: Path
+) -> None:
+    inbox, port = smtp_server
+    inbox.refuse.clear()
+    inbox.drop.add("grace@fire.example")
+    result = _send(partners_csv, sent_dir, port)
+    assert result.exit_code == 1
+    assert (
+        "UNCERTAIN  Grace Okafor <grace@fire.example>: uncertain: connection lost after the "
+        "message was handed over (SMTPServerDisconnected); ask the partner whether it arrived"
+    ) in result.output
+    assert "3 message(s) done, 0 failed, 1 uncertain, 0 skipped." in result.output
+    log = pd.read_csv(sent_dir / "sent.csv", dtype=str)
+    assert log.loc[log["partner_id"] == "fire", "outcome"].tolist() == ["uncertain"]
+    inbox.drop.clear()
+    again = _send(partners_csv, sent_dir, port)
+    assert again.exit_code == 0
+    assert "skipped  North Shire Fire & Rescue <HQ>: delivery uncertain" in again.output
+    assert len(inbox.messages) == 3
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    status = CliRunner().invoke(
+        cli, ["status", str(returns), "--partners", str(partners_csv), "--dir", str(sent_dir)]
+    )
+    assert "uncertain 20" in status.output, status.output
+    resent = _send(partners_csv, sent_dir, port, PASSWORD, "--resend")
+    assert "sent     Grace Okafor <grace@fire.example>" in resent.output
 
 
 def test_bad_password_stops_at_once_and_leaks_nothing(

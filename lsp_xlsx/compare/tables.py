@@ -24,10 +24,12 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from lsp_xlsx.core.files import atomic_path
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
 from lsp_xlsx.framework.model import Framework
@@ -469,6 +471,9 @@ def collate(
     )
 
 
-def write_responses_csv(comparison: Comparison, path: str | os.PathLike[str]) -> None:
-    """The tidy table as UTF-8 CSV, written by pandas, full text, nothing cut."""
-    comparison.responses.to_csv(path, index=False, encoding="utf-8")
+def write_responses_csv(comparison: Comparison, path: str | os.PathLike[str]) -> Path:
+    """The tidy table as UTF-8 CSV, written by pandas, full text, nothing cut; atomically."""
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        comparison.responses.to_csv(tmp, index=False, encoding="utf-8")
+    return target

@@ -75,6 +75,24 @@ class Code(enum.StrEnum):
         W,
         "the column '{column}' is not one this tool reads, so it is ignored. {hint}",
     )
+    CSV_SEMICOLONS = (
+        "csv-semicolons",
+        I,
+        "the values are separated by semicolons (as Excel saves CSV in many European "
+        "locales), so it was read that way. No action needed.",
+    )
+    CSV_EXTRA_VALUES = (
+        "csv-extra-values",
+        E,
+        "this row has {count} value(s) beyond the last heading ({values}), which would be "
+        "lost. Give the column a heading, or remove the values (often a stray comma).",
+    )
+    CSV_CONTROL_CHARACTER = (
+        "csv-control-character",
+        E,
+        "the value holds a line break or another control character ({character}), which "
+        "would break a workbook name or an e-mail header. Retype it on one line.",
+    )
     # Framework folder
     FRAMEWORK_FILE_MISSING = (
         "framework-file-missing",
@@ -174,6 +192,19 @@ class Code(enum.StrEnum):
         E,
         "there is no such file. Check the path given to --partners, or write the file: one "
         "row per partner with the columns {columns}.",
+    )
+    PARTNERS_SAME_ORGANISATION = (
+        "partners-same-organisation",
+        W,
+        "'{name}' <{email}> is also listed as '{other_id}' on line {other_line}, so it would "
+        "get two workbooks and two e-mails. Delete one of the lines, unless they really are "
+        "two partners.",
+    )
+    PARTNERS_EXTRA_COLUMNS = (
+        "partners-extra-columns",
+        I,
+        "the column(s) {columns} are not ones the tool needs; they are kept, and can group "
+        "partners in the comparison (collate --group-by). No action needed.",
     )
     PARTNERS_DUPLICATE_ID = (
         "partners-duplicate-id",

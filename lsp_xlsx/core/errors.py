@@ -17,13 +17,23 @@ class LspXlsxError(Exception):
     """Base class of every error this package raises on purpose."""
 
 
-class FindingsError(LspXlsxError):
-    """An input file had one or more errors; every one is listed."""
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
-    def __init__(self, what: str, findings: Sequence[Finding]) -> None:
-        self.findings = list(findings)
-        lines = [f.message for f in self.findings]
-        super().__init__(f"{what}:\n" + "\n".join(f"  - {line}" for line in lines))
+
+class FindingsError(LspXlsxError):
+    """An input file had one or more errors; every finding is listed, errors first.
+
+    The heading counts exactly what is listed: "partners.csv has 4 errors and 1 warning".
+    """
+
+    def __init__(self, subject: str, findings: Sequence[Finding]) -> None:
+        self.findings = sorted(findings, key=lambda f: f.severity != "error")
+        errors = sum(1 for f in self.findings if f.severity == "error")
+        others = len(self.findings) - errors
+        counts = _count(errors, "error") + (f" and {_count(others, 'warning')}" if others else "")
+        lines = [f"  - {f.severity}: {f.message}" for f in self.findings]
+        super().__init__(f"{subject} has {counts}:\n" + "\n".join(lines))
 
 
 class FrameworkError(FindingsError):
@@ -32,6 +42,25 @@ class FrameworkError(FindingsError):
 
 class PartnersError(FindingsError):
     """The partners CSV could not be loaded."""
+
+
+class UsageProblem(LspXlsxError):
+    """The command was asked to do something unsafe, e.g. to write over one of its inputs.
+
+    Found before anything is read or written; the command line exits with status 2.
+    """
+
+
+class OutputError(LspXlsxError):
+    """An output file could not be written; the command line exits with status 3."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"Could not write {path}: {reason}. Check the folder exists and is writable, "
+            "that the disk has room, and that the file is not open in another program."
+        )
 
 
 class OutputExistsError(LspXlsxError):

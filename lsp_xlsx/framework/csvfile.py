@@ -1,7 +1,13 @@
-"""Read a coordinator's CSV file: the encoding Excel used, the header, line numbers.
+"""Read a coordinator's CSV file as Excel and people save it: encoding, separator, header, lines.
 
 The framework files and ``partners.csv`` are both read here, so every CSV problem is
 reported the same way: file, line as a spreadsheet shows it, column, and a fix.
+
+* UTF-8 with or without a byte-order mark, or Windows-1252 (Excel's plain "CSV") with a
+  warning.
+* Comma- or semicolon-separated: Excel writes semicolons in many European locales. A
+  semicolon file is read, with a note saying so.
+* Values beyond the last heading are an error: they would otherwise be dropped.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import csv
 import difflib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_xlsx.core.findings import Code, Finding, finding
@@ -26,6 +32,9 @@ class CsvTable:
     rows: list[dict[str, str]]
     # Line numbers as a spreadsheet shows them: the header is line 1.
     lines: list[int]
+    delimiter: str = ","
+    #: Headed columns this reader was not asked for, in file order.
+    extra_columns: list[str] = field(default_factory=list)
 
     def cell(self, column: str, line: int) -> str:
         """A1 reference of a column on a line, as Excel would show the CSV."""
@@ -39,39 +48,33 @@ def place_of(table: CsvTable, line: int, column: str | None = None) -> str:
     return f"{text}, column '{column}'" if column else text
 
 
-def read_csv(
-    path: Path,
-    columns: Sequence[str],
-    required: Sequence[str],
-    problems: list[Finding],
-) -> CsvTable | None:
-    """Read one CSV, noting encoding and header problems; None when it cannot be used.
-
-    Known column names are matched ignoring case and spaces around them; blank lines are
-    skipped; each row keeps its line number as a spreadsheet shows it.
-    """
-    name = path.name
-    if not path.is_file():
-        problems.append(finding(Code.CSV_FILE_MISSING, name, name=name))
-        return None
-    raw = path.read_bytes()
-    if not raw.strip():
-        problems.append(finding(Code.CSV_FILE_EMPTY, name))
-        return None
+def _decode(raw: bytes, name: str, problems: list[Finding]) -> str:
     try:
-        text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
+        return raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         # Excel's plain "CSV" on Windows is cp1252. Read it, but say so.
-        text = raw.decode("cp1252", errors="replace")
         problems.append(finding(Code.CSV_NOT_UTF8, name))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records = list(reader)
-    header = [h.strip() for h in records[0]] if records else []
-    header = [h.casefold() if h.casefold() in columns else h for h in header]
-    if not any(header):
-        problems.append(finding(Code.CSV_FILE_EMPTY, name))
-        return None
-    table = CsvTable(name, header, [], [])
+        return raw.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str, columns: Sequence[str]) -> str:
+    """',' unless the header line splits into more known columns on ';'."""
+    first = next(iter(text.splitlines()), "")
+
+    def known(sep: str) -> int:
+        return sum(1 for h in first.split(sep) if h.strip().strip('"').casefold() in columns)
+
+    return ";" if known(";") > known(",") else ","
+
+
+def _check_header(
+    table: CsvTable,
+    columns: Sequence[str],
+    required: Sequence[str],
+    extras_allowed: bool,
+    problems: list[Finding],
+) -> None:
+    name, header = table.name, table.header
     for column in required:
         if column not in header:
             problems.append(
@@ -85,29 +88,90 @@ def read_csv(
                 )
             )
     for index, column in enumerate(header):
-        if column and column not in columns:
-            close = difflib.get_close_matches(column, columns, n=1, cutoff=0.5)
-            hint = (
-                f"Did you mean '{close[0]}'?" if close else f"Known columns: {', '.join(columns)}."
+        if not column or column in columns:
+            continue
+        close = difflib.get_close_matches(
+            column, columns, n=1, cutoff=0.75 if extras_allowed else 0.5
+        )
+        if extras_allowed and not close:
+            table.extra_columns.append(column)
+            continue
+        hint = f"Did you mean '{close[0]}'?" if close else f"Known columns: {', '.join(columns)}."
+        problems.append(
+            finding(
+                Code.CSV_COLUMN_UNKNOWN,
+                name,
+                cell=f"{column_letter(index + 1)}1",
+                where=f"{name}, line 1, column '{column}'",
+                column=column,
+                hint=hint,
             )
-            problems.append(
-                finding(
-                    Code.CSV_COLUMN_UNKNOWN,
-                    name,
-                    cell=f"{column_letter(index + 1)}1",
-                    where=f"{name}, line 1, column '{column}'",
-                    column=column,
-                    hint=hint,
-                )
-            )
-    if any(c not in header for c in required):
-        return None
+        )
+
+
+def _rows(table: CsvTable, records: list[list[str]], problems: list[Finding]) -> None:
+    header = table.header
+    width = len(header)
     for number, record in enumerate(records[1:], start=2):
         if not any(v.strip() for v in record):
             continue  # blank lines are harmless
-        row = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
+        spare = [v for v in record[width:] if v.strip()]
+        if spare:
+            first = column_letter(width + 1)
+            problems.append(
+                finding(
+                    Code.CSV_EXTRA_VALUES,
+                    table.name,
+                    cell=f"{first}{number}",
+                    where=f"{table.name}, line {number}, column {first}",
+                    count=len(spare),
+                    values=", ".join(f"'{v.strip()[:30]}'" for v in spare[:3]),
+                )
+            )
+        row = {
+            h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(table.header)
+        }
         table.rows.append(row)
         table.lines.append(number)
+
+
+def read_csv(
+    path: Path,
+    columns: Sequence[str],
+    required: Sequence[str],
+    problems: list[Finding],
+    extras_allowed: bool = False,
+) -> CsvTable | None:
+    """Read one CSV, noting encoding, separator and header problems; None when unusable.
+
+    Known column names are matched ignoring case and spaces around them; blank lines are
+    skipped; each row keeps its line number as a spreadsheet shows it. With
+    ``extras_allowed``, columns that are not known (and not a near miss of a known one)
+    are kept in the rows and listed in ``extra_columns``.
+    """
+    name = path.name
+    if not path.is_file():
+        problems.append(finding(Code.CSV_FILE_MISSING, name, name=name))
+        return None
+    raw = path.read_bytes()
+    if not raw.strip():
+        problems.append(finding(Code.CSV_FILE_EMPTY, name))
+        return None
+    text = _decode(raw, name, problems)
+    delimiter = _delimiter(text, columns)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    header = [h.strip() for h in records[0]] if records else []
+    header = [h.casefold() if h.casefold() in columns else h for h in header]
+    if not any(header):
+        problems.append(finding(Code.CSV_FILE_EMPTY, name))
+        return None
+    if delimiter != ",":
+        problems.append(finding(Code.CSV_SEMICOLONS, name))
+    table = CsvTable(name, header, [], [], delimiter)
+    _check_header(table, columns, required, extras_allowed, problems)
+    if any(c not in header for c in required):
+        return None
+    _rows(table, records, problems)
     if not table.rows:
         problems.append(finding(Code.CSV_FILE_EMPTY, name))
         return None

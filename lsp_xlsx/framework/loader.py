@@ -423,7 +423,7 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     folder = Path(path)
     if not folder.is_dir():
         raise FrameworkError(
-            f"Cannot load the framework from {folder}",
+            f"The framework folder {folder}",
             [
                 finding(
                     Code.FRAMEWORK_FILE_MISSING,
@@ -470,7 +470,7 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
 
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
-        raise FrameworkError(f"The framework in {folder} has {len(errors)} problem(s)", problems)
+        raise FrameworkError(f"The framework in {folder}", problems)
     intro_path = folder / "intro.md"
     intro = intro_path.read_text(encoding="utf-8-sig").strip() if intro_path.is_file() else ""
     return Framework(

@@ -12,10 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 from lsp_xlsx.core.errors import PartnersError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
-from lsp_xlsx.framework.csvfile import place_of, read_csv
+from lsp_xlsx.framework.csvfile import CsvTable, place_of, read_csv
 
 PARTNER_COLUMNS = ("partner_id", "name", "sector", "contact_name", "email")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -49,81 +50,171 @@ _TRANSLITERATE = str.maketrans(
 
 @dataclass(frozen=True)
 class Partner:
-    """One partner organisation."""
+    """One partner organisation. ``extra`` holds the values of any further columns."""
 
     partner_id: str
     name: str
     sector: str = ""
     contact_name: str = ""
     email: str = ""
+    #: The display name of an address given as 'Lisa Brown <lisa.brown@example.org>'.
+    email_name: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def value(self, column: str) -> str:
+        """The value of any column of partners.csv for this partner ('' when none)."""
+        if column in ("partner_id", "name", "sector", "contact_name", "email"):
+            return str(getattr(self, column))
+        return dict(self.extra).get(column, "")
 
 
-def load_partners(path: str | Path) -> list[Partner]:
+class PartnerList(list[Partner]):
+    """The partners, in file order, with what was noticed while reading the file."""
+
+    def __init__(
+        self,
+        partners: list[Partner],
+        path: Path,
+        warnings: list[Finding],
+        extra_columns: list[str],
+    ) -> None:
+        super().__init__(partners)
+        self.path = path
+        #: Warnings and notes (not errors): always shown to the coordinator.
+        self.warnings = warnings
+        #: Columns beyond the known five, in file order: groupings for the comparison.
+        self.extra_columns = extra_columns
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED_ADDRESS = re.compile(r'^\s*"?([^"<>]*?)"?\s*<([^<>]+)>\s*$')
+
+
+def _shown(char: str) -> str:
+    return repr(char)[1:-1] if char in "\n\r\t" else f"U+{ord(char):04X}"
+
+
+def split_address(text: str) -> tuple[str, str] | None:
+    """('Lisa Brown', 'lisa.brown@example.org') from 'Lisa Brown <lisa.brown@example.org>',
+    ('', address) from a plain address, or None if it is not one address."""
+    match = _NAMED_ADDRESS.match(text)
+    name, address = (match.group(1).strip(), match.group(2).strip()) if match else ("", text)
+    return (name, address) if is_email(address) else None
+
+
+def _check_row(
+    table: CsvTable, row: dict[str, str], line: int, seen: dict[str, int], problems: list[Finding]
+) -> bool:
+    """Note every problem on one row; True when the row makes a usable partner."""
+    name = table.name
+
+    def add(code: Code, column: str, **params: Any) -> None:
+        cell, where = table.cell(column, line), place_of(table, line, column)
+        problems.append(finding(code, name, cell=cell, where=where, **params))
+
+    ok = True
+    for column, value in row.items():
+        control = _CONTROL.search(value)
+        if control:
+            add(Code.CSV_CONTROL_CHARACTER, column, character=_shown(control.group()))
+            ok = False
+    pid, pname, email = row["partner_id"], row["name"], row.get("email", "")
+    if not pid:
+        add(Code.PARTNERS_MISSING_ID, "partner_id")
+        ok = False
+    elif not _ID_RE.match(pid):
+        add(Code.PARTNERS_BAD_ID, "partner_id", id=pid)
+        ok = False
+    elif pid.casefold() in seen:
+        add(Code.PARTNERS_DUPLICATE_ID, "partner_id", id=pid, first=seen[pid.casefold()])
+        ok = False
+    else:
+        seen[pid.casefold()] = line
+    if not pname:
+        add(Code.PARTNERS_MISSING_NAME, "name", id=pid or "?")
+        ok = False
+    if email and split_address(email) is None:
+        add(Code.PARTNERS_BAD_EMAIL, "email", email=email)
+        ok = False
+    return ok
+
+
+def _partner(row: dict[str, str], extra_columns: list[str]) -> Partner:
+    email_name, email = split_address(row.get("email", "")) or ("", "")
+    return Partner(
+        row["partner_id"],
+        " ".join(row["name"].split()),
+        row.get("sector", ""),
+        row.get("contact_name", ""),
+        email,
+        email_name,
+        tuple((c, row.get(c, "")) for c in extra_columns),
+    )
+
+
+def _same_organisations(
+    table: CsvTable, partners: list[tuple[Partner, int]], problems: list[Finding]
+) -> None:
+    """The same name and address under two ids: probably one organisation listed twice."""
+    first: dict[tuple[str, str], tuple[Partner, int]] = {}
+    for partner, line in partners:
+        if not partner.email:
+            continue
+        key = (partner.name.casefold(), partner.email.casefold())
+        if key in first:
+            other, other_line = first[key]
+            problems.append(
+                finding(
+                    Code.PARTNERS_SAME_ORGANISATION,
+                    table.name,
+                    cell=table.cell("partner_id", line),
+                    where=place_of(table, line),
+                    name=partner.name,
+                    email=partner.email,
+                    other_id=other.partner_id,
+                    other_line=other_line,
+                )
+            )
+        else:
+            first[key] = (partner, line)
+
+
+def load_partners(path: str | Path) -> PartnerList:
     """Load and validate ``partners.csv``; the order of the file is kept.
 
-    Raises :class:`PartnersError` naming every duplicate id, missing name and bad address.
+    Raises :class:`PartnersError` listing every problem when any is an error. Warnings
+    and notes (a plain Excel CSV, semicolons, extra columns, an organisation listed
+    twice) are kept on the result's ``warnings``, to be shown.
     """
     path = Path(path)
-    name = path.name
     if not path.is_file():
         raise PartnersError(
-            f"Cannot read {path}",
+            f"{path}",
             [finding(Code.PARTNERS_FILE_MISSING, str(path), columns=", ".join(PARTNER_COLUMNS))],
         )
     problems: list[Finding] = []
-    table = read_csv(path, PARTNER_COLUMNS, ("partner_id", "name"), problems)
+    table = read_csv(path, PARTNER_COLUMNS, ("partner_id", "name"), problems, extras_allowed=True)
     if table is None:
-        raise PartnersError(f"Cannot read {path}", problems)
-    partners: list[Partner] = []
+        raise PartnersError(str(path), problems)
+    if table.extra_columns:
+        problems.append(
+            finding(
+                Code.PARTNERS_EXTRA_COLUMNS,
+                table.name,
+                cell="A1",
+                where=f"{table.name}, line 1",
+                columns=", ".join(f"'{c}'" for c in table.extra_columns),
+            )
+        )
     seen: dict[str, int] = {}
+    kept: list[tuple[Partner, int]] = []
     for row, line in zip(table.rows, table.lines, strict=True):
-        pid, pname, email = row["partner_id"], row["name"], row.get("email", "")
-
-        def place(column: str, line: int = line) -> dict[str, str]:
-            return {"cell": table.cell(column, line), "where": place_of(table, line, column)}
-
-        ok = True
-        if not pid:
-            problems.append(finding(Code.PARTNERS_MISSING_ID, name, **place("partner_id")))
-            ok = False
-        elif not _ID_RE.match(pid):
-            problems.append(finding(Code.PARTNERS_BAD_ID, name, **place("partner_id"), id=pid))
-            ok = False
-        elif pid.casefold() in seen:
-            problems.append(
-                finding(
-                    Code.PARTNERS_DUPLICATE_ID,
-                    name,
-                    **place("partner_id"),
-                    id=pid,
-                    first=seen[pid.casefold()],
-                )
-            )
-            ok = False
-        else:
-            seen[pid.casefold()] = line
-        if not pname:
-            problems.append(
-                finding(Code.PARTNERS_MISSING_NAME, name, **place("name"), id=pid or "?")
-            )
-            ok = False
-        if email and not is_email(email):
-            problems.append(finding(Code.PARTNERS_BAD_EMAIL, name, **place("email"), email=email))
-            ok = False
-        if ok:
-            partners.append(
-                Partner(
-                    pid,
-                    " ".join(pname.split()),
-                    row.get("sector", ""),
-                    row.get("contact_name", ""),
-                    email,
-                )
-            )
+        if _check_row(table, row, line, seen, problems):
+            kept.append((_partner(row, table.extra_columns), line))
+    _same_organisations(table, kept, problems)
     if any(p.severity is Severity.ERROR for p in problems):
-        errors = sum(p.severity is Severity.ERROR for p in problems)
-        raise PartnersError(f"{path} has {errors} problem(s)", problems)
-    return partners
+        raise PartnersError(str(path), problems)
+    return PartnerList([p for p, _ in kept], path, problems, table.extra_columns)
 
 
 def is_email(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.mail import Delivery
-from lsp_xlsx.outreach.tracking import StatusReport
+from lsp_xlsx.outreach.tracking import PartnerStatus, StatusReport
 
 
 def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what: str) -> str:
@@ -14,19 +14,29 @@ def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what
         attached = f", attaching {item.file.name}" if item.file else ""
         lines.append(f"would send  {item.message['To']}: {item.message['Subject']}{attached}")
     lines += [f"draft    {path}" for path in delivery.drafts]
-    lines += [f"sent     {item.message['To']}" for item in delivery.report.sent]
-    lines += [
-        f"FAILED   {item.message['To']}: {outcome}" for item, outcome in delivery.report.failed
-    ]
+    report = delivery.report
+    lines += [f"sent     {item.message['To']}" for item in report.sent]
+    lines += [f"FAILED   {item.message['To']}: {outcome}" for item, outcome in report.failed]
+    lines += [f"UNCERTAIN  {item.message['To']}: {why}" for item, why in report.uncertain]
     if delivery.dry_run:
         lines.append(
             f"Dry run: {len(delivery.dry_run)} {what}(s) would go; nothing was sent or written."
         )
     else:
         done = len(delivery.drafts) + len(delivery.report.sent)
-        failed = len(delivery.report.failed)
-        lines.append(f"{done} {what}(s) done, {failed} failed, {len(skipped)} skipped.")
+        failed, unsure = len(report.failed), len(report.uncertain)
+        counts = f"{done} {what}(s) done, {failed} failed"
+        counts += f", {unsure} uncertain" if unsure else ""
+        lines.append(f"{counts}, {len(skipped)} skipped.")
     return "\n".join(lines)
+
+
+def _sent(row: PartnerStatus) -> str:
+    if row.sent:
+        return row.sent[:10]
+    if row.uncertain:
+        return f"uncertain {row.uncertain[:10]}"
+    return f"drafted {row.drafted[:10]}" if row.drafted else "not sent"
 
 
 def format_status(report: StatusReport) -> str:
@@ -53,9 +63,7 @@ def format_status(report: StatusReport) -> str:
         rows.append(
             (
                 r.partner.name,
-                r.sent[:10]
-                if r.sent
-                else (f"drafted {r.drafted[:10]}" if r.drafted else "not sent"),
+                _sent(r),
                 r.state if r.returned else "not returned",
                 f"{r.ret.answered}/{r.rated_total}" if r.ret else "-",
                 due,

@@ -19,13 +19,20 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsp_xlsx.core.errors import MailError
+from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.framework.partners import Partner, unique_filenames
 from lsp_xlsx.outreach.sendlog import SendLog
-from lsp_xlsx.outreach.templates import Template, format_deadline
+from lsp_xlsx.outreach.templates import Template, message_values
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 PASSWORD_ENV = "LSP_XLSX_SMTP_PASSWORD"
+#: The send-log outcome of a message that may or may not have been delivered.
+UNCERTAIN = "uncertain"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -94,7 +101,9 @@ def make_message(
     message = EmailMessage()
     if sender:  # a draft may leave it to the mail program, which fills in the account
         message["From"] = sender
-    message["To"] = formataddr((partner.contact_name or partner.name, partner.email))
+    # The display name typed with the address ('Lisa Brown <lisa@…>') comes first.
+    shown = partner.email_name or partner.contact_name or partner.name
+    message["To"] = formataddr((shown, partner.email))
     message["Subject"] = subject
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     domain = sender.rpartition("@")[2].strip(">") or "lsp-xlsx.invalid"
@@ -126,7 +135,7 @@ def write_drafts(outgoing: Sequence[Outgoing], out_dir: Path, log: SendLog | Non
             if item.kind == "reminder"
             else names[item.partner.partner_id]
         )
-        path.write_bytes(item.message.as_bytes(policy=SMTP_POLICY))
+        write_bytes(item.message.as_bytes(policy=SMTP_POLICY), path)
         paths.append(path)
         if log is not None:
             log.record(item, "draft")
@@ -166,20 +175,45 @@ class SendReport:
 
     sent: list[Outgoing] = field(default_factory=list)
     failed: list[tuple[Outgoing, str]] = field(default_factory=list)
+    #: Lost after the message was handed over: it may have arrived. Never resent by itself.
+    uncertain: list[tuple[Outgoing, str]] = field(default_factory=list)
+
+
+class _Tracking:
+    """Notes when a message's content has been handed to the server.
+
+    A connection lost after that point may or may not have delivered the message, so the
+    outcome is "uncertain", never "failed": resending could send it twice.
+    """
+
+    body_sent = False
+
+    def send(self, s: Buffer | str) -> None:
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.body_sent = True  # before the bytes go: a partial send is uncertain too
+        super().send(s)  # type: ignore[misc]
+
+
+class _SMTP(_Tracking, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_Tracking, smtplib.SMTP_SSL):
+    pass
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     try:
         server: smtplib.SMTP
         if settings.security == "ssl":
-            server = smtplib.SMTP_SSL(
+            server = _SMTPSSL(
                 settings.host,
                 settings.port,
                 timeout=settings.timeout,
                 context=ssl.create_default_context(),
             )
         else:
-            server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            server = _SMTP(settings.host, settings.port, timeout=settings.timeout)
             if settings.security == "starttls":
                 server.starttls(context=ssl.create_default_context())
     except (OSError, smtplib.SMTPException) as exc:
@@ -234,6 +268,8 @@ def send_smtp(
             try:
                 if server is None:
                     server = _connect(settings)
+                if isinstance(server, _Tracking):
+                    server.body_sent = False
                 refused = server.send_message(item.message)
                 if refused:
                     outcome = "failed: refused " + ", ".join(
@@ -250,13 +286,23 @@ def send_smtp(
             except smtplib.SMTPDataError as exc:
                 outcome = f"failed: message refused ({exc.smtp_code} {_text(exc.smtp_error)})"
             except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as exc:
-                outcome = f"failed: connection lost ({type(exc).__name__})"
+                handed_over = isinstance(server, _Tracking) and server.body_sent
+                outcome = (
+                    f"{UNCERTAIN}: connection lost after the message was handed over "
+                    f"({type(exc).__name__}); ask the partner whether it arrived"
+                    if handed_over
+                    else f"failed: connection lost ({type(exc).__name__})"
+                )
                 server = None
             except MailError as exc:
                 outcome = f"failed: could not reconnect ({exc})"
-            log.record(item, outcome)
+            log.record(
+                item, outcome.partition(":")[0] if outcome.startswith(UNCERTAIN) else outcome
+            )
             if outcome == "sent":
                 report.sent.append(item)
+            elif outcome.startswith(UNCERTAIN):
+                report.uncertain.append((item, outcome))
             else:
                 report.failed.append((item, outcome))
             if on_each:
@@ -293,6 +339,7 @@ def plan_invitations(
 ) -> Plan:
     """One invitation per partner with an address and a workbook, unless already sent."""
     already = log.sent("invitation")
+    unsure = log.sent("invitation", UNCERTAIN)
     plan = Plan([], [])
     for partner in partners:
         if not partner.email:
@@ -305,13 +352,16 @@ def plan_invitations(
             plan.skipped.append(
                 (partner, f"already sent {already[partner.partner_id].time} (use --resend)")
             )
+        elif partner.partner_id in unsure and not resend:
+            when = unsure[partner.partner_id].time
+            plan.skipped.append(
+                (
+                    partner,
+                    f"delivery uncertain {when}: ask whether it arrived, then --resend if not",
+                )
+            )
         else:
-            values = {
-                "name": partner.name,
-                "contact_name": partner.contact_name or partner.name,
-                "deadline": format_deadline(deadline),
-                "contact": contact or sender,
-            }
+            values = message_values(partner, deadline, contact, sender)
             plan.outgoing.append(
                 make_message(partner, template, values, sender, files[partner.partner_id])
             )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsp_xlsx.core.files import write_csv
+
 if TYPE_CHECKING:
     from lsp_xlsx.outreach.mail import Outgoing
 
@@ -66,7 +68,8 @@ class SendLog:
         return done
 
     def record(self, outgoing: Outgoing, outcome: str) -> LogEntry:
-        """Append one line, to the file at once, so a crash loses nothing."""
+        """Add one line and write the whole log at once, atomically, so a crash loses
+        nothing and never leaves half a line."""
         entry = LogEntry(
             outgoing.partner.partner_id,
             outgoing.partner.name,
@@ -78,11 +81,6 @@ class SendLog:
             outgoing.file.name if outgoing.file else "",
         )
         self.entries.append(entry)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        new = not self.path.is_file()
-        with self.path.open("a", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            if new:
-                writer.writerow(SEND_LOG_COLUMNS)
-            writer.writerow([getattr(entry, c) for c in SEND_LOG_COLUMNS])
+        rows = ([getattr(e, c) for c in SEND_LOG_COLUMNS] for e in self.entries)
+        write_csv(self.path, SEND_LOG_COLUMNS, rows)
         return entry

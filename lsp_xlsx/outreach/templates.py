@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
 from lsp_xlsx.core.errors import TemplateError
+from lsp_xlsx.framework.partners import Partner
 
-INVITATION_FIELDS = ("name", "contact_name", "deadline", "contact")
-REMINDER_FIELDS = (*INVITATION_FIELDS, "missing")
+INVITATION_FIELDS = ("name", "contact_name", "deadline", "contact", "greeting", "signature")
+REMINDER_FIELDS = (*INVITATION_FIELDS, "missing", "due", "next_step")
 
 
 @dataclass(frozen=True)
@@ -22,15 +25,19 @@ class Template:
     body: str
 
     def render(self, values: dict[str, str]) -> tuple[str, str]:
-        """The subject and body with every placeholder filled in."""
-        return self.subject.format(**values), self.body.format(**values)
+        """The subject and body with every placeholder filled in.
+
+        Templates hold plain ``{field}`` placeholders only (see :func:`parse_template`),
+        so filling them in costs no more than the text itself.
+        """
+        return self.subject.format_map(values), self.body.format_map(values)
 
 
 # One line per paragraph: mail programs wrap it to the reader's window.
 DEFAULT_INVITATION = Template(
     subject="Governance self-assessment for {name}: please return by {deadline}",
     body=(
-        "Dear {contact_name},\n\n"
+        "{greeting}\n\n"
         "The partnership board is reviewing how well it governs itself, using the Audit "
         "Commission's self-assessment questions for local strategic partnerships. We are "
         "asking every partner organisation for its own view, and yours matters.\n\n"
@@ -42,21 +49,20 @@ DEFAULT_INVITATION = Template(
         "{deadline}. Your answers will be shown beside other partners' to help the board "
         "decide where to focus.\n\n"
         "If you have any questions, please contact {contact}.\n\n"
-        "Thank you,\n{contact}\n"
+        "Thank you,\n{signature}\n"
     ),
 )
 
 DEFAULT_REMINDER = Template(
-    subject="Reminder: governance self-assessment for {name}, due {deadline}",
+    subject="Reminder: governance self-assessment for {name}, {due}",
     body=(
-        "Dear {contact_name},\n\n"
+        "{greeting}\n\n"
         "This is a friendly reminder about {name}'s governance self-assessment workbook, "
-        "due {deadline}. So far:\n\n"
+        "{due}. So far:\n\n"
         "{missing}\n\n"
-        "If you have sent it in the last day or two, thank you, and please ignore this "
-        "message. If we have no return from you yet, the workbook is attached again.\n\n"
+        "{next_step}\n\n"
         "If you have any questions, please contact {contact}.\n\n"
-        "Thank you,\n{contact}\n"
+        "Thank you,\n{signature}\n"
     ),
 )
 
@@ -73,19 +79,32 @@ def parse_template(text: str, source: str, allowed: Sequence[str]) -> Template:
         )
     subject = lines[0][len("subject:") :].strip()
     body = "\n".join(lines[1:]).lstrip("\n")
+    known = ", ".join("{" + a + "}" for a in allowed)
     for part_name, part in (("subject", subject), ("body", body)):
         try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(part) if f is not None]
+            fields = [(f, s, c) for _, f, s, c in string.Formatter().parse(part) if f is not None]
         except ValueError as exc:
             raise TemplateError(
                 f"{source}: the {part_name} has a stray brace ({exc}). Write {{{{ and }}}} for "
                 "literal braces."
             ) from exc
-        for name in fields:
+        for name, spec, conversion in fields:
+            if spec or conversion:
+                shown = (
+                    "{"
+                    + name
+                    + (f"!{conversion}" if conversion else "")
+                    + (f":{spec}" if spec else "")
+                    + "}"
+                )
+                raise TemplateError(
+                    f"{source}: the {part_name} uses {shown}, but only plain placeholders are "
+                    f"allowed. Write one of: {known}."
+                )
             if name not in allowed:
                 raise TemplateError(
                     f"{source}: the {part_name} uses the placeholder {{{name}}}, which is not "
-                    f"known. Use only: {', '.join('{' + a + '}' for a in allowed)}."
+                    f"known. Use only: {known}."
                 )
     return Template(subject, body)
 
@@ -101,8 +120,43 @@ def load_template(path: Path, allowed: Sequence[str] = INVITATION_FIELDS) -> Tem
     return parse_template(text, str(path), allowed)
 
 
+def signature(contact: str, sender: str) -> str:
+    """Who signs: the sender's display name, else the contact's name, else the team.
+
+    'LSP team <lsp@council.gov.uk>' signs as 'LSP team'; the contact 'Jo Bloggs,
+    jo@council.gov.uk, 01234 567890' signs as 'Jo Bloggs'.
+    """
+    shown, _ = parseaddr(sender) if sender else ("", "")
+    if shown:
+        return shown
+    first = re.split(r"[,;(<]|\s-\s", contact, maxsplit=1)[0].strip()
+    if first and "@" not in first and not re.search(r"\d{3}", first):
+        return first
+    return "The partnership team"
+
+
+def greeting(contact_name: str) -> str:
+    """'Dear Lisa Brown,', or 'Hello,' when there is no one to name."""
+    return f"Dear {contact_name}," if contact_name else "Hello,"
+
+
 def format_deadline(deadline: dt.date | None) -> str:
     """'Wednesday 31 March 2027', or words that work without a date."""
     if deadline is None:
         return "the date we agreed"
     return f"{deadline:%A} {deadline.day} {deadline:%B %Y}"
+
+
+def message_values(
+    partner: Partner, deadline: dt.date | None, contact: str, sender: str
+) -> dict[str, str]:
+    """The invitation placeholders for one partner, natural whatever is filled in."""
+    person = partner.contact_name or partner.email_name
+    return {
+        "name": partner.name,
+        "contact_name": person or "colleague",
+        "deadline": format_deadline(deadline),
+        "contact": contact or sender or "the partnership team",
+        "greeting": greeting(person),
+        "signature": signature(contact, sender),
+    }

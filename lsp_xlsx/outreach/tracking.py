@@ -16,7 +16,7 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.mail import Outgoing, make_message
 from lsp_xlsx.outreach.sendlog import SendLog
-from lsp_xlsx.outreach.templates import Template, format_deadline
+from lsp_xlsx.outreach.templates import Template, format_deadline, message_values
 from lsp_xlsx.returns.model import CheckResult, Return, Status
 
 
@@ -27,6 +27,7 @@ class PartnerStatus:
     partner: Partner
     sent: str = ""  # when the invitation went, from the send log
     drafted: str = ""  # when a draft was written, if it was never sent from here
+    uncertain: str = ""  # when a send was cut off after the message was handed over
     ret: Return | None = None
     superseded: list[Return] = field(default_factory=list)
     rated_total: int = 0
@@ -96,11 +97,16 @@ def missing_parts(ret: Return | None, framework: Framework) -> list[str]:
             ids = ", ".join(q.id for q in rated if q not in answered)
             line = (
                 f"{name[0].upper()}{name[1:]}: {gap} of {len(rated)} rated questions "
-                f"without a rating ({ids})"
+                f"without a rating from the scale ({ids})"
             )
-            if invalid:
-                line += f"; {len(invalid)} rating(s) not on the scale"
             parts.append(line + ".")
+        for q in invalid:
+            response = ret.responses[q.id]
+            where = f"sheet '{response.sheet}', cell {response.cells.get('rating', '?')}"
+            parts.append(
+                f"{q.id} ({where}): '{response.rating_raw}' is not on the scale. "
+                f"Choose one of: {', '.join(framework.labels)}."
+            )
     return parts
 
 
@@ -116,6 +122,7 @@ def track(
     today = today or dt.date.today()
     sent = log.sent("invitation") if log else {}
     drafted = log.sent("invitation", "draft") if log else {}
+    uncertain = log.sent("invitation", "uncertain") if log else {}
     deadlines = deadlines or {}
     by_id: dict[str, PartnerStatus] = {}
     rows = []
@@ -125,6 +132,8 @@ def track(
         row.sent = entry.time if entry else ""
         draft = drafted.get(partner.partner_id)
         row.drafted = draft.time if draft else ""
+        unsure = uncertain.get(partner.partner_id)
+        row.uncertain = unsure.time if unsure else ""
         row.deadline = deadlines.get(partner.partner_id)
         if row.deadline is not None:
             row.days_left = (row.deadline - today).days
@@ -147,6 +156,24 @@ def track(
     return StatusReport(rows, today, strangers)
 
 
+NEXT_STEP_NOT_RETURNED = (
+    "If you have sent it in the last day or two, thank you, and please ignore this message. "
+    "The workbook is attached again."
+)
+NEXT_STEP_INCOMPLETE = (
+    "Thank you for your return. Please add what is missing to the same workbook and send it "
+    "back; the newest copy replaces the one we have."
+)
+
+
+def _due(row: PartnerStatus) -> str:
+    """'due Wednesday 31 March 2027', or 'overdue since …' once the date has passed."""
+    when = format_deadline(row.deadline)
+    if row.days_left is not None and row.days_left < 0:
+        return f"overdue since {when}"
+    return f"due {when}"
+
+
 def plan_reminders(
     report: StatusReport,
     template: Template,
@@ -167,12 +194,10 @@ def plan_reminders(
         if not partner.email:
             skipped.append((partner, "no e-mail address in partners.csv"))
             continue
-        values = {
-            "name": partner.name,
-            "contact_name": partner.contact_name or partner.name,
-            "deadline": format_deadline(row.deadline),
-            "contact": contact or sender,
+        values = message_values(partner, row.deadline, contact, sender) | {
             "missing": "\n".join(f"  - {m}" for m in row.missing),
+            "due": _due(row),
+            "next_step": NEXT_STEP_INCOMPLETE if row.returned else NEXT_STEP_NOT_RETURNED,
         }
         attachment = files.get(partner.partner_id) if not row.returned else None
         if attachment is not None and not attachment.is_file():

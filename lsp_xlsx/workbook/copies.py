@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from lsp_xlsx.core.dates import parse_date
 from lsp_xlsx.core.errors import ManifestError, OutputExistsError
-from lsp_xlsx.core.files import write_bytes
+from lsp_xlsx.core.files import write_bytes, write_csv
 from lsp_xlsx.core.text import safe_text
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, unique_filenames
@@ -118,23 +118,13 @@ def build_for_partners(
         path = out_dir / names[partner.partner_id]
         write_bytes(data, path)
         copies.append(PersonalisedCopy(partner, path, hashlib.sha256(data).hexdigest()))
-    manifest = out_dir / MANIFEST_NAME
-    with manifest.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(MANIFEST_COLUMNS)
-        deadline = settings.deadline.isoformat() if settings.deadline else ""
-        for copy in copies:
-            writer.writerow(
-                [
-                    copy.partner.partner_id,
-                    copy.partner.name,
-                    copy.path.name,
-                    copy.sha256,
-                    built_at,
-                    deadline,
-                    settings.contact,
-                ]
-            )
+    deadline = settings.deadline.isoformat() if settings.deadline else ""
+    contact = settings.contact
+    rows = [
+        (c.partner.partner_id, c.partner.name, c.path.name, c.sha256, built_at, deadline, contact)
+        for c in copies
+    ]
+    manifest = write_csv(out_dir / MANIFEST_NAME, MANIFEST_COLUMNS, rows)
     return BuildResult(out_dir, manifest, built_at, tuple(copies))
 
 
