@@ -138,6 +138,7 @@ def check_command(
         0  every file was read and no return that counts has an error
         1  a file was refused, or a return has an error (e.g. a rating not on the scale)
         2  the command was used wrongly
+        3  an output could not be written (collate)
 
     \b
     Example:

@@ -103,3 +103,34 @@ def test_check_limit_options(folder: Path) -> None:
     )
     assert result.exit_code == 1
     assert "over the limit of 100" in result.output
+
+
+def test_check_with_partners_lists_who_has_not_returned(folder: Path, tmp_path: Path) -> None:
+    partners = tmp_path / "partners.csv"
+    partners.write_text(
+        "partner_id,name\npolice,Police\nfire,Fire and Rescue\nnhs,NHS Trust\nvcs,Voluntary Action\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["check", str(folder), "--partners", str(partners)])
+    assert "Not returned (2):\n  NHS Trust (nhs)\n  Voluntary Action (vcs)\n" in result.output
+    assert result.output.rstrip().endswith("Not returned: 2 of 4 partners.")
+    data = json.loads(
+        CliRunner()
+        .invoke(cli, ["check", str(folder), "--partners", str(partners), "--format", "json"])
+        .output
+    )
+    assert data["not_returned"] == [
+        {"partner_id": "nhs", "partner": "NHS Trust"},
+        {"partner_id": "vcs", "partner": "Voluntary Action"},
+    ]
+    assert data["counts"] == {
+        "files": 3,
+        "ok": 1,
+        "warnings": 0,
+        "errors": 1,
+        "refused": 1,
+        "superseded": 0,
+        "incomplete": 1,
+        "not_returned": 2,
+    }
+    assert len(data["files"]) == data["counts"]["files"]

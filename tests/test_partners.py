@@ -237,3 +237,41 @@ def test_mail_dir_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_the_error_heading_counts_exactly_what_it_lists(tmp_path: Path) -> None:
+    path = tmp_path / "partners.csv"
+    path.write_bytes(
+        "partner_id,name,emial\n,No id,\nbad id,Bad,\npolice,,\npolice,Twice Café,\n".encode(
+            "cp1252"
+        )
+    )
+    with pytest.raises(PartnersError) as info:
+        load_partners(path)
+    text = str(info.value)
+    lines = text.splitlines()
+    assert lines[0] == f"{path} has 4 errors and 2 warnings:"
+    assert len(lines) == 7
+    assert [line.split(":")[0] for line in lines[1:]] == ["  - error"] * 4 + ["  - warning"] * 2
+
+
+def test_mail_with_a_hostile_template_never_prints_a_traceback(tmp_path: Path) -> None:
+    path = _write(tmp_path, "police,Police,,,sam@x.org\n")
+    template = tmp_path / "invite.txt"
+    template.write_text("Subject: Hi\n\nDear {name!r:>99999999},\n", encoding="utf-8")
+    (tmp_path / "to-send").mkdir()
+    result = CliRunner().invoke(
+        cli,
+        [
+            "mail",
+            "--partners",
+            str(path),
+            "--dir",
+            str(tmp_path / "to-send"),
+            "--template",
+            str(template),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "only plain placeholders are allowed" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from lsp_xlsx.compare.tables import Comparison, collate
 from lsp_xlsx.compare.writer import SHEETS, save_comparison, write_comparison
@@ -60,12 +61,33 @@ def wb(saved: Path) -> Workbook:
     return load_workbook(saved)
 
 
-def _rows(wb: Workbook, sheet: str, header_row: int) -> list[dict[str, Any]]:
+FIRST_LABEL = {
+    "Summary": "Theme",
+    "Questions": "Theme",
+    "Agenda": "#",
+    "Evidence": "Partner",
+    "Action plan": "Target date",
+    "Returns": "Partner ID",
+    "Findings": "File",
+}
+
+
+def header_row(wb: Workbook, sheet: str) -> int:
+    """The sheet's header row: the first row below the title that starts with its label."""
     ws = wb[sheet]
-    header = [c.value for c in ws[header_row]]
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row=row, column=1).value == FIRST_LABEL[sheet]:
+            return row
+    raise AssertionError(f"no header row on {sheet}")
+
+
+def _rows(wb: Workbook, sheet: str) -> list[dict[str, Any]]:
+    ws = wb[sheet]
+    start = header_row(wb, sheet)
+    header = [c.value for c in ws[start]]
     return [
         dict(zip(header, (c.value for c in row), strict=False))
-        for row in ws.iter_rows(min_row=header_row + 1)
+        for row in ws.iter_rows(min_row=start + 1)
         if any(c.value is not None for c in row)
     ]
 
@@ -73,104 +95,98 @@ def _rows(wb: Workbook, sheet: str, header_row: int) -> list[dict[str, Any]]:
 def test_every_sheet_is_present_with_its_headers(wb: Workbook) -> None:
     assert tuple(wb.sheetnames) == SHEETS
     expected = {
-        "Summary": (
-            4,
-            ["Theme", "Alpha Council", "=Beta Police", "Partnership mean", "Min", "Max", "Spread"],
-        ),
-        "Questions": (
-            3,
-            [
-                "Theme",
-                "ID",
-                "Question",
-                "Alpha Council",
-                "=Beta Police",
-                "Answered",
-                "Mean",
-                "Median",
-                "Min",
-                "Max",
-                "Spread",
-                "Std dev",
-                "Don't know",
-                "Not applicable",
-                "Disagreement",
-            ],
-        ),
-        "Agenda": (
-            3,
-            [
-                "#",
-                "Theme",
-                "ID",
-                "Question",
-                "Alpha Council",
-                "=Beta Police",
-                "Mean",
-                "Spread",
-                "Why discuss it",
-            ],
-        ),
-        "Evidence": (
-            3,
-            ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"],
-        ),
-        "Action plan": (
-            3,
-            [
-                "Target date",
-                "Partner",
-                "Theme",
-                "ID",
-                "Question",
-                "Improvement action",
-                "Lead (post)",
-                "Rating",
-            ],
-        ),
-        "Returns": (
-            3,
-            [
-                "Partner ID",
-                "Partner",
-                "Sector",
-                "Status",
-                "File",
-                "Respondent",
-                "Completed",
-                "Answered",
-                "Rated questions",
-                "% answered",
-                "Findings",
-            ],
-        ),
-        "Findings": (3, ["File", "Sheet", "Cell", "Severity", "Code", "Message"]),
+        "Summary": [
+            "Theme",
+            "Alpha Council",
+            "=Beta Police",
+            "Partnership mean",
+            "Min",
+            "Max",
+            "Spread",
+        ],
+        "Questions": [
+            "Theme",
+            "ID",
+            "Question",
+            "Alpha Council",
+            "=Beta Police",
+            "Answered",
+            "Mean",
+            "Median",
+            "Min",
+            "Max",
+            "Spread",
+            "Std dev",
+            "Don't know",
+            "Not applicable",
+            "Disagreement",
+        ],
+        "Agenda": [
+            "#",
+            "Theme",
+            "ID",
+            "Question",
+            "Alpha Council",
+            "=Beta Police",
+            "Mean",
+            "Spread",
+            "Why discuss it",
+        ],
+        "Evidence": ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"],
+        "Action plan": [
+            "Target date",
+            "Partner",
+            "Theme",
+            "ID",
+            "Question",
+            "Improvement action",
+            "Lead (post)",
+            "Rating",
+        ],
+        "Returns": [
+            "Partner ID",
+            "Partner",
+            "Sector",
+            "Status",
+            "File",
+            "Respondent",
+            "Completed",
+            "Answered",
+            "Rated questions",
+            "% answered",
+            "Findings",
+        ],
+        "Findings": (["File", "Sheet", "Cell", "Severity", "Code", "Message"]),
     }
-    for sheet, (row, labels) in expected.items():
+    for sheet, labels in expected.items():
+        row = header_row(wb, sheet)
         assert [c.value for c in wb[sheet][row] if c.value is not None] == labels, sheet
 
 
 def test_summary_values_and_heat_map(wb: Workbook, comparison: Comparison) -> None:
     ws = wb["Summary"]
-    rows = _rows(wb, "Summary", 4)
+    rows = _rows(wb, "Summary")
     first = rows[0]
     assert first["Theme"] == "1 Outcomes"
     assert first["Alpha Council"] == pytest.approx(comparison.theme_scores.loc["T1", "a"])
     assert first["=Beta Police"] == 1
-    assert ws.cell(row=5, column=2).number_format == "0.0"
+    first_row = header_row(wb, "Summary") + 1
+    assert ws.cell(row=first_row, column=2).number_format == "0.0"
     ranges = [str(r.sqref) for r in ws.conditional_formatting]
-    assert "B5:D12" in ranges  # both partners and the partnership mean, all themes
+    # both partners and the partnership mean, all seven themes and "All themes"
+    assert f"B{first_row}:D{first_row + 7}" in ranges
 
 
 def test_charts_exist_and_reference_the_theme_rows(wb: Workbook) -> None:
     charts = wb["Summary"]._charts
     assert [type(c).__name__ for c in charts] == ["BarChart", "RadarChart"]
     bar, radar = charts
-    assert bar.series[0].val.numRef.f == "'Summary'!$D$5:$D$11"
+    a, b = header_row(wb, "Summary") + 1, header_row(wb, "Summary") + 7  # the seven themes
+    assert bar.series[0].val.numRef.f == f"'Summary'!$D${a}:$D${b}"
     categories = bar.series[0].cat
-    assert (categories.numRef or categories.strRef).f == "'Summary'!$A$5:$A$11"
+    assert (categories.numRef or categories.strRef).f == f"'Summary'!$A${a}:$A${b}"
     refs = [s.val.numRef.f for s in radar.series]
-    assert refs == ["'Summary'!$B$5:$B$11", "'Summary'!$C$5:$C$11", "'Summary'!$D$5:$D$11"]
+    assert refs == [f"'Summary'!${c}${a}:${c}${b}" for c in "BCD"]
 
 
 def test_injection_strings_come_back_as_text(wb: Workbook) -> None:
@@ -222,16 +238,16 @@ def test_over_long_text_is_cut_visibly_with_a_finding(wb: Workbook, comparison: 
         tidy.loc[(tidy["partner_id"] == "a") & (tidy["question_id"] == "T3.Q1"), "evidence"].item()
         == LONG
     )
-    messages = [r["Message"] for r in _rows(wb, "Findings", 3)]
+    messages = [r["Message"] for r in _rows(wb, "Findings")]
     assert findings[0].message in messages
 
 
 def test_returns_sheet_lists_refused_and_not_returned(wb: Workbook) -> None:
-    rows = {(r["Partner"], r["Status"]) for r in _rows(wb, "Returns", 3)}
+    rows = {(r["Partner"], r["Status"]) for r in _rows(wb, "Returns")}
     assert ("Zeta Trust", "not returned") in rows
-    refused = [r for r in _rows(wb, "Returns", 3) if r["Status"] == "refused"]
+    refused = [r for r in _rows(wb, "Returns") if r["Status"] == "refused"]
     assert len(refused) == 1 and str(refused[0]["File"]).endswith("scan.xlsx")
-    findings = [r for r in _rows(wb, "Findings", 3) if r["Code"] == "refused-not-spreadsheet"]
+    findings = [r for r in _rows(wb, "Findings") if r["Code"] == "refused-not-spreadsheet"]
     assert len(findings) == 1
 
 
@@ -269,3 +285,20 @@ def test_libreoffice_shows_injection_strings_as_the_same_characters(
     resaved = load_workbook(convert(saved, "xlsx", tmp_path / "lo"))
     values = {c.value for row in resaved["Evidence"].iter_rows() for c in row}
     assert set(INJECTIONS) <= values
+
+
+def test_subtitles_are_whole_lines_that_print_in_full(wb: Workbook) -> None:
+    for sheet in FIRST_LABEL:
+        ws = wb[sheet]
+        top = header_row(wb, sheet)
+        width = sum(
+            ws.column_dimensions[get_column_letter(c)].width or 8.43
+            for c in range(1, ws.max_column + 1)
+        )
+        for row in range(2, top):
+            cell = ws.cell(row=row, column=1)
+            if cell.value is None:
+                continue
+            assert not cell.alignment.wrap_text, (sheet, row)  # runs on; never cut in a cell
+            assert len(str(cell.value)) <= min(105, width * 1.05), (sheet, cell.value)
+            assert all(ws.cell(row=row, column=c).value is None for c in range(2, 8))

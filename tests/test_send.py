@@ -680,10 +680,16 @@ def test_remind_drafts_say_what_is_missing(
     body = fire.get_body(("plain",))
     assert body is not None
     assert "Theme 7 (7 Risks and controls) not started." in body.get_content()
+    # Fire's return did arrive: it is thanked, not told to ignore the message.
+    assert "Thank you for your return." in body.get_content()
+    assert "please ignore this message" not in body.get_content()
+    # The deadline (31 March) has passed on 3 April: the reminder says so.
+    assert fire["Subject"].endswith("overdue since Wednesday 31 March 2027")
     assert list(fire.iter_attachments()) == []  # they have their workbook
     nhs = _parse(out / "reminder-nhs-north-shire.eml")
     nhs_body = nhs.get_body(("plain",))
     assert nhs_body is not None and "No return has been received yet." in nhs_body.get_content()
+    assert "please ignore this message. The workbook is attached again." in nhs_body.get_content()
     (attachment,) = list(nhs.iter_attachments())
     assert attachment.get_filename() == "nhs-north-shire.xlsx"
     log = _csv(sent_dir / "sent.csv")
@@ -725,3 +731,26 @@ def test_remind_over_smtp(
         "refuse-me@nhs.example",
     ]
     assert all(m["Subject"].startswith("Reminder: ") for _, m in inbox.messages)
+
+
+def test_a_reminder_quotes_the_rating_typed_and_the_fix(
+    sent_dir: Path, partners_csv: Path, tmp_path: Path, framework: Framework
+) -> None:
+    folder = tmp_path / "returns"
+    answers = full_answers(framework)
+    answers["T1.Q2"] = {"rating": "Good"}
+    make_return(folder / "police.xlsx", framework, answers, PARTNERS[0])
+    out = tmp_path / "reminders"
+    result = _status(
+        folder, partners_csv, sent_dir, "--today", "2027-03-01", "--remind", "--drafts", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    police = _parse(out / "reminder-north-shire-police.eml")
+    body = police.get_body(("plain",))
+    assert body is not None
+    labels = ", ".join(framework.labels)
+    assert (
+        f"T1.Q2 (sheet '1 Outcomes', cell C5): 'Good' is not on the scale. Choose one of: {labels}."
+        in body.get_content()
+    )
+    assert police["Subject"].endswith("due Wednesday 31 March 2027")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,8 @@ from lsp_xlsx.workbook import styles as S
 FONT = S.FONT_NAME
 LINE = S.SMALL_LINE_HEIGHT  # points per wrapped line of 10pt Arial
 DATE = "dd/mm/yyyy"
+#: Characters of 10pt text a subtitle line may take: narrower than any table it sits over.
+SUBTITLE_WIDTH = 100
 
 
 def wrapped(text: str, width: float) -> int:
@@ -57,7 +60,7 @@ class StyleTable:
                 probe.font = Font(name=FONT, size=14, bold=True, color=S.NAVY)
             elif base == "subtitle":
                 probe.font = Font(name=FONT, size=10, color="404040")
-                probe.alignment = Alignment(wrap_text=True, vertical="top")
+                probe.alignment = Alignment(wrap_text=False, vertical="top")
             elif base == "section":
                 probe.font = Font(name=FONT, size=12, bold=True, color=S.NAVY)
             elif base == "header":
@@ -98,12 +101,20 @@ class Sheet:
     def text(self, row: int, col: int, text: str, style: str = "body") -> None:
         self.rows.put(row, col, safe_text(text, self.marker)[0], self.style(style))
 
-    def title(self, text: str, subtitle: str = "") -> int:
+    def title(self, text: str, subtitle: str = "", width: float = SUBTITLE_WIDTH) -> int:
+        """The title in A1 and the subtitle below it; returns the next free row.
+
+        The subtitle is not wrapped inside one narrow cell (where it would be cut off):
+        it is split into lines that fit ``width`` characters, one row each, and each line
+        runs on over the empty cells to its right, on screen and in print.
+        """
         self.text(1, 1, text, "title")
         self.rows.height(1, 22)
-        if subtitle:
-            self.text(2, 1, subtitle, "subtitle")
-        return 3 if subtitle else 2
+        lines = textwrap.wrap(subtitle, max(int(width * 1.05), 40)) if subtitle else []
+        for offset, line in enumerate(lines, start=2):
+            self.text(offset, 1, line, "subtitle")
+            self.rows.height(offset, LINE + 2)
+        return 2 + len(lines)
 
     def header(self, row: int, labels: Sequence[str], widths: Sequence[float]) -> None:
         for col, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):

@@ -29,11 +29,10 @@ def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int]:
         + (f", {missing} not returned" if missing else "")
         + f". {c.framework.describe_scale()}"
     )
-    header_row = s.title("Self-assessment comparison: summary", subtitle) + 1
-    s.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=min(12, 5 + counted))
-    s.rows.height(2, 30)
+    widths = [24, *[12] * counted, 12, 8, 8, 8]
+    header_row = s.title("Self-assessment comparison: summary", subtitle, sum(widths)) + 1
     labels = ["Theme", *[p.name for p in c.partners], "Partnership mean", "Min", "Max", "Spread"]
-    s.header(header_row, labels, [24, *[12] * counted, 12, 8, 8, 8])
+    s.header(header_row, labels, widths)
     first = row = header_row + 1
     for theme_id, values in c.theme_scores.iterrows():
         style = "bold" if theme_id == "ALL" else "body"

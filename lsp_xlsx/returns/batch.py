@@ -146,4 +146,4 @@ def check(
     """Find the returns under ``paths`` and read them all: what ``lsp-xlsx check`` reports."""
     files, ignored = discover(paths)
     returns = read_returns(files, framework, limits, partners, partners_file, workers, progress)
-    return CheckResult(returns, ignored)
+    return CheckResult(returns, ignored, list(partners) if partners is not None else None)

@@ -39,6 +39,11 @@ def format_table(result: CheckResult) -> str:
         lines.append("Findings")
         for f in findings:
             lines.append(f"  {f.severity.upper():<7}  {f.message}")
+    missing = result.not_returned
+    if missing:
+        lines.append("")
+        lines.append(f"Not returned ({len(missing)}):")
+        lines.extend(f"  {p.name} ({p.partner_id})" for p in missing)
     if result.ignored:
         lines.append("")
         lines.append(f"Not spreadsheets, so not read ({len(result.ignored)}):")
@@ -70,6 +75,10 @@ def as_data(result: CheckResult) -> dict[str, Any]:
         "files": files,
         "findings": [f.as_dict() for f in result.findings],
         "ignored": [str(p) for p in result.ignored],
+        "not_returned": [
+            {"partner_id": p.partner_id, "partner": p.name} for p in result.not_returned
+        ],
+        "counts": result.counts(),
         "summary": result.summary(),
         "exit_code": result.exit_code,
     }

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
+from lsp_xlsx.framework.partners import Partner
 
 
 class Status(enum.StrEnum):
@@ -142,6 +143,35 @@ class CheckResult:
 
     returns: list[Return]
     ignored: list[Path] = field(default_factory=list)
+    #: The partners from partners.csv, when it was given.
+    partners: list[Partner] | None = None
+
+    @property
+    def not_returned(self) -> list[Partner]:
+        """Partners in partners.csv with no return that counts, in file order."""
+        if self.partners is None:
+            return []
+        returned = {r.partner_id.casefold() for r in self.counted}
+        return [p for p in self.partners if p.partner_id.casefold() not in returned]
+
+    @property
+    def incomplete(self) -> list[Return]:
+        """Returns that count but answer fewer than all their rated questions."""
+        return [r for r in self.counted if r.answered < r.rated_total]
+
+    def counts(self) -> dict[str, int]:
+        """How many files (and partners) are in each state, for scripts."""
+        by_status = {s: sum(1 for r in self.returns if r.status is s) for s in Status}
+        return {
+            "files": len(self.returns),
+            "ok": by_status[Status.OK],
+            "warnings": by_status[Status.WARNINGS],
+            "errors": by_status[Status.ERRORS],
+            "refused": by_status[Status.REFUSED],
+            "superseded": by_status[Status.SUPERSEDED],
+            "incomplete": len(self.incomplete),
+            "not_returned": len(self.not_returned),
+        }
 
     @property
     def findings(self) -> list[Finding]:
@@ -182,4 +212,7 @@ class CheckResult:
         ]
         n = len(self.returns)
         head = f"{n} file{'s' if n != 1 else ''}"
-        return f"{head}: {', '.join(parts) or 'none'}. Findings: {', '.join(counts)}."
+        text = f"{head}: {', '.join(parts) or 'none'}. Findings: {', '.join(counts)}."
+        if self.partners is not None:
+            text += f" Not returned: {len(self.not_returned)} of {len(self.partners)} partners."
+        return text
