@@ -95,3 +95,20 @@ def rewrite_zip(source: Path, target: Path, change: Callable[[str, bytes], bytes
                 dst.writestr(info, data)
     target.write_bytes(out.getvalue())
     return target
+
+
+def excel_grows_the_table(ws: Worksheet) -> None:
+    """After rows or columns are inserted, make the sheet's table cover them, as Excel does
+    (openpyxl leaves the table where it was)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import TableColumn
+
+    for table in ws.tables.values():
+        top = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "ID")
+        last_col = ws.max_column
+        names = [ws.cell(row=top, column=c).value or f"Column{c}" for c in range(1, last_col + 1)]
+        for c, name in enumerate(names, start=1):
+            ws.cell(row=top, column=c).value = name
+        table.ref = f"A{top}:{get_column_letter(last_col)}{ws.max_row}"
+        table.tableColumns = [TableColumn(id=i, name=str(n)) for i, n in enumerate(names, 1)]
+        table.autoFilter = None

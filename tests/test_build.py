@@ -119,7 +119,7 @@ def test_rating_validation_fed_from_defined_name(wb: Workbook, framework: Framew
 def test_target_date_has_date_validation(wb: Workbook) -> None:
     ws = _sheet(wb, "1 Outcomes")
     dates = [dv for dv in ws.data_validations.dataValidation if dv.type == "date"]
-    assert len(dates) == 1 and "H4" in dates[0].sqref
+    assert len(dates) == 1 and f"H{C.FIRST_DATA_ROW}" in dates[0].sqref
 
 
 def test_unrated_stem_has_no_rating_cell(wb: Workbook) -> None:
@@ -174,10 +174,10 @@ def test_meta_values(wb: Workbook, framework: Framework) -> None:
 def test_print_titles_and_setup(wb: Workbook, framework: Framework) -> None:
     for theme in framework.themes:
         ws = _sheet(wb, theme.sheet_name)
-        assert ws.print_title_rows == "$3:$3"
+        assert ws.print_title_rows == f"${C.HEADER_ROW}:${C.HEADER_ROW}"
         assert ws.page_setup.orientation == "landscape"
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
-        assert ws.freeze_panes == "A4"
+        assert ws.freeze_panes == f"A{C.FIRST_DATA_ROW}"
         # Rows with wrapped text have their height set, so nothing overlaps when printed.
         for r in range(C.FIRST_DATA_ROW, C.FIRST_DATA_ROW + len(theme.questions)):
             assert ws.row_dimensions[r].height and ws.row_dimensions[r].height >= 20
@@ -198,7 +198,8 @@ def test_start_here_has_intro_scale_deadline_and_progress(
     assert "Jo Bloggs, jo.bloggs@northshire.gov.uk" in texts
     formulas = [t for t in texts if t.startswith("=SUMPRODUCT(COUNTIF(")]
     assert len(formulas) == 7
-    assert "'2 Use of resources'!$C$4:$C$26" in formulas[1]
+    last = C.FIRST_DATA_ROW + len(framework.themes[1].questions) - 1
+    assert f"'2 Use of resources'!$C${C.FIRST_DATA_ROW}:$C${last}" in formulas[1]
 
 
 def test_personalised_workbook_carries_identity(framework: Framework, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from lsp_xlsx.cli import cli
 from lsp_xlsx.framework import Framework
 from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.workbook import contract as C
 from tests.fill import full_answers, make_return
 
 
@@ -42,7 +43,7 @@ def test_check_reports_every_file_and_exits_1_on_problems(folder: Path) -> None:
     assert f"{folder}/scan.xlsx" in body and "refused" in body
     assert "~$fire" not in result.output
     assert (
-        f"  ERROR    {folder}/nested/fire.xlsx, sheet '1 Outcomes', cell C4: the rating 'Good' "
+        f"  ERROR    {folder}/nested/fire.xlsx, sheet '1 Outcomes', cell C{C.FIRST_DATA_ROW}: the rating 'Good' "
         "is not on the scale" in result.output
     )
     assert (
@@ -75,7 +76,10 @@ def test_check_json(folder: Path) -> None:
         "rating-unrecognised",
         "refused-not-spreadsheet",
     }
-    assert data["findings"][0]["cell"] == "C4" and data["findings"][0]["sheet"] == "1 Outcomes"
+    assert (
+        data["findings"][0]["cell"] == f"C{C.FIRST_DATA_ROW}"
+        and data["findings"][0]["sheet"] == "1 Outcomes"
+    )
     assert data["exit_code"] == 1
 
 

@@ -24,7 +24,7 @@ from lsp_xlsx.returns.model import Return, Status
 from lsp_xlsx.returns.reader import read_return
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.workbook import contract as C
-from tests.fill import COL, full_answers, make_return, rewrite_zip, row_of
+from tests.fill import COL, excel_grows_the_table, full_answers, make_return, rewrite_zip, row_of
 from tests.libreoffice import convert
 
 POLICE = Partner("police", "North Shire Police", "Police")
@@ -88,7 +88,7 @@ def test_reads_every_answer_verbatim(mixed: Path, framework: Framework) -> None:
     assert r.improvement_action == "=Refresh the plan"
     assert r.lead == "+Head of Policy"
     assert r.target_date == "2027-03-31"
-    assert (r.sheet, r.row) == ("1 Outcomes", 4)
+    assert (r.sheet, r.row) == ("1 Outcomes", C.FIRST_DATA_ROW)
     dk = ret.responses["T2.Q5a"]
     assert (dk.rating, dk.rating_label) == (None, "Don't know")
     assert dk.evidence == "@mention Ünïcødé — ✓ 日本"
@@ -289,7 +289,7 @@ def test_other_version_is_read_by_id_with_warnings(
     assert ret.responses["T1.Q1"].rating == 2
     assert Code.FRAMEWORK_VERSION_DIFFERS in codes(ret)
     unknown = [f for f in ret.findings if f.code is Code.QUESTION_UNKNOWN]
-    assert [f.cell for f in unknown] == ["A6"]
+    assert [f.cell for f in unknown] == [f"A{C.FIRST_DATA_ROW + 2}"]
     assert "'T3.Q4'" in unknown[0].message and "Rating '4'" in unknown[0].message
     assert ret.extra[0].question_id == "T3.Q4" and ret.extra[0].values == {"rating": "4"}
     missing = [f for f in ret.findings if f.code is Code.QUESTION_MISSING]
@@ -342,9 +342,10 @@ def test_inserted_rows_and_columns_still_read_right(tmp_path: Path, framework: F
     def edit(wb: Workbook) -> None:
         ws = _sheet(wb, "1 Outcomes")
         ws.insert_rows(2, amount=3)  # above the header
-        ws.insert_rows(8, amount=2)  # between questions
+        ws.insert_rows(C.FIRST_DATA_ROW + 4, amount=2)  # between questions
         ws.insert_cols(3)  # a column before Rating
-        ws.cell(row=6, column=3).value = "My notes"
+        ws.cell(row=C.HEADER_ROW + 3, column=3).value = "My notes"
+        excel_grows_the_table(ws)
 
     path = make_return(tmp_path / "x.xlsx", framework, MIXED, partner=POLICE, edit=edit)
     ret = read_return(path, framework)
@@ -354,7 +355,7 @@ def test_inserted_rows_and_columns_still_read_right(tmp_path: Path, framework: F
         "3 - Performs well",
         MIXED["T1.Q1"]["evidence"],
     )
-    assert ret.responses["T1.Q1"].row == 7
+    assert ret.responses["T1.Q1"].row == C.FIRST_DATA_ROW + 3
     assert ret.responses["T1.Q1"].sheet == "1 Outcomes"
 
 
@@ -366,17 +367,17 @@ def test_sorted_and_deleted_rows_still_read_right(tmp_path: Path, framework: Fra
 
     def edit(wb: Workbook) -> None:
         ws = _sheet(wb, "1 Outcomes")
-        rows = [[c.value for c in ws[r]] for r in range(4, 10)]
+        rows = [[c.value for c in ws[r]] for r in range(C.FIRST_DATA_ROW, C.FIRST_DATA_ROW + 6)]
         for offset, values in enumerate(reversed(rows)):  # sort descending by ID
             for col, value in enumerate(values, start=1):
-                ws.cell(row=4 + offset, column=col).value = value
+                ws.cell(row=C.FIRST_DATA_ROW + offset, column=col).value = value
         ws.delete_rows(row_of(ws, "T1.Q3"))
 
     path = make_return(tmp_path / "x.xlsx", framework, answers, partner=POLICE, edit=edit)
     ret = read_return(path, framework)
     assert (ret.responses["T1.Q1"].rating, ret.responses["T1.Q1"].evidence) == (1, "one")
     assert (ret.responses["T1.Q6"].rating, ret.responses["T1.Q6"].evidence) == (4, "six")
-    assert ret.responses["T1.Q6"].row == 4
+    assert ret.responses["T1.Q6"].row == C.FIRST_DATA_ROW
     missing = [f for f in ret.findings if f.code is Code.QUESTION_MISSING]
     assert len(missing) == 1 and "question T1.Q3 is not in this workbook" in missing[0].message
 
@@ -392,7 +393,7 @@ def test_edited_question_text_is_a_warning_and_the_answer_kept(
     ret = read_return(path, framework)
     assert ret.responses["T1.Q1"].rating == 3
     edited = [f for f in ret.findings if f.code is Code.QUESTION_TEXT_EDITED]
-    assert [(f.sheet, f.cell) for f in edited] == [("1 Outcomes", "B4")]
+    assert [(f.sheet, f.cell) for f in edited] == [("1 Outcomes", f"B{C.FIRST_DATA_ROW}")]
 
 
 def test_missing_theme_sheet_is_an_error_and_the_rest_is_read(
@@ -447,7 +448,10 @@ def test_row_with_answers_but_no_id_is_kept_and_reported(
     ret = read_return(path, framework)
     assert ret.extra[0].values == {"rating": "2 - Performs adequately", "evidence": "kept"}
     warning = next(f for f in ret.findings if f.code is Code.ROW_WITHOUT_ID)
-    assert warning.cell == "A5" and "Put the question's ID back in column A" in warning.message
+    assert (
+        warning.cell == f"A{C.FIRST_DATA_ROW + 1}"
+        and "Put the question's ID back in column A" in warning.message
+    )
 
 
 def test_duplicated_question_row_keeps_both_answers(tmp_path: Path, framework: Framework) -> None:
@@ -491,7 +495,11 @@ def test_safe_rating_variants_become_the_canonical_option(
     assert r.rating_label in framework.labels
     assert r.rating_raw == (str(typed) if not isinstance(typed, float) else "3")
     info = [f for f in ret.findings if f.code is Code.RATING_VARIANT]
-    assert len(info) == 1 and info[0].severity is Severity.INFO and info[0].cell == "C5"
+    assert (
+        len(info) == 1
+        and info[0].severity is Severity.INFO
+        and info[0].cell == f"C{C.FIRST_DATA_ROW + 1}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -515,7 +523,9 @@ def test_unrecognised_rating_is_an_error_and_kept_verbatim(
     assert (r.rating, r.rating_label, r.rating_raw) == (None, "", raw)
     errors = [f for f in ret.findings if f.code is Code.RATING_UNRECOGNISED]
     assert len(errors) == 1
-    assert errors[0].message.startswith(f"{path}, sheet '1 Outcomes', cell C5: the rating '{raw}'")
+    assert errors[0].message.startswith(
+        f"{path}, sheet '1 Outcomes', cell C{C.FIRST_DATA_ROW + 1}: the rating '{raw}'"
+    )
     assert "'1 - Performs poorly', '2 - Performs adequately'" in errors[0].message
     assert ret.status is Status.ERRORS
 
@@ -563,9 +573,9 @@ def test_numbers_and_dates_in_text_cells_become_text(tmp_path: Path, framework: 
     assert (r.evidence, r.evidence_source, r.lead) == ("2024", "12.5", "2027-01-05")
     converted = [f for f in ret.findings if f.code is Code.TEXT_CONVERTED]
     assert [(f.cell, f.severity) for f in converted] == [
-        ("D4", Severity.INFO),
-        ("E4", Severity.INFO),
-        ("G4", Severity.INFO),
+        (f"D{C.FIRST_DATA_ROW}", Severity.INFO),
+        (f"E{C.FIRST_DATA_ROW}", Severity.INFO),
+        (f"G{C.FIRST_DATA_ROW}", Severity.INFO),
     ]
 
 
@@ -585,7 +595,7 @@ def test_target_date_typed_as_text(
     tmp_path: Path, framework: Framework, typed: Any, kept: str, code: Code
 ) -> None:
     def as_text_cell(wb: Workbook) -> None:
-        cell = wb["1 Outcomes"]["H4"]
+        cell = wb["1 Outcomes"][f"H{C.FIRST_DATA_ROW}"]
         cell.number_format = "General"
 
     path = make_return(
@@ -597,23 +607,23 @@ def test_target_date_typed_as_text(
     )
     ret = read_return(path, framework)
     assert ret.responses["T1.Q1"].target_date == kept
-    assert [(f.code, f.cell) for f in ret.findings] == [(code, "H4")]
+    assert [(f.code, f.cell) for f in ret.findings] == [(code, f"H{C.FIRST_DATA_ROW}")]
 
 
 def test_formula_with_no_cached_value_is_a_warning(tmp_path: Path, framework: Framework) -> None:
-    def formula(wb: Workbook) -> None:
-        wb["1 Outcomes"]["D5"] = '=CONCATENATE("a","b")'
+    def formula(wb: Workbook) -> None:  # T1.Q2's evidence, on the second question row
+        wb["1 Outcomes"][f"D{C.FIRST_DATA_ROW + 1}"] = '=CONCATENATE("a","b")'
 
     path = make_return(tmp_path / "x.xlsx", framework, MIXED, partner=POLICE, edit=formula)
     ret = read_return(path, framework)
     warning = [f for f in ret.findings if f.code is Code.FORMULA_NO_VALUE]
-    assert [(f.sheet, f.cell) for f in warning] == [("1 Outcomes", "D5")]
+    assert [(f.sheet, f.cell) for f in warning] == [("1 Outcomes", f"D{C.FIRST_DATA_ROW + 1}")]
 
 
 @pytest.mark.libreoffice
 def test_formula_gives_its_cached_value(tmp_path: Path, framework: Framework) -> None:
-    def formula(wb: Workbook) -> None:
-        wb["1 Outcomes"]["D5"] = '=CONCATENATE("a","b")'
+    def formula(wb: Workbook) -> None:  # T1.Q2's evidence, on the second question row
+        wb["1 Outcomes"][f"D{C.FIRST_DATA_ROW + 1}"] = '=CONCATENATE("a","b")'
 
     path = make_return(tmp_path / "x.xlsx", framework, MIXED, partner=POLICE, edit=formula)
     resaved = convert(path, "xlsx", tmp_path / "lo")  # LibreOffice calculates and saves results

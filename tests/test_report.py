@@ -17,6 +17,7 @@ from lsp_xlsx.core.text import EXCEL_CELL_LIMIT
 from lsp_xlsx.framework import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.batch import read_returns
+from lsp_xlsx.workbook import contract as C
 from tests.fill import make_return
 from tests.libreoffice import convert
 
@@ -218,7 +219,7 @@ def test_control_characters_are_replaced_in_the_workbook_and_kept_in_the_csv(
     ].item()
     assert kept == "Pasted from Word:\x0bline two\x01end"
     replaced = [f for f in comparison.findings if f.code is Code.TEXT_CHARACTERS_REPLACED]
-    assert [(f.sheet, f.cell) for f in replaced] == [("2 Use of resources", "D4")]
+    assert [(f.sheet, f.cell) for f in replaced] == [("2 Use of resources", f"D{C.FIRST_DATA_ROW}")]
 
 
 def test_over_long_text_is_cut_visibly_with_a_finding(wb: Workbook, comparison: Comparison) -> None:
@@ -256,8 +257,9 @@ def test_about_names_framework_and_inputs(
 ) -> None:
     values = [c.value for row in wb["About"].iter_rows() for c in row if c.value is not None]
     assert framework.hash in values and framework.id in values and "2027-04-01T00:00:00Z" in values
+    inputs = [c.value for row in wb["Input files"].iter_rows() for c in row if c.value is not None]
     for ret in comparison.returns:
-        assert ret.file in values and ret.sha256 in values
+        assert ret.file in inputs and ret.sha256 in inputs
 
 
 def test_same_inputs_give_the_same_cells(comparison: Comparison) -> None:

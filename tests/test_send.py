@@ -33,6 +33,7 @@ from lsp_xlsx.outreach.templates import (
     parse_template,
 )
 from lsp_xlsx.returns.reader import read_return
+from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook
 from lsp_xlsx.workbook.copies import build_for_partners, read_manifest
 from tests.fill import full_answers, make_return
@@ -750,7 +751,7 @@ def test_a_reminder_quotes_the_rating_typed_and_the_fix(
     assert body is not None
     labels = ", ".join(framework.labels)
     assert (
-        f"T1.Q2 (sheet '1 Outcomes', cell C5): 'Good' is not on the scale. Choose one of: {labels}."
+        f"T1.Q2 (sheet '1 Outcomes', cell C{C.FIRST_DATA_ROW + 1}): 'Good' is not on the scale. Choose one of: {labels}."
         in body.get_content()
     )
     assert police["Subject"].endswith("due Wednesday 31 March 2027")

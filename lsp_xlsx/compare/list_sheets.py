@@ -6,8 +6,6 @@ import contextlib
 import datetime as dt
 from typing import Any
 
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-
 from lsp_xlsx import __version__
 from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped
 from lsp_xlsx.compare.tables import ACTION_COLUMNS, Comparison
@@ -34,18 +32,11 @@ def write_evidence(s: Sheet, c: Comparison) -> None:
             columns.append([clean[v] for v in values])
     rows = list(zip(*columns, strict=True))
     heights = [
-        min(409.0, max(1, wrapped(r[3], 40), wrapped(r[5], 60), wrapped(r[6], 26)) * LINE + 4)
+        min(409.0, max(1, *(wrapped(str(v), w) for v, w in zip(r, widths, strict=True))) * LINE + 4)
         for r in rows
     ]
     s.rows.block(header_row + 1, rows, [s.style("body")] * len(keys), heights)
-    row = header_row + len(rows)
-    if row > header_row:
-        table = Table(displayName="EvidenceTable", ref=f"A{header_row}:G{row}")
-        table.tableColumns = [
-            TableColumn(id=i, name=label) for i, label in enumerate(labels, start=1)
-        ]
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
-        s.ws.add_table(table)
+    row = s.table("EvidenceTable", header_row + len(rows), stripes=True)
     s.finish(header_row, len(labels), row)
 
 
@@ -77,11 +68,8 @@ def write_actions(s: Sheet, c: Comparison) -> None:
         s.put(row, 1, date, DATE)
         for col, key in enumerate(keys[1:], start=2):
             s.put(row, col, record[key])
-        s.fit_row(
-            row,
-            [(record["question"], 40), (record["improvement_action"], 50), (record["lead"], 20)],
-        )
-    s.ws.auto_filter.ref = f"A{header_row}:H{max(row, header_row)}"
+        s.fit_cells(row)
+    row = s.table("ActionPlanTable", row)
     s.finish(header_row, len(labels), row)
 
 
@@ -126,8 +114,8 @@ def write_returns(s: Sheet, c: Comparison) -> None:
         s.put(row, 9, values["rated_total"], "0")
         s.put(row, 10, values["percent"], "0%")
         s.put(row, 11, values["findings"], "0")
-        s.fit_row(row, [(str(values["file"]), 40), (str(values["partner"]), 24)])
-    s.ws.auto_filter.ref = f"A{header_row}:K{max(row, header_row)}"
+        s.fit_cells(row)
+    row = s.table("ReturnsTable", row)
     s.finish(header_row, len(labels), row)
 
 
@@ -150,12 +138,13 @@ def write_findings(s: Sheet, c: Comparison) -> None:
             s.put(row, col, value)
         if f.severity == "error":
             s.bold(row, 4)
-        s.fit_row(row, [(f.message, 90), (f.file, 30)])
-    s.ws.auto_filter.ref = f"A{header_row}:F{max(row, header_row)}"
+        s.fit_cells(row)
+    row = s.table("FindingsTable", row)
     s.finish(header_row, len(labels), row)
 
 
 def write_about(s: Sheet, c: Comparison) -> None:
+    """The framework, and when, how and from what this workbook was made."""
     header_row = s.title("About this workbook")
     fw = c.framework
     facts = [
@@ -170,6 +159,7 @@ def write_about(s: Sheet, c: Comparison) -> None:
             "partners.csv given" if c.partners_given else "none: partners are those who returned",
         ),
         ("Full answers", f"{c.responses_name} beside this workbook holds every answer, uncut"),
+        ("Input files", f"{len(c.returns)}, each with its SHA-256 on the sheet Input files"),
     ]
     s.header(header_row, ["Item", "Value"], [26, 80])
     row = header_row
@@ -177,13 +167,20 @@ def write_about(s: Sheet, c: Comparison) -> None:
         row += 1
         s.put(row, 1, key)
         s.put(row, 2, value)
-    row += 2
-    s.header(row, ["Input file", "SHA-256", "Status"], [26, 80, 12])
-    s.ws.column_dimensions["A"].width = 40
+    row = s.table("AboutTable", row)
+    s.finish(header_row, 2, row)
+
+
+def write_inputs(s: Sheet, c: Comparison) -> None:
+    """Every input file with its fingerprint and what became of it."""
+    header_row = s.title("Input files", "Every file read, with its SHA-256 fingerprint.")
+    s.header(header_row, ["Input file", "SHA-256", "Status"], [40, 70, 12])
+    row = header_row
     for ret in c.returns:
         row += 1
         s.put(row, 1, ret.file)
         s.put(row, 2, ret.sha256)
         s.put(row, 3, str(ret.status))
-        s.fit_row(row, [(ret.file, 40)])
+        s.fit_cells(row)
+    row = s.table("InputFilesTable", row)
     s.finish(header_row, 3, row)

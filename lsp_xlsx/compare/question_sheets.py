@@ -55,13 +55,13 @@ def write_questions(s: Sheet, c: Comparison) -> None:
             s.put(row, first_stat + offset, values[key], fmt)
         if values["disagreement"]:
             s.bold(row, first_stat + len(keys) - 1)
-        s.fit_row(row, [(values["question"], 50 - 2 * depth)])
+        s.fit_cells(row, {3: depth})
     if ids:
         low, high = score_range(c)
         heat_map(s.ws, f"D{header_row + 1}:{get_column_letter(3 + len(ids))}{row}", low, high)
         mean_col = get_column_letter(first_stat + 1)
         heat_map(s.ws, f"{mean_col}{header_row + 1}:{mean_col}{row}", low, high)
-    s.ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(labels))}{row}"
+    row = s.table("QuestionsTable", row)
     s.finish(header_row, len(labels), row, freeze=f"D{header_row + 1}")
 
 
@@ -97,8 +97,9 @@ def write_agenda(s: Sheet, c: Comparison) -> None:
         s.put(row, 5 + len(ids), values["mean"], "0.0")
         s.put(row, 6 + len(ids), values["spread"], "0")
         s.put(row, 7 + len(ids), values["reason"])
-        s.fit_row(row, [(values["question"], 46), (values["reason"], 34)])
+        s.fit_cells(row)
     if ids and row > header_row:
         low, high = score_range(c)
         heat_map(s.ws, f"E{header_row + 1}:{get_column_letter(4 + len(ids))}{row}", low, high)
+    row = s.table("AgendaTable", row)
     s.finish(header_row, len(labels), row)

@@ -23,7 +23,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx.compare.tables import Comparison
@@ -36,6 +38,18 @@ LINE = S.SMALL_LINE_HEIGHT  # points per wrapped line of 10pt Arial
 DATE = "dd/mm/yyyy"
 #: Characters of 10pt text a subtitle line may take: narrower than any table it sits over.
 SUBTITLE_WIDTH = 100
+
+
+def unique_labels(labels: Sequence[str]) -> list[str]:
+    """Header labels a table accepts: one line each, none empty, none repeated."""
+    out: list[str] = []
+    for index, label in enumerate(labels, start=1):
+        text = " ".join(safe_text(str(label))[0].split()) or f"Column {index}"
+        candidate, n = text, 2
+        while candidate.casefold() in (o.casefold() for o in out):
+            candidate, n = f"{text} ({n})", n + 1
+        out.append(candidate)
+    return out
 
 
 def wrapped(text: str, width: float) -> int:
@@ -61,6 +75,10 @@ class StyleTable:
             elif base == "subtitle":
                 probe.font = Font(name=FONT, size=10, color="404040")
                 probe.alignment = Alignment(wrap_text=False, vertical="top")
+            elif base == "link":
+                probe.font = Font(name=FONT, size=10, color=S.LINK_TEXT, underline="single")
+                probe.border = S.BORDER
+                probe.alignment = Alignment(wrap_text=True, vertical="top")
             elif base == "section":
                 probe.font = Font(name=FONT, size=12, bold=True, color=S.NAVY)
             elif base == "header":
@@ -93,6 +111,9 @@ class Sheet:
         self.marker = marker
         self.style = styles
         self.rows = SheetRows()
+        self.last_header: tuple[int, list[str]] = (0, [])
+        #: Alt text for each chart on the sheet, in the order the charts were added.
+        self.alt_texts: list[str] = []
 
     def cell_text(self, value: object) -> str:
         """Partner text made safe for a cell (cut, cleaned, escaped as Excel does)."""
@@ -117,11 +138,42 @@ class Sheet:
         return 2 + len(lines)
 
     def header(self, row: int, labels: Sequence[str], widths: Sequence[float]) -> None:
+        """A header row; the labels are made unique and non-empty, as a table needs."""
+        labels = unique_labels(labels)
         for col, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
-            self.text(row, col, label, "header")
+            self.rows.put(row, col, label, self.style("header"))
             self.ws.column_dimensions[get_column_letter(col)].width = width
         tallest = max(wrapped(label, width) for label, width in zip(labels, widths, strict=True))
         self.rows.height(row, tallest * LINE + 6)
+        self.last_header = (row, labels)
+
+    def table(self, name: str, last_row: int, stripes: bool = False) -> int:
+        """Make the last header row and the rows below it, to ``last_row``, an Excel table.
+
+        A table with no rows gets one saying "None", as a table needs a row. Returns the
+        table's last row. Nothing may be written below it on this sheet.
+        """
+        header_row, labels = self.last_header
+        if last_row <= header_row:
+            last_row = header_row + 1
+            self.put(last_row, 1, "None")
+        ref = f"A{header_row}:{get_column_letter(len(labels))}{last_row}"
+        table = Table(displayName=name, ref=ref)
+        table.tableColumns = [TableColumn(id=i, name=n) for i, n in enumerate(labels, start=1)]
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=stripes)
+        self.ws.add_table(table)
+        return last_row
+
+    def link(self, row: int, col: int, text: str, sheet: str) -> None:
+        """A cell that goes to A1 of another sheet."""
+        self.rows.put(row, col, safe_text(text, self.marker)[0], self.style("link"))
+        location = f"{quote_sheetname(sheet)}!A1"
+        cell = self.ws.cell(row=row, column=col)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location, display=text)
+        # openpyxl copies the link into the value (the text is streamed instead), and only
+        # writes the link of a cell it writes: one with a style.
+        cell.value = None
+        cell.font = Font(name=FONT, size=10, color=S.LINK_TEXT, underline="single")
 
     def put(
         self, row: int, col: int, value: Any, number_format: str = "General", style: str = "body"
@@ -146,6 +198,15 @@ class Sheet:
         """Set a row's height from its longest wrapped text."""
         lines = max([minimum, *(wrapped(t, w) for t, w in texts if t)])
         self.rows.height(row, min(409.0, lines * LINE + 4))
+
+    def fit_cells(self, row: int, indents: dict[int, int] | None = None) -> None:
+        """Set a row's height so that every text cell already put on it shows in full."""
+        texts = []
+        for col, (value, _) in self.rows.cells.get(row, {}).items():
+            if isinstance(value, str) and value:
+                width = self.ws.column_dimensions[get_column_letter(col)].width or 8.43
+                texts.append((value, width - 2 * (indents or {}).get(col, 0)))
+        self.fit_row(row, texts)
 
     def finish(
         self, header_row: int, last_col: int, last_row: int, freeze: str | None = None

@@ -104,6 +104,37 @@ def _charts(s: Sheet, c: Comparison, header_row: int, first: int, last: int, row
     radar = _radar(ws, counted, mean_col, header_row, last, high)
     radar.set_categories(cats)
     ws.add_chart(radar, f"{get_column_letter(radar_col)}{row}")
+    s.alt_texts += _alt_texts(c)
+
+
+def _alt_texts(c: Comparison) -> list[str]:
+    """What each chart shows, in words, for people who cannot see it."""
+    low, high = c.framework.score_range
+    means = c.theme_scores.drop(index="ALL")["mean"].dropna()
+    bar = (
+        f"Bar chart of the partnership's mean score for each of the {len(c.framework.themes)} "
+        f"themes, on a scale from {low} to {high}."
+    )
+    if not means.empty:
+        names = dict(zip(c.theme_scores.index, c.theme_scores["theme"], strict=True))
+        best, worst = str(means.idxmax()), str(means.idxmin())
+        bar += (
+            f" Highest: {names[best]} ({float(means[best]):.1f}). "
+            f"Lowest: {names[worst]} ({float(means[worst]):.1f})."
+        )
+    who = (
+        "each partner's mean score by theme"
+        if len(c.partners) <= RADAR_PARTNERS
+        else "the lowest and highest partner's mean score by theme"
+    )
+    radar = (
+        f"Radar chart of {who}, with the partnership mean as a thick dashed black line, "
+        f"on a scale from {low} to {high}."
+    )
+    return [
+        bar + " The numbers are in the table above.",
+        radar + " The numbers are in the table above.",
+    ]
 
 
 def _radar(ws: Any, counted: int, mean_col: int, header_row: int, last: int, high: float) -> Any:

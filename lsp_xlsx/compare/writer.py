@@ -16,16 +16,18 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lsp_xlsx import __version__
-from lsp_xlsx.compare import list_sheets, question_sheets, summary
+from lsp_xlsx.compare import guide_sheets, list_sheets, question_sheets, summary
 from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.core.text import TRUNCATION_MARKER
 from lsp_xlsx.core.xmlrows import inject_rows
+from lsp_xlsx.workbook import styles as S
 
 #: The sheets, in order, and what writes each.
 WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
+    "Contents": guide_sheets.write_contents,
+    "Notes": guide_sheets.write_notes,
     "Summary": summary.write_summary,
     "Questions": question_sheets.write_questions,
     "Agenda": question_sheets.write_agenda,
@@ -34,30 +36,31 @@ WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
     "Returns": list_sheets.write_returns,
     "Findings": list_sheets.write_findings,
     "About": list_sheets.write_about,
+    "Input files": list_sheets.write_inputs,
 }
 SHEETS = tuple(WRITERS)
 
 
 def write_comparison(comparison: Comparison) -> bytes:
-    """The comparison workbook as xlsx bytes: Summary, Questions, Agenda, Evidence,
-    Action plan, Returns, Findings and About."""
+    """The comparison workbook as xlsx bytes: Contents, Notes, Summary, Questions, Agenda,
+    Evidence, Action plan, Returns, Findings, About and Input files."""
     wb = Workbook()
     default = wb.active
     assert isinstance(default, Worksheet)
     styles = StyleTable(wb, default)
     marker = TRUNCATION_MARKER.replace("responses.csv", comparison.responses_name)
-    sheets = {}
-    for name, writer in WRITERS.items():
-        sheet = Sheet(wb, name, marker, styles)
-        writer(sheet, comparison)
-        sheets[name] = sheet.rows
+    # Every sheet exists before any is written, so that Contents can list them all.
+    sheets = {name: Sheet(wb, name, marker, styles) for name in WRITERS}
     wb.remove(default)
-    wb.active = 0
-    wb.properties.title = "Self-assessment comparison"
-    wb.properties.creator = f"lsp-xlsx {__version__}"
+    for name, writer in WRITERS.items():
+        writer(sheets[name], comparison)
+    subject = f"{comparison.framework.title}: {len(comparison.partners)} partner return(s)"
+    S.set_properties(wb, "Self-assessment comparison", subject)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return inject_rows(buffer.getvalue(), sheets)
+    rows = {name: sheet.rows for name, sheet in sheets.items()}
+    alt = {name: sheet.alt_texts for name, sheet in sheets.items() if sheet.alt_texts}
+    return inject_rows(buffer.getvalue(), rows, alt)
 
 
 def save_comparison(comparison: Comparison, path: str | Path) -> Path:

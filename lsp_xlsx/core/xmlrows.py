@@ -18,6 +18,7 @@ import datetime as dt
 import html
 import io
 import math
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -190,19 +191,69 @@ _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", re.S)
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 
 
-def inject_rows(xlsx: bytes, rows: dict[str, SheetRows]) -> bytes:
-    """Put each sheet's rows into the workbook openpyxl saved (whose sheets have no values).
+_CNVPR = re.compile(rb"<((?:\w+:)?cNvPr)\b([^>]*?)(/?)>")
+
+
+def _drawing_alt_texts(
+    archive: zipfile.ZipFile, alt_texts: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Drawing part -> alt texts, for each sheet that has alt texts and a drawing."""
+    found: dict[str, list[str]] = {}
+    for name, part in sheet_parts(archive).items():
+        if name not in alt_texts:
+            continue
+        folder, _, base = part.rpartition("/")
+        try:
+            rels = archive.read(f"{folder}/_rels/{base}.rels")
+        except KeyError:
+            continue
+        for match in _REL.finditer(rels):
+            attrs = _attrs(match.group(1))
+            if attrs.get("Type", "").endswith("/drawing"):
+                target = attrs.get("Target", "")
+                drawing = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+                found[posixpath.normpath(drawing)] = alt_texts[name]
+    return found
+
+
+def with_alt_texts(drawing: bytes, texts: list[str]) -> bytes:
+    """The drawing XML with ``descr`` (alt text) on each shape, in order, as Excel writes it.
+
+    openpyxl has no setting for a chart's alt text; it is the ``descr`` attribute of the
+    shape's non-visual properties (``xdr:cNvPr``).
+    """
+    remaining = iter(texts)
+
+    def add(match: re.Match[bytes]) -> bytes:
+        text = next(remaining, None)
+        attrs = re.sub(rb'\sdescr="[^"]*"', b"", match.group(2))
+        if text is None:
+            return match.group(0)
+        descr = escape(text, {'"': "&quot;"}).encode("utf-8")
+        return b"<" + match.group(1) + attrs + b' descr="' + descr + b'"' + match.group(3) + b">"
+
+    return _CNVPR.sub(add, drawing)
+
+
+def inject_rows(
+    xlsx: bytes, rows: dict[str, SheetRows], alt_texts: dict[str, list[str]] | None = None
+) -> bytes:
+    """Put each sheet's rows into the workbook openpyxl saved (whose sheets have no values),
+    and each chart's alt text (``alt_texts``: sheet name -> a text per chart, in order).
 
     Each sheet's XML is streamed into the zip a piece at a time, so a large sheet never
     sits in memory whole.
     """
     source = zipfile.ZipFile(io.BytesIO(xlsx))
     parts = {part: name for name, part in sheet_parts(source).items() if name in rows}
+    drawings = _drawing_alt_texts(source, alt_texts or {})
     out = io.BytesIO()
     # Level 1: the big sheets compress nearly as well, three times faster.
     with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for info in source.infolist():
             data = source.read(info)
+            if info.filename in drawings:
+                data = with_alt_texts(data, drawings[info.filename])
             name = parts.get(info.filename)
             if name is None:
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)

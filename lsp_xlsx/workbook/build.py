@@ -106,8 +106,9 @@ def build_workbook(
         write_theme_sheet(wb, framework, theme)
     _lists_sheet(wb, framework)
     _meta_sheet(wb, meta_values(framework, settings, partner, built_at or now_utc()))
-    wb.active = 0
     wb.calculation.fullCalcOnLoad = True  # Excel recalculates the progress table on open
-    wb.properties.title = settings.title
-    wb.properties.creator = f"lsp-xlsx {__version__}"
+    subject = settings.partnership or framework.title
+    if partner is not None:
+        subject = f"{subject}: return from {partner.name}"
+    S.set_properties(wb, settings.title, subject)
     return wb

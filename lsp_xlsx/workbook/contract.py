@@ -3,12 +3,18 @@
 The builder (:mod:`lsp_xlsx.workbook.build`) writes workbooks from these constants and the reader
 (:mod:`lsp_xlsx.returns.reader`) reads returns by them, so the format is defined once, here.
 
-Layout of a theme sheet::
+Layout of a theme sheet (contract version 2)::
 
-    row 1   "Theme 2 of 7: <the theme's question>"        (merged A1:H1)
-    row 2   how to answer                                 (merged A2:H2)
-    row 3   ID | Question | Rating | Evidence | ... | Target date   (HEADER_ROW)
-    row 4+  one row per question, in framework order      (FIRST_DATA_ROW)
+    row 1   "Theme 2 of 7: <the theme's question>"        (A1, a heading)
+    row 2-3 how to answer, a sentence or two per row      (A2, A3)
+    row 4   ID | Question | Rating | Evidence | ... | Target date   (HEADER_ROW)
+    row 5+  one row per question, in framework order      (FIRST_DATA_ROW)
+
+    The header row and the question rows are one Excel table, named by TABLE_NAME.
+
+Version 1 (before the workbooks met the accessibility basics) had the heading and the
+instructions in merged cells and the header on row 3; the reader reads both, because it
+finds the header by its labels, wherever it is.
 
 The reader never relies on positions: it finds the header row by its labels and each
 question's row by its ID, so inserted, moved or sorted rows and columns still read right.
@@ -19,8 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Bumped when the layout changes in a way an older reader could not follow.
-CONTRACT_VERSION = 1
+#: Bumped when the layout changes. The reader reads every version up to this one.
+CONTRACT_VERSION = 2
 
 START_SHEET = "Start here"
 META_SHEET = "_meta"
@@ -29,8 +35,20 @@ LISTS_SHEET = "_lists"
 #: cuts literal lists longer than 255 characters when it re-saves).
 RATING_LIST_NAME = "RatingOptions"
 
-HEADER_ROW = 3
-FIRST_DATA_ROW = 4
+HEADER_ROW = 4
+FIRST_DATA_ROW = 5
+#: How to answer, one row each between the heading and the header.
+GUIDE_LINES = (
+    "Choose a rating for each question from the dropdown in the Rating column, then give "
+    "your evidence and where it can be found.",
+    "Where you see room to improve, add the action, the post that leads it and a target "
+    "date. You can type only in the pale yellow cells with borders.",
+)
+
+
+def table_name(theme_number: int) -> str:
+    """The Excel table name of a theme sheet's questions: 'Theme1Questions'."""
+    return f"Theme{theme_number}Questions"
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.workbook import contract as C
+from lsp_xlsx.workbook import styles as S
 
 
 def fill_workbook(
@@ -54,8 +56,16 @@ def fill_answers(
             if isinstance(value, str):
                 cell.value = encode(value)
                 cell.data_type = "s"  # what a partner types is text, even "=..."
+                _grow_row(ws, row, value, C.COLUMN_BY_KEY[key].width)
             else:
                 cell.value = value
+
+
+def _grow_row(ws: Worksheet, row: int, text: str, width: float) -> None:
+    """Make the row tall enough for ``text``, as Excel does when a partner types it."""
+    needed = S.row_height(S.wrapped_lines(text, width))
+    dims = ws.row_dimensions[row]
+    dims.height = max(dims.height or 0, needed)
 
 
 def fill_start(wb: Workbook, values: Mapping[str, Any]) -> None:

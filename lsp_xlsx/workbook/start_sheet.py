@@ -17,12 +17,13 @@ from lsp_xlsx.framework.model import Framework, iter_intro_blocks
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook import styles as S
-from lsp_xlsx.workbook.theme_sheet import date_validation, merged_text
+from lsp_xlsx.workbook.theme_sheet import date_validation
 
 if TYPE_CHECKING:
     from lsp_xlsx.workbook.build import BuildSettings
 
-WIDTHS = (30, 62, 16, 16)
+#: Column A holds the text and the labels, B the answers and descriptions, C the hints.
+WIDTHS = (70, 50, 34)
 
 
 class StartSheet:
@@ -59,15 +60,23 @@ class StartSheet:
         ):
             row = section(row)
         ws.print_area = f"A1:{get_column_letter(self.ncols)}{row - 1}"
-        S.print_setup(ws, landscape=False)
+        S.print_setup(ws, landscape=True)
         S.protect(ws)
         ws.sheet_view.showGridLines = False
 
     # --- helpers ---------------------------------------------------------------------------
 
     def _text(self, row: int, text: str, font: Font | None = None, indent: int = 0) -> None:
+        """A paragraph in column A, wrapped, one cell per paragraph (as a screen reader
+        reads it), with the row tall enough for every line."""
         font = font or S.font()
-        merged_text(self.ws, row, text, self.ncols, self.total, font, indent)
+        cell = self.ws.cell(row=row, column=1)
+        write_text(cell, text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=indent)
+        size = float(font.sz or S.FONT_SIZE)
+        lines = S.wrapped_lines(text, (WIDTHS[0] - 2 * indent) * S.FONT_SIZE / size)
+        self.ws.row_dimensions[row].height = S.row_height(lines, S.LINE_HEIGHT * size / S.FONT_SIZE)
 
     def _section(self, row: int, text: str) -> int:
         cell = self.ws.cell(row=row, column=1, value=text)
@@ -75,14 +84,13 @@ class StartSheet:
         self.ws.row_dimensions[row].height = S.row_height(1) + 4
         return row + 1
 
-    def _header(self, row: int, labels: tuple[str, ...], merge: tuple[int, int]) -> None:
+    def _header(self, row: int, labels: tuple[str, ...]) -> None:
         for col, label in enumerate(labels, start=1):
-            cell = self.ws.cell(row=row, column=col, value=label or None)
+            cell = self.ws.cell(row=row, column=col, value=label)
             cell.font = S.font(bold=True, color="FFFFFF")
             cell.fill = S.header_fill()
             cell.border = S.BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-        self.ws.merge_cells(start_row=row, start_column=merge[0], end_row=row, end_column=merge[1])
         self.ws.row_dimensions[row].height = S.row_height(1)
 
     # --- sections --------------------------------------------------------------------------
@@ -97,7 +105,7 @@ class StartSheet:
         if self.partner is not None:
             # Room for a long partner name, so every personalised copy has the same layout.
             dims = self.ws.row_dimensions[row + 1]
-            dims.height = max(dims.height or 0, S.row_height(2))
+            dims.height = max(dims.height or 0, S.row_height(3))
         return row + 3
 
     def purpose(self, row: int) -> int:
@@ -130,6 +138,9 @@ class StartSheet:
             "accidental change, without a password.",
             "Keep the file as .xlsx, do not add a password, and do not rename or delete sheets. "
             "Save it and send it back by the deadline.",
+            f"The workbook also has two hidden sheets, {C.LISTS_SHEET} and {C.META_SHEET}, which "
+            "hold the rating options and the workbook's details for the coordinator's tool. "
+            "Please leave them as they are.",
         ]
         for number, step in enumerate(steps, start=1):
             self._text(row, f"{number}.  {step}", indent=1)
@@ -140,7 +151,7 @@ class StartSheet:
         """The rating scale: each label and what it means."""
         ws = self.ws
         row = self._section(row, "The rating scale")
-        self._header(row, ("Rating", "What it means"), merge=(2, self.ncols))
+        self._header(row, ("Rating", "What it means"))
         row += 1
         for option in self.fw.scale:
             label_cell = ws.cell(row=row, column=1)
@@ -152,10 +163,9 @@ class StartSheet:
             for cell in (label_cell, desc):
                 cell.border = S.BORDER
                 cell.alignment = S.WRAP_TOP
-            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=self.ncols)
             lines = max(
                 S.wrapped_lines(option.label, WIDTHS[0]),
-                S.wrapped_lines(option.description, self.total - WIDTHS[0]),
+                S.wrapped_lines(option.description, WIDTHS[1]),
             )
             ws.row_dimensions[row].height = S.row_height(lines)
             row += 1
@@ -181,8 +191,7 @@ class StartSheet:
             write_text(contact, settings.contact)
             contact.font = S.font()
             contact.alignment = S.WRAP_TOP
-            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=self.ncols)
-            lines = S.wrapped_lines(settings.contact, self.total - WIDTHS[0])
+            lines = S.wrapped_lines(settings.contact, WIDTHS[1])
             ws.row_dimensions[row].height = S.row_height(lines)
             row += 1
         return row + 1
@@ -217,8 +226,11 @@ class StartSheet:
                 hint = ws.cell(row=row, column=3, value=field.hint)
                 hint.font = S.font(italic=True, color=S.HINT_TEXT, size=10)
                 hint.alignment = Alignment(vertical="center", wrap_text=True)
-                ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=self.ncols)
-            ws.row_dimensions[row].height = S.row_height(max(1, S.wrapped_lines(field.hint, 30)))
+            hint_lines = S.wrapped_lines(field.hint, WIDTHS[2] * 1.1) if field.hint else 1
+            # A personalised copy has the partner's name here; leave room for a long one.
+            value_lines = 3 if field.key in prefilled and self.partner is not None else 1
+            value_lines = max(value_lines, S.wrapped_lines(prefilled.get(field.key, ""), WIDTHS[1]))
+            ws.row_dimensions[row].height = S.row_height(max(hint_lines, value_lines))
             row += 1
         return row + 1
 
@@ -226,34 +238,35 @@ class StartSheet:
         """A live table of rated questions answered, per theme and in all."""
         ws = self.ws
         row = self._section(row, "Your progress")
-        self._header(row, ("Theme", "", "Rated questions", "Answered"), merge=(1, 2))
+        self._header(row, ("Theme", "Rated questions", "Answered"))
         row += 1
         first = row
         for theme in self.fw.themes:
-            name = f"{theme.sheet_name}: {theme.title}"
+            # The sheet's name only: LibreOffice does not wrap the text of a link.
+            name = theme.sheet_name
             name_cell = ws.cell(row=row, column=1)
             write_text(name_cell, name)
             name_cell.hyperlink = f"#{quote_sheetname(theme.sheet_name)}!A1"
             name_cell.font = S.font(color=S.LINK_TEXT, underline="single")
             name_cell.alignment = S.WRAP_TOP
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-            ws.cell(row=row, column=3, value=len(theme.rated_questions))
+            ws.cell(row=row, column=2, value=len(theme.rated_questions))
             last = C.FIRST_DATA_ROW + len(theme.questions) - 1
             rng = f"{quote_sheetname(theme.sheet_name)}!$C${C.FIRST_DATA_ROW}:$C${last}"
             # Counts only answers from the scale: a typed-over rating is not counted as done.
-            ws.cell(row=row, column=4, value=f"=SUMPRODUCT(COUNTIF({rng},{C.RATING_LIST_NAME}))")
+            ws.cell(row=row, column=3, value=f"=SUMPRODUCT(COUNTIF({rng},{C.RATING_LIST_NAME}))")
             self._borders(row)
-            ws.cell(row=row, column=3).font = ws.cell(row=row, column=4).font = S.font()
-            ws.row_dimensions[row].height = S.row_height(S.wrapped_lines(name, 90))
+            ws.cell(row=row, column=2).font = ws.cell(row=row, column=3).font = S.font()
+            for col in (2, 3):
+                ws.cell(row=row, column=col).alignment = S.WRAP_TOP
+            ws.row_dimensions[row].height = S.row_height(1)
             row += 1
         ws.cell(row=row, column=1, value="All themes").font = S.font(bold=True)
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        ws.cell(row=row, column=2, value=f"=SUM(B{first}:B{row - 1})").font = S.font(bold=True)
         ws.cell(row=row, column=3, value=f"=SUM(C{first}:C{row - 1})").font = S.font(bold=True)
-        ws.cell(row=row, column=4, value=f"=SUM(D{first}:D{row - 1})").font = S.font(bold=True)
         self._borders(row)
         ws.row_dimensions[row].height = S.row_height(1)
         return row + 1
 
     def _borders(self, row: int) -> None:
-        for col in range(1, 5):
+        for col in range(1, self.ncols + 1):
             self.ws.cell(row=row, column=col).border = S.BORDER

@@ -10,9 +10,13 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+
+from lsp_xlsx import __version__
 
 FONT_NAME = "Arial"
 FONT_SIZE = 11
@@ -77,6 +81,21 @@ def row_height(lines: float, line_height: float = LINE_HEIGHT, padding: float = 
     return min(409.0, round(lines * line_height + padding, 1))
 
 
+class AutoFitRow(RowDimension):
+    """A row whose height is set but not fixed: written without ``customHeight``, so that
+    Excel still grows it as a partner types (a fixed height would hide their text), while
+    LibreOffice and print use the height given."""
+
+    @property
+    def customHeight(self) -> None:  # type: ignore[override]
+        return None
+
+
+def set_autofit_height(ws: Worksheet, row: int, height: float) -> None:
+    """Give ``row`` a starting height that Excel may still grow to fit what is typed."""
+    ws.row_dimensions[row] = AutoFitRow(ws, index=row, ht=height)
+
+
 def protect(ws: Worksheet) -> None:
     """Sheet protection against accidents, no password. In openpyxl False means allowed."""
     p = ws.protection
@@ -102,3 +121,21 @@ def print_setup(ws: Worksheet, landscape: bool = True, footer_size: int = 9) -> 
     assert footer is not None
     footer.center.text = "&A: page &P of &N"
     footer.center.size = footer_size
+
+
+def set_properties(wb: Workbook, title: str, subject: str) -> None:
+    """Document properties a screen reader and a catalogue use, and the view it opens on.
+
+    Title, subject, language (en-GB) and the tool as creator; the first sheet active and
+    selected, and A1 selected on every sheet.
+    """
+    props = wb.properties
+    props.title, props.subject, props.language = title, subject, "en-GB"
+    props.creator = props.lastModifiedBy = f"lsp-xlsx {__version__}"
+    wb.active = 0
+    for index, ws in enumerate(wb.worksheets):
+        view = ws.sheet_view
+        view.tabSelected = index == 0
+        for selection in view.selection:
+            selection.activeCell = "A1"
+            selection.sqref = "A1"

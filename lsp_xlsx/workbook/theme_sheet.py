@@ -11,6 +11,7 @@ from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx.core.text import write_text
@@ -18,29 +19,20 @@ from lsp_xlsx.framework.model import Framework, Question, Theme
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook import styles as S
 
-GUIDE = (
-    "Choose a rating for each question from the dropdown in the Rating column, then give "
-    "your evidence and where it can be found. Where you see room to improve, add the "
-    "action, the post that leads it and a target date. You can type only in the pale "
-    "yellow cells with borders."
-)
 #: Target dates and completion dates are checked to lie in 2000–2099 (Excel serials).
 DATE_MIN, DATE_MAX = "36526", "73050"
 DATE_HINT = "A date as day/month/year, for example 31/03/2027."
 
 
-def merged_text(
-    ws: Worksheet, row: int, text: str, last_col: int, width: float, font: Font, indent: int = 0
-) -> None:
-    """Text in column A spread over ``last_col`` columns, with the row tall enough for it."""
+def line_text(ws: Worksheet, row: int, text: str, font: Font) -> None:
+    """One line of text in column A, not wrapped: it runs on over the empty cells to its
+    right, on screen and in print. No merged cells (they trip up screen readers)."""
     cell = ws.cell(row=row, column=1)
     write_text(cell, text)
     cell.font = font
-    cell.alignment = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=indent)
-    if last_col > 1:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
-    lines = S.wrapped_lines(text, width - indent * 2) * (1.25 if font.sz and font.sz > 12 else 1)
-    ws.row_dimensions[row].height = S.row_height(-(-lines // 1))
+    cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=False)
+    size = float(font.sz or S.FONT_SIZE)
+    ws.row_dimensions[row].height = S.row_height(1, S.LINE_HEIGHT * size / S.FONT_SIZE)
 
 
 def date_validation(title: str, prompt: str = DATE_HINT) -> DataValidation:
@@ -101,8 +93,11 @@ class _QuestionRows:
             self._answer_cell(ws.cell(row=row, column=self.col[key]), key, question)
         width = C.COLUMN_BY_KEY["question"].width - 2 * question.depth
         text_lines = S.wrapped_lines(question.text, width)
-        # Rated rows get room to write in; the partner can also resize rows.
-        ws.row_dimensions[row].height = S.row_height(max(text_lines, 3 if question.rated else 1))
+        if not question.rated:
+            rating_width = C.COLUMN_BY_KEY["rating"].width
+            text_lines = max(text_lines, S.wrapped_lines(C.STEM_PLACEHOLDER, rating_width))
+        # Rated rows get room to write in, and Excel grows them further as a partner types.
+        S.set_autofit_height(ws, row, S.row_height(max(text_lines, 3 if question.rated else 1)))
 
     def _answer_cell(self, cell: Cell | MergedCell, key: str, question: Question) -> None:
         cell.border = S.BORDER
@@ -151,10 +146,10 @@ def write_theme_sheet(wb: Workbook, framework: Framework, theme: Theme) -> Works
     """Add the sheet for ``theme``: heading, instructions, header and a row per question."""
     ws: Worksheet = wb.create_sheet(theme.sheet_name)
     ncols = len(C.COLUMNS)
-    total_width = sum(c.width for c in C.COLUMNS)
     heading = C.theme_heading(theme.number, len(framework.themes), theme.title)
-    merged_text(ws, 1, heading, ncols, total_width, S.font(size=14, bold=True, color=S.NAVY))
-    merged_text(ws, 2, GUIDE, ncols, total_width, S.font(color=S.GREY_TEXT))
+    line_text(ws, 1, heading, S.font(size=14, bold=True, color=S.NAVY))
+    for row, guide in enumerate(C.GUIDE_LINES, start=2):
+        line_text(ws, row, guide, S.font(color=S.GREY_TEXT))
     _header(ws)
     rows = _QuestionRows(ws)
     for offset, question in enumerate(theme.questions):
@@ -163,7 +158,12 @@ def write_theme_sheet(wb: Workbook, framework: Framework, theme: Theme) -> Works
     last_row = C.FIRST_DATA_ROW + len(theme.questions) - 1
     last_col = get_column_letter(ncols)
     ws.freeze_panes = f"A{C.FIRST_DATA_ROW}"
-    ws.auto_filter.ref = f"A{C.HEADER_ROW}:{last_col}{last_row}"
+    # An Excel table: screen readers announce the headers, and it sorts and filters.
+    table = Table(
+        displayName=C.table_name(theme.number), ref=f"A{C.HEADER_ROW}:{last_col}{last_row}"
+    )
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+    ws.add_table(table)
     ws.print_title_rows = f"{C.HEADER_ROW}:{C.HEADER_ROW}"
     ws.print_area = f"A1:{last_col}{last_row}"
     S.print_setup(ws)

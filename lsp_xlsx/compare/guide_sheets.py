@@ -1,0 +1,90 @@
+"""Contents and Notes: where the comparison workbook opens, and what its marks mean.
+
+The UK public sector's accessible-spreadsheet basics ask for a contents sheet with working
+links, and for notes that apply to many cells to sit on a notes sheet, never in colour
+alone.
+"""
+
+from __future__ import annotations
+
+from lsp_xlsx.compare.sheet import Sheet
+from lsp_xlsx.compare.tables import DISAGREEMENT_SPREAD, Comparison
+from lsp_xlsx.core.text import EXCEL_CELL_LIMIT
+
+#: One line on what each sheet holds, in the order of the workbook.
+DESCRIPTIONS = {
+    "Contents": "This list: every sheet, with a link to it.",
+    "Notes": "How the numbers are made, and what the colours and marks mean.",
+    "Summary": "Mean score by theme for each partner, the partnership's mean and range, "
+    "means by sector, and two charts.",
+    "Questions": "Every rated question: each partner's score, the mean, the spread and a "
+    "disagreement flag.",
+    "Agenda": "The questions for the board to discuss first, each with the reason.",
+    "Evidence": "The evidence behind every rating, one row per partner and question.",
+    "Action plan": "Every improvement action partners proposed, by target date.",
+    "Returns": "Who returned, who has not, and the files refused or superseded.",
+    "Findings": "Every problem found in the returns: where it is, and what to do.",
+    "About": "The framework, and when and how this workbook was made.",
+    "Input files": "Every file read, with its SHA-256 fingerprint and status.",
+}
+
+
+def write_contents(s: Sheet, c: Comparison) -> None:
+    """A table of every sheet, each name a link to it, with a line on what it holds."""
+    header_row = s.title(
+        "Self-assessment comparison: contents",
+        f"{c.framework.title}. Made {c.made_at[:10]} from {len(c.counted)} return(s) that "
+        "count. Select a sheet name to go to it.",
+    )
+    s.header(header_row, ["Sheet", "What it holds"], [22, 90])
+    row = header_row
+    workbook = s.ws.parent
+    assert workbook is not None
+    for name in workbook.sheetnames:
+        row += 1
+        s.link(row, 1, name, name)
+        s.put(row, 2, DESCRIPTIONS.get(name, ""))
+        s.fit_cells(row)
+    row = s.table("ContentsTable", row)
+    s.finish(header_row, 2, row)
+
+
+def notes(c: Comparison) -> list[str]:
+    """The notes, in the framework's own words."""
+    fw = c.framework
+    return [
+        f"{fw.describe_scale()} Means count scored answers only; ratings not on the scale are "
+        "left out of means and listed on the Findings sheet.",
+        "A partner's theme score is the mean of its scores on the theme's rated questions. "
+        "The partnership mean is the mean of partners' theme scores, so every partner counts "
+        "once, however many questions it answered.",
+        "Min, max and spread (max minus min) are over partners. The standard deviation is the "
+        "sample one (n minus 1).",
+        f"Disagreement (Questions sheet): partners' scores on the question differ by "
+        f"{DISAGREEMENT_SPREAD} points or more. The flag is the word Yes, not a colour.",
+        "Colours on the Summary, Questions and Agenda sheets follow the number in each cell: "
+        "orange for low, yellow for the middle of the scale, green for high. Every coloured "
+        "cell shows its number, so the colour adds nothing the number does not say.",
+        "In the partner columns, a word instead of a number is an answer that is not scored "
+        "(such as the scale's unscored options), or 'not valid' for a rating typed that is "
+        "not on the scale. An empty cell is a question not answered.",
+        f"Text over Excel's limit of {EXCEL_CELL_LIMIT:,} characters is cut and ends with "
+        f"'[truncated: full text in {c.responses_name}]'; {c.responses_name} holds every "
+        "answer in full.",
+        "Partner text is shown exactly as typed. Text that begins with =, +, - or @ is text, "
+        "never a formula.",
+    ]
+
+
+def write_notes(s: Sheet, c: Comparison) -> None:
+    """Numbered notes that apply to many cells."""
+    header_row = s.title("Notes", "Notes that apply to many cells in this workbook.")
+    s.header(header_row, ["Note", "What it says"], [8, 110])
+    row = header_row
+    for number, text in enumerate(notes(c), start=1):
+        row += 1
+        s.put(row, 1, number)
+        s.put(row, 2, text)
+        s.fit_cells(row)
+    row = s.table("NotesTable", row)
+    s.finish(header_row, 2, row)
