@@ -165,6 +165,27 @@ limits_options = _group(
             show_default=True,
             help="Refuse a zip part (over 1 MiB) compressed more than this many to one.",
         ),
+        click.option(
+            "--max-cells",
+            type=click.IntRange(min=1),
+            default=_LIMITS.max_cells,
+            show_default=True,
+            help="Refuse a sheet whose used area has more cells than this.",
+        ),
+        click.option(
+            "--max-seconds",
+            type=click.FloatRange(min=0.1),
+            default=_LIMITS.max_seconds,
+            show_default=True,
+            help="Refuse a file that takes longer than this to read.",
+        ),
+        click.option(
+            "--max-memory",
+            type=click.IntRange(min=64 * 1024 * 1024),
+            default=_LIMITS.max_memory,
+            show_default=True,
+            help="Refuse a file whose reading needs more memory than this many bytes.",
+        ),
     ],
     lambda v: ("limits", Limits(**v)),
 )

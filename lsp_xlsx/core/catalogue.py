@@ -288,6 +288,34 @@ class Code(enum.StrEnum):
         "refused: the spreadsheet could not be read ({detail}). Ask the partner to save "
         "it again as .xlsx.",
     )
+    REFUSED_TOO_MANY_CELLS = (
+        "refused-too-many-cells",
+        E,
+        "refused: sheet '{sheet_name}' reaches cell {corner}, an area of {cells} cells, over the "
+        "limit of {limit} (a return has a few hundred). Ask the partner to delete whatever is "
+        "far below or to the right of the questions and save again; if it is genuine, raise "
+        "--max-cells.",
+    )
+    REFUSED_TIMEOUT = (
+        "refused-timeout",
+        E,
+        "refused: reading it did not finish within {seconds} seconds (a file that runs the "
+        "reader out of memory can also end this way), so it was stopped. Ask the partner to "
+        "save it again as .xlsx; if it is genuine, raise --max-seconds or --max-memory.",
+    )
+    REFUSED_CRASHED = (
+        "refused-crashed",
+        E,
+        "refused: the reader stopped on this file ({detail}), so it was not read; the other "
+        "files were. Ask the partner to save it again as .xlsx.",
+    )
+    REFUSED_AMBIGUOUS = (
+        "refused-ambiguous",
+        E,
+        "refused: the package holds two parts named '{part}', and spreadsheet programs "
+        "disagree about which one they show. Ask the partner to save it again from Excel or "
+        "LibreOffice.",
+    )
     # Inside a return
     IDENTITY_FROM_FILENAME = (
         "identity-from-filename",
@@ -392,6 +420,12 @@ class Code(enum.StrEnum):
         W,
         "'{raw}' was entered against {id}, which introduces sub-questions and takes no "
         "rating. It is kept but not scored; ask the partner to rate the sub-questions.",
+    )
+    NUMBER_NOT_A_DATE = (
+        "number-not-a-date",
+        W,
+        "the {column} holds {raw}, which is {why}, so it is kept as typed. Ask the partner "
+        "what they meant to write.",
     )
     TEXT_CONVERTED = (
         "text-converted",

@@ -15,7 +15,15 @@ from lsp_xlsx.core.dates import parse_date
 from lsp_xlsx.core.findings import Code
 from lsp_xlsx.core.xmlrows import column_letter
 from lsp_xlsx.framework.model import Framework, Question
-from lsp_xlsx.returns.cells import Rows, as_text, is_empty, ref, summary
+from lsp_xlsx.returns.cells import (
+    Rows,
+    as_text,
+    is_empty,
+    not_a_date,
+    ref,
+    serial_date,
+    summary,
+)
 from lsp_xlsx.returns.model import ExtraRow, Response, Return
 from lsp_xlsx.returns.ratings import RatingReader
 from lsp_xlsx.workbook import contract as C
@@ -233,6 +241,13 @@ class AnswerReader:
         if isinstance(value, dt.date):
             return value.isoformat()
         raw = as_text(value)[0]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            why = not_a_date(float(value))
+            if why:
+                self.ret.note(Code.NUMBER_NOT_A_DATE, sheet, cell, column=column, raw=raw, why=why)
+                return raw
+            if self.ret.dates_as_numbers:
+                return serial_date(value).isoformat()
         if isinstance(value, str):
             parsed = parse_date(raw)
             if parsed is not None:

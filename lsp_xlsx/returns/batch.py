@@ -11,8 +11,8 @@ from pathlib import Path
 from lsp_xlsx.core.findings import Code, finding
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.isolation import IsolatedReader, default_workers
 from lsp_xlsx.returns.model import CheckResult, Return, Status
-from lsp_xlsx.returns.reader import read_return
 from lsp_xlsx.returns.sniff import Limits
 
 #: File endings searched for in folders. A file named on the command line is always read.
@@ -91,10 +91,6 @@ def resolve_duplicates(returns: list[Return]) -> None:
             old.superseded_by = keeper.path
 
 
-def _read_one(args: tuple[Path, Framework, Limits, Sequence[Partner] | None, str]) -> Return:
-    return read_return(*args)
-
-
 def read_returns(
     files: Sequence[Path],
     framework: Framework,
@@ -104,32 +100,20 @@ def read_returns(
     workers: int | None = None,
     progress: Callable[[Return], None] | None = None,
 ) -> list[Return]:
-    """Read many returns, in parallel when there are many, then resolve duplicates.
+    """Read many returns, each in an isolated worker process, then resolve duplicates.
 
-    The result is in the order of ``files``, whatever order the workers finish in.
+    A file that crashes, hangs or exhausts its worker is refused with the reason; every
+    other file is read as usual. The result is in the order of ``files``, whatever order
+    the workers finish in.
     """
-    limits = limits or Limits()
-    jobs = [(Path(f), framework, limits, partners, partners_file) for f in files]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    results: list[Return]
-    if workers > 1 and len(jobs) >= 64:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = []
-            for ret in pool.map(_read_one, jobs, chunksize=16):
-                results.append(ret)
-                if progress:
-                    progress(ret)
-    else:
-        results = []
-        for job in jobs:
-            ret = _read_one(job)
-            results.append(ret)
-            if progress:
-                progress(ret)
+    reader = IsolatedReader(
+        framework,
+        limits or Limits(),
+        partners,
+        partners_file,
+        workers if workers is not None else default_workers(),
+    )
+    results = reader.read_all([Path(f) for f in files], progress)
     resolve_duplicates(results)
     return results
 

@@ -4,19 +4,36 @@ and the formulas saved without a result."""
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
-import zipfile
-from collections.abc import Iterable
+import math
 from typing import Any
 
-from lsp_xlsx.core.xmlrows import column_letter, sheet_parts
+from lsp_xlsx.core.xmlrows import column_letter
 from lsp_xlsx.workbook import contract as C
 
 
 def ref(row: int, col: int) -> str:
     """A1 reference from 0-based row and column indexes."""
     return f"{column_letter(col + 1)}{row + 1}"
+
+
+#: Excel's serial numbers for 1 January 1900 and 31 December 9999: the range of its dates.
+FIRST_SERIAL, LAST_SERIAL = 1, 2_958_465
+
+
+def not_a_date(value: float) -> str:
+    """Why a number cannot be a date ('' when it can): the words for a finding."""
+    if math.isnan(value):
+        return "not a number (NaN)"
+    if math.isinf(value):
+        return "infinity"
+    if not FIRST_SERIAL <= value <= LAST_SERIAL:
+        return "outside the range of any date"
+    return ""
+
+
+def serial_date(value: float) -> dt.date:
+    """The date an Excel serial number stands for (the 1900 date system)."""
+    return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
 
 
 def is_empty(value: object) -> bool:
@@ -67,40 +84,3 @@ def sheet_rows(workbook: Any, name: str) -> Rows:
     sheet = workbook.get_sheet_by_name(name)
     rows: Rows = sheet.to_python(skip_empty_area=False)
     return rows
-
-
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
-_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-
-
-def formula_cells_without_value(data: bytes, sheet_names: Iterable[str]) -> dict[str, set[str]]:
-    """For xlsx: cells in the named sheets holding a formula with no saved result.
-
-    Such cells read as empty; openpyxl and other tools that do not calculate leave them.
-    Only sheets whose XML contains a formula at all are looked at closely.
-    """
-    found: dict[str, set[str]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = sheet_parts(archive)
-            for name in sheet_names:
-                part = parts.get(name)
-                if part is None:
-                    continue
-                xml = archive.read(part)
-                if not _FORMULA.search(xml):
-                    continue
-                cells = set()
-                for match in _CELL.finditer(xml):
-                    inner = match.group(2) or b""
-                    if _FORMULA.search(inner) and not _VALUE.search(inner):
-                        ref = _REF.search(match.group(1))
-                        if ref:
-                            cells.add(ref.group(1).decode())
-                if cells:
-                    found[name] = cells
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return found
-    return found

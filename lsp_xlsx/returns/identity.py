@@ -10,7 +10,7 @@ from pathlib import Path
 from lsp_xlsx.core.dates import parse_date
 from lsp_xlsx.core.findings import Code
 from lsp_xlsx.framework.partners import Partner, slug
-from lsp_xlsx.returns.cells import as_text, is_empty
+from lsp_xlsx.returns.cells import as_text, is_empty, not_a_date, serial_date
 from lsp_xlsx.returns.model import Return
 from lsp_xlsx.workbook import contract as C
 
@@ -113,6 +113,17 @@ def read_respondent(ret: Return, start: StartValues) -> None:
         person.completed = value.date()
     elif isinstance(value, dt.date):
         person.completed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        raw = as_text(value)[0]
+        why = not_a_date(float(value))
+        if why or not ret.dates_as_numbers:
+            person.completed_raw = raw
+            code, params = (
+                (Code.NUMBER_NOT_A_DATE, {"why": why}) if why else (Code.DATE_UNPARSED, {})
+            )
+            ret.note(code, C.START_SHEET, cell, column="Date completed", raw=raw, **params)
+        else:
+            person.completed = serial_date(value)
     elif not is_empty(value):
         raw = as_text(value)[0]
         person.completed = parse_date(raw)

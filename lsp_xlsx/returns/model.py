@@ -93,6 +93,8 @@ class Return:
     findings: list[Finding] = field(default_factory=list)
     superseded_by: Path | None = None
     rated_total: int = 0
+    #: True when dates had to be read from their serial numbers (see the reader).
+    dates_as_numbers: bool = False
 
     @property
     def file(self) -> str:

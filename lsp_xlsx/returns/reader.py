@@ -24,11 +24,17 @@ from lsp_xlsx.core.findings import Code
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.answers import AnswerReader, ThemeSheet, find_header
-from lsp_xlsx.returns.cells import as_text, formula_cells_without_value, is_empty, ref, sheet_rows
+from lsp_xlsx.returns.cells import as_text, is_empty, ref, sheet_rows
 from lsp_xlsx.returns.identity import StartValues, read_respondent, resolve_identity
 from lsp_xlsx.returns.model import Return
 from lsp_xlsx.returns.ratings import RatingReader
 from lsp_xlsx.returns.sniff import Limits, sniff
+from lsp_xlsx.returns.xlsx_scan import (
+    formula_cells_without_value,
+    has_non_finite_number,
+    oversized_sheet,
+    without_number_formats,
+)
 from lsp_xlsx.workbook import contract as C
 
 
@@ -81,7 +87,33 @@ def _theme_sheets(workbook: Any, names: list[str]) -> list[ThemeSheet]:
 
 
 def _open(ret: Return, data: bytes) -> _Opened | None:
-    """Parse the workbook with calamine; refuse ``ret`` (and return None) if it cannot be."""
+    """Parse the workbook with calamine; refuse ``ret`` (and return None) if it cannot be.
+
+    calamine gives up ("panics") on a date cell holding a number no date can be. Then an
+    xlsx is read again with every cell format set to General, and dates are read from
+    their serial numbers (``ret.dates_as_numbers``), so that one bad cell costs nothing.
+    """
+    xlsx = ret.fmt in ("xlsx", "xlsm", "xltx", "xltm")
+    try:
+        if not (xlsx and has_non_finite_number(data)):
+            return _parse(ret, data)
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        if not xlsx:
+            ret.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first_line(exc)}")
+            return None
+    ret.dates_as_numbers = True
+    try:
+        return _parse(ret, without_number_formats(data))
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        ret.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first_line(exc)}")
+        return None
+
+
+def _parse(ret: Return, data: bytes) -> _Opened | None:
     import python_calamine
 
     try:
@@ -172,11 +204,22 @@ def read_return(
     if verdict.code is not None:
         return ret.refuse(verdict.code, **dict(verdict.details))
     ret.fmt = verdict.fmt
+    if ret.fmt in ("xlsx", "xlsm", "xltx", "xltm"):
+        oversized = oversized_sheet(data, limits.max_cells)
+        if oversized is not None:
+            sheet, corner, cells = oversized
+            return ret.refuse(
+                Code.REFUSED_TOO_MANY_CELLS,
+                sheet_name=sheet,
+                corner=corner,
+                cells=f"{cells:,}",
+                limit=f"{limits.max_cells:,}",
+            )
     opened = _open(ret, data)
     if opened is None or not _recognised(ret, opened, framework):
         return ret
     formula_cells: dict[str, set[str]] = {}
-    if ret.fmt in ("xlsx", "xlsm"):
+    if ret.fmt in ("xlsx", "xlsm", "xltx", "xltm"):
         formula_cells = formula_cells_without_value(data, [s.name for s in opened.sheets])
     resolve_identity(ret, opened.meta or {}, opened.start, partners, partners_file)
     read_respondent(ret, opened.start)

@@ -18,10 +18,12 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """Limits checked before any parsing. Raise them with the matching check/collate options.
+    """Limits on reading one file. Raise them with the matching check/collate options.
 
     A zip's declared sizes are read from its central directory, which costs almost nothing:
-    no member is decompressed to check them.
+    no member is decompressed to check them. Cells are counted by a linear scan of each
+    sheet's XML before any parser runs. Time and memory bound the worker process that
+    reads the file, so a file that breaks them costs that file only.
     """
 
     #: Largest file accepted, in bytes (``--max-file-size``).
@@ -34,6 +36,12 @@ class Limits:
     ratio_floor: int = 1 * MiB
     #: Most members in one zip.
     max_members: int = 10_000
+    #: Most cells in the used area of one sheet (``--max-cells``); a return has a few hundred.
+    max_cells: int = 2_000_000
+    #: Longest one file may take to read, in seconds (``--max-seconds``).
+    max_seconds: float = 60.0
+    #: Most memory the reader of one file may use, in bytes (``--max-memory``).
+    max_memory: int = 2048 * MiB
 
 
 @dataclass(frozen=True)

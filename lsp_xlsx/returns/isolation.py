@@ -1,0 +1,187 @@
+"""Read each return in a worker process that the run can lose without losing the run.
+
+A hostile file can make a parser allocate without limit, loop, or abort the process. The
+checks before parsing (:mod:`~lsp_xlsx.returns.sniff`, :mod:`~lsp_xlsx.returns.xlsx_scan`)
+catch the ways found so far; this module is the design that makes the promise hold for
+ways nobody has found yet. Each worker:
+
+* runs under a memory limit (``RLIMIT_AS``: ``Limits.max_memory``), so an allocation that
+  would take the machine down fails inside the worker instead;
+* is given one file at a time, and is stopped if the file takes longer than
+  ``Limits.max_seconds``;
+* is replaced when it dies, and only the file it was reading is refused, with a reason.
+
+Workers start from a fork server (not a fork of this process, which may hold pandas' and
+OpenBLAS' threads) and read many files each, so isolation costs little.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from lsp_xlsx.core.findings import Code
+from lsp_xlsx.framework.model import Framework
+from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.model import Return
+from lsp_xlsx.returns.sniff import Limits
+
+_CONTEXT = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _serve(
+    conn: Connection,
+    framework: Framework,
+    limits: Limits,
+    partners: Sequence[Partner] | None,
+    partners_file: str,
+) -> None:
+    """A worker: read each path sent, send back its Return; stop at None."""
+    import resource
+
+    from lsp_xlsx.returns.reader import read_return
+
+    resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory, limits.max_memory))
+    while True:
+        path = conn.recv()
+        if path is None:
+            return
+        try:
+            ret = read_return(path, framework, limits, partners, partners_file)
+        except MemoryError:
+            ret = _refused(path, framework, Code.REFUSED_CRASHED, detail=_memory(limits))
+        except Exception as exc:  # a bug or a parser's surprise: this file only
+            detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:150] if str(exc) else ''}"
+            ret = _refused(path, framework, Code.REFUSED_CRASHED, detail=detail)
+        conn.send(ret)
+
+
+def _memory(limits: Limits) -> str:
+    return f"it needed more than {limits.max_memory / 2**20:,.0f} MiB of memory (--max-memory)"
+
+
+def _refused(path: Path, framework: Framework, code: Code, **params: Any) -> Return:
+    ret = Return(path=Path(path), rated_total=len(framework.rated_questions))
+    with contextlib.suppress(OSError):
+        ret.mtime = Path(path).stat().st_mtime
+    return ret.refuse(code, **params)
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    job: int | None = None
+    started: float = 0.0
+
+
+@dataclass
+class IsolatedReader:
+    """Reads files in ``workers`` isolated processes; see the module's description."""
+
+    framework: Framework
+    limits: Limits
+    partners: Sequence[Partner] | None = None
+    partners_file: str = "partners.csv"
+    workers: int = 1
+    _pool: list[_Worker] = field(default_factory=list)
+
+    def _start(self) -> _Worker:
+        ctx: Any = multiprocessing.get_context(_CONTEXT)
+        if _CONTEXT == "forkserver":
+            # The server imports the reader once; every worker starts from it ready.
+            ctx.set_forkserver_preload(["lsp_xlsx.returns.reader"])
+        parent, child = ctx.Pipe()
+        args = (child, self.framework, self.limits, self.partners, self.partners_file)
+        process = ctx.Process(target=_serve, args=args, daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _stop(self, worker: _Worker, kill: bool = False) -> None:
+        if kill and worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+
+    def _why_dead(self, worker: _Worker) -> str:
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            if -code in (signal.SIGABRT, signal.SIGSEGV, signal.SIGKILL):
+                return (
+                    f"it stopped with {name}; often a file that asks for more memory than the limit"
+                )
+            return f"it stopped with {name}"
+        return f"it stopped with exit status {code}"
+
+    def read_all(
+        self, files: Sequence[Path], progress: Callable[[Return], None] | None = None
+    ) -> list[Return]:
+        """Every file read or refused, in the order of ``files``."""
+        results: list[Return | None] = [None] * len(files)
+        pending = list(range(len(files)))[::-1]
+        self._pool = [self._start() for _ in range(max(1, min(self.workers, len(files))))]
+        try:
+            while pending or any(w.job is not None for w in self._pool):
+                for worker in self._pool:
+                    if worker.job is None and pending:
+                        worker.job = pending.pop()
+                        worker.started = time.monotonic()
+                        worker.conn.send(files[worker.job])
+                self._collect(files, results, progress)
+        finally:
+            for worker in self._pool:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+                self._stop(worker, kill=True)
+        return [r for r in results if r is not None]
+
+    def _collect(
+        self,
+        files: Sequence[Path],
+        results: list[Return | None],
+        progress: Callable[[Return], None] | None,
+    ) -> None:
+        busy = [w for w in self._pool if w.job is not None]
+        now = time.monotonic()
+        soonest = min(w.started + self.limits.max_seconds for w in busy) - now
+        ready = wait([w.conn for w in busy], timeout=max(0.0, soonest))
+        for index, worker in enumerate(self._pool):
+            if worker.job is None:
+                continue
+            job, ret = worker.job, None
+            if worker.conn in ready:
+                try:
+                    ret = worker.conn.recv()
+                except (EOFError, OSError):
+                    why = self._why_dead(worker)
+                    ret = _refused(files[job], self.framework, Code.REFUSED_CRASHED, detail=why)
+                    self._replace(index, worker)
+            elif time.monotonic() - worker.started > self.limits.max_seconds:
+                seconds = f"{self.limits.max_seconds:g}"
+                ret = _refused(files[job], self.framework, Code.REFUSED_TIMEOUT, seconds=seconds)
+                self._replace(index, worker, kill=True)
+            if ret is not None:
+                results[job] = ret
+                worker.job = None
+                if progress:
+                    progress(ret)
+
+    def _replace(self, index: int, worker: _Worker, kill: bool = False) -> None:
+        self._stop(worker, kill=kill)
+        self._pool[index] = self._start()
+
+
+def default_workers() -> int:
+    """One worker per core."""
+    return max(1, os.cpu_count() or 1)

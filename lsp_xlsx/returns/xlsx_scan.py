@@ -1,0 +1,183 @@
+"""Look inside an xlsx package before any parser runs, in time linear in its size.
+
+* :func:`far_corner` finds the cell furthest from A1 that a sheet mentions, so that a
+  sheet claiming a cell at ``XFD1048576`` is refused before a parser tries to allocate a
+  grid of seventeen billion cells.
+* :func:`formula_cells_without_value` finds formulas saved with no result.
+* :func:`duplicate_part` finds a package with two parts of the same name.
+
+Every pattern here reads a token up to the next ``<`` or ``>`` at most (``[^<>]*``), so
+no character is looked at more than a fixed number of times, however the XML is crafted.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+
+from lsp_xlsx.core.xmlrows import sheet_parts
+
+# A cell or row reference inside a tag: r="XFD1048576" or r="12".
+_CELL_REF = re.compile(rb'<(?:[\w.-]+:)?c\s[^<>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
+_ROW_REF = re.compile(rb'<(?:[\w.-]+:)?row\s[^<>]*?\br="([0-9]{1,8})"')
+# The tags that matter for formulas: <c ...>, </c>, <f...>, <v>text.
+_TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|f|v)(?=[\s/>])([^<>]*)>([^<]?)")
+_REF_ATTR = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_CHUNK = 1 << 20
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def _letters(number: int) -> str:
+    out = ""
+    while number:
+        number, rem = divmod(number - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The part in pieces that overlap by a little, so no tag is cut in two unseen."""
+    tail = b""
+    with archive.open(part) as stream:
+        while block := stream.read(_CHUNK):
+            data = tail + block
+            cut = data.rfind(b"<")
+            if cut <= 0:
+                tail = b""
+                yield data
+                continue
+            tail = data[cut:] if len(data) - cut < 4096 else b""
+            yield data[:cut] if tail else data
+        if tail:
+            yield tail
+
+
+def far_corner(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    """(last row, last column) that any cell or row tag of the sheet mentions."""
+    rows = cols = 0
+    for data in _chunks(archive, part):
+        for letters, number in _CELL_REF.findall(data):
+            cols = max(cols, _column_number(letters))
+            rows = max(rows, int(number))
+        for number in _ROW_REF.findall(data):
+            rows = max(rows, int(number))
+    return rows, cols
+
+
+def oversized_sheet(data: bytes, max_cells: int) -> tuple[str, str, int] | None:
+    """(sheet, far corner, cells) of the first sheet whose used area passes ``max_cells``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name, part in sheet_parts(archive).items():
+                if part not in archive.NameToInfo:
+                    continue
+                rows, cols = far_corner(archive, part)
+                if rows * cols > max_cells:
+                    return name, f"{_letters(cols)}{rows}", rows * cols
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return None  # the parser will say what is wrong with it
+    return None
+
+
+def formula_cells_without_value(data: bytes, sheet_names: Iterable[str]) -> dict[str, set[str]]:
+    """For xlsx: cells in the named sheets holding a formula with no saved result.
+
+    Such cells read as empty; openpyxl and other tools that do not calculate leave them.
+    """
+    found: dict[str, set[str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = sheet_parts(archive)
+            for name in sheet_names:
+                part = parts.get(name)
+                if part is None or part not in archive.NameToInfo:
+                    continue
+                cells = _formula_cells(archive, part)
+                if cells:
+                    found[name] = cells
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return found
+    return found
+
+
+def _formula_cells(archive: zipfile.ZipFile, part: str) -> set[str]:
+    cells: set[str] = set()
+    ref, formula, value = b"", False, False
+    for data in _chunks(archive, part):
+        if b"<f" not in data and not ref:
+            continue
+        for closing, tag, attrs, after in _TOKEN.findall(data):
+            if tag == b"c":
+                if closing or attrs.rstrip().endswith(b"/"):
+                    if ref and formula and not value:
+                        cells.add(ref.decode())
+                    ref, formula, value = b"", False, False
+                if not closing and not attrs.rstrip().endswith(b"/"):
+                    match = _REF_ATTR.search(attrs)
+                    ref, formula, value = (match.group(1) if match else b""), False, False
+            elif tag == b"f" and not closing:
+                formula = True
+            elif tag == b"v" and not closing and after:
+                value = True
+    return cells
+
+
+def duplicate_part(data: bytes) -> str | None:
+    """The name of a part that appears twice in the package (ignoring case), or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            seen: set[str] = set()
+            for info in archive.infolist():
+                key = info.filename.replace("\\", "/").casefold()
+                if key in seen:
+                    return info.filename
+                seen.add(key)
+    except (zipfile.BadZipFile, OSError):
+        return None
+    return None
+
+
+_XF_FORMAT = re.compile(rb'(<(?:[\w.-]+:)?xf\s[^<>]*?\bnumFmtId=")[0-9]+(")')
+
+
+def without_number_formats(data: bytes) -> bytes:
+    """The package with every cell format set to General, so that no number is read as a
+    date. For a file whose date cells hold numbers no date can be (such as -1e12), which
+    make the parser give up; the dates are then read from their serial numbers."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename.replace("\\", "/").casefold() == "xl/styles.xml":
+                part = _XF_FORMAT.sub(rb"\g<1>0\2", part)
+            target.writestr(info, part)
+    return out.getvalue()
+
+
+_NON_FINITE = re.compile(rb"<(?:[\w.-]+:)?v>\s*[-+]?(?:nan|inf(?:inity)?)\s*<", re.IGNORECASE)
+
+
+def has_non_finite_number(data: bytes) -> bool:
+    """True when a sheet holds NaN or infinity as a number, which a date cell would show as
+    30 December 1899: such a file is read with its dates taken from serial numbers."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for part in sheet_parts(archive).values():
+                if part in archive.NameToInfo and any(
+                    _NON_FINITE.search(chunk) for chunk in _chunks(archive, part)
+                ):
+                    return True
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+    return False
