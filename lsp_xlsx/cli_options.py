@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from lsp_xlsx.core.errors import LspXlsxError, OutputError, UsageProblem
+from lsp_xlsx.core.text import visible
 from lsp_xlsx.framework.loader import DEFAULT_FRAMEWORK, load_framework
 from lsp_xlsx.returns.sniff import Limits
 
@@ -114,7 +115,7 @@ framework_option = _group(
 def show_warnings(findings: list[Any]) -> None:
     """Warnings and notes about the coordinator's own files, on stderr, every time."""
     for warning in findings:
-        click.echo(f"{warning.severity}: {warning.message}", err=True)
+        click.echo(f"{warning.severity}: {visible(warning.message)}", err=True)
 
 
 def _load_partners(ctx: click.Context, param: click.Parameter, value: Path | None) -> Any:

@@ -809,7 +809,7 @@ def test_returns_are_never_merged(tmp_path: Path, framework: Framework) -> None:
 # --- Finding files --------------------------------------------------------------------------
 
 
-def test_discover_walks_folders_and_skips_lock_and_hidden_files(tmp_path: Path) -> None:
+def test_discover_walks_folders_and_skips_lock_files_and_hidden_folders(tmp_path: Path) -> None:
     (tmp_path / "sub" / ".hidden").mkdir(parents=True)
     for name in [
         "a.xlsx",
@@ -822,9 +822,16 @@ def test_discover_walks_folders_and_skips_lock_and_hidden_files(tmp_path: Path) 
         "notes.pdf",
     ]:
         (tmp_path / name).write_bytes(b"x")
-    files, ignored = discover([tmp_path])
-    assert files == [tmp_path / "a.xlsx", tmp_path / "sub" / "b.ODS", tmp_path / "sub" / "c.xls"]
-    assert ignored == [tmp_path / "notes.pdf"]
+    files, own = discover([tmp_path])
+    # Every file is read or refused (the PDF too), except lock files and hidden folders.
+    assert files == [
+        tmp_path / ".x.xlsx",
+        tmp_path / "a.xlsx",
+        tmp_path / "notes.pdf",
+        tmp_path / "sub" / "b.ODS",
+        tmp_path / "sub" / "c.xls",
+    ]
+    assert own == []
 
 
 def test_parallel_reading_keeps_file_order(tmp_path: Path, framework: Framework) -> None:

@@ -245,6 +245,11 @@ class Code(enum.StrEnum):
         "refused: this is not a spreadsheet but {kind}. Ask the partner to send the "
         "workbook itself (.xlsx, .xls or .ods).",
     )
+    REFUSED_OTHER_SPREADSHEET = (
+        "refused-other-spreadsheet",
+        E,
+        "refused: this is {kind}, which this tool cannot read. {fix}",
+    )
     REFUSED_CORRUPT = (
         "refused-corrupt",
         E,

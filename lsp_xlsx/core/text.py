@@ -87,3 +87,23 @@ def write_text(cell: Cell | MergedCell, text: str, marker: str = TRUNCATION_MARK
     # openpyxl stores a str starting with "=" as a formula; this keeps it as text.
     cell.data_type = "s"
     return fix
+
+
+# Controls, and the marks that reorder text (bidi overrides such as U+202E): shown as
+# escapes on a terminal, so that a file name or a typed value cannot fake report lines.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: str) -> str:
+    """``text`` with control and bidi characters made visible: '\\n', '\\x07', '\\u202e'."""
+    if not _INVISIBLE.search(text):
+        return text
+
+    def show(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in _NAMED:
+            return _NAMED[char]
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _INVISIBLE.sub(show, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lsp_xlsx.core.text import visible
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.mail import Delivery
 from lsp_xlsx.outreach.tracking import PartnerStatus, StatusReport
@@ -28,7 +29,7 @@ def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what
         counts = f"{done} {what}(s) done, {failed} failed"
         counts += f", {unsure} uncertain" if unsure else ""
         lines.append(f"{counts}, {len(skipped)} skipped.")
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)
 
 
 def _sent(row: PartnerStatus) -> str:
@@ -87,4 +88,4 @@ def format_status(report: StatusReport) -> str:
         )
     lines.append("")
     lines.append(report.summary())
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -15,36 +16,74 @@ from lsp_xlsx.returns.isolation import IsolatedReader, default_workers
 from lsp_xlsx.returns.model import CheckResult, Return, Status
 from lsp_xlsx.returns.sniff import Limits
 
-#: File endings searched for in folders. A file named on the command line is always read.
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+#: Files no partner sends: operating-system clutter, whatever the folder.
+SYSTEM_FILES = {".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini", ".directory"}
+#: The tool's own outputs, recognised by name and first line, never read as returns.
+OWN_CSV_HEADERS = {
+    "responses.csv": b"partner_id,partner,sector,theme_id,",
+    "manifest.csv": b"partner_id,partner,file,sha256,",
+    "sent.csv": b"partner_id,partner,email,time,",
+}
+OWN_WORKBOOK_TITLES = (b"<dc:title>Self-assessment comparison</dc:title>",)
+
+
+def is_clutter(name: str) -> bool:
+    """Editor lock files and hidden system files: never a return, never reported."""
+    lowered = name.casefold()
+    return (
+        lowered in SYSTEM_FILES
+        or lowered.startswith(("~$", "._"))  # Office lock files, macOS resource forks
+        or (lowered.startswith(".~lock.") and lowered.endswith("#"))  # LibreOffice locks
+    )
+
+
+def is_own_output(path: Path) -> bool:
+    """True for a comparison workbook, tidy table, manifest or send log this tool wrote."""
+    header = OWN_CSV_HEADERS.get(path.name.casefold())
+    try:
+        if header is not None:
+            with path.open("rb") as handle:
+                return handle.read(len(header) + 3).lstrip(b"\xef\xbb\xbf").startswith(header)
+        if path.suffix.casefold() == ".xlsx" and path.stat().st_size < 200 * 2**20:
+            with zipfile.ZipFile(path) as archive:
+                core = (
+                    archive.read("docProps/core.xml")
+                    if "docProps/core.xml" in archive.NameToInfo
+                    else b""
+                )
+            return b"lsp-xlsx" in core and any(t in core for t in OWN_WORKBOOK_TITLES)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    return False
 
 
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
-    """Files to read, and other files seen in folders but not read.
+    """Every file to read, and the tool's own outputs found in the folders (not read).
 
-    Folders are searched recursively for spreadsheet files; hidden files and lock files
-    (``~$x.xlsx``, ``.~lock.x.xlsx#``) are skipped. Files named directly are always read.
-    The order is stable: sorted by path.
+    Every regular file under a folder is read (or refused with a reason) whatever it is
+    called, except lock files and system clutter (:func:`is_clutter`) and the tool's own
+    outputs (:func:`is_own_output`). Hidden folders are not searched. An Apple Numbers
+    package (a folder ending in .numbers) is one file. Files named directly are always
+    read. The order is stable: sorted by path.
     """
     files: list[Path] = []
-    ignored: list[Path] = []
+    own: list[Path] = []
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    candidate = Path(root) / name
-                    if name.startswith((".", "~$")):
-                        continue
-                    if candidate.suffix.casefold() in SPREADSHEET_SUFFIXES:
-                        files.append(candidate)
-                    else:
-                        ignored.append(candidate)
-        else:
+        if not path.is_dir() or path.suffix.casefold() == ".numbers":
             files.append(path)
+            continue
+        for root, dirs, names in os.walk(path):
+            packages = [d for d in dirs if d.casefold().endswith(".numbers")]
+            files.extend(Path(root) / d for d in packages)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in packages)
+            for name in sorted(names):
+                candidate = Path(root) / name
+                if is_clutter(name) or not candidate.is_file():
+                    continue
+                (own if is_own_output(candidate) else files).append(candidate)
     unique = list(dict.fromkeys(files))
-    return sorted(unique, key=lambda p: str(p)), sorted(ignored, key=lambda p: str(p))
+    return sorted(unique, key=lambda p: str(p)), sorted(own, key=lambda p: str(p))
 
 
 def _newest_key(ret: Return) -> tuple[dt.date, str, float, str]:

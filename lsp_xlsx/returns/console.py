@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lsp_xlsx.core.text import visible
 from lsp_xlsx.returns.model import CheckResult, Return, Status
 
 
@@ -24,7 +25,11 @@ def _answered(ret: Return) -> str:
 def format_table(result: CheckResult) -> str:
     """The per-file table, then every finding, then the summary line."""
     header = ("File", "Partner", "Status", "Answered")
-    rows = [(r.file, _partner(r), str(r.status), _answered(r)) for r in result.returns]
+    # Partner-controlled text is shown with its control characters made visible, so a
+    # file name or a typed value cannot fake a line of the report.
+    rows = [
+        (visible(r.file), visible(_partner(r)), str(r.status), _answered(r)) for r in result.returns
+    ]
     widths = [
         max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
         for i, h in enumerate(header)
@@ -38,16 +43,16 @@ def format_table(result: CheckResult) -> str:
         lines.append("")
         lines.append("Findings")
         for f in findings:
-            lines.append(f"  {f.severity.upper():<7}  {f.message}")
+            lines.append(f"  {f.severity.upper():<7}  {visible(f.message)}")
     missing = result.not_returned
     if missing:
         lines.append("")
         lines.append(f"Not returned ({len(missing)}):")
-        lines.extend(f"  {p.name} ({p.partner_id})" for p in missing)
+        lines.extend(f"  {visible(p.name)} ({p.partner_id})" for p in missing)
     if result.ignored:
         lines.append("")
-        lines.append(f"Not spreadsheets, so not read ({len(result.ignored)}):")
-        lines.extend(f"  {p}" for p in result.ignored)
+        lines.append(f"Not read, as this tool wrote them ({len(result.ignored)}):")
+        lines.extend(f"  {visible(str(p))}" for p in result.ignored)
     lines.append("")
     lines.append(result.summary())
     return "\n".join(lines)

@@ -141,7 +141,7 @@ class Return:
 
 @dataclass
 class CheckResult:
-    """Every file read (or refused), and files in the folders that were not spreadsheets."""
+    """Every file read (or refused), and the tool's own outputs found in the folders."""
 
     returns: list[Return]
     ignored: list[Path] = field(default_factory=list)

@@ -33,6 +33,7 @@ from lsp_xlsx.returns.xlsx_scan import (
     formula_cells_without_value,
     has_non_finite_number,
     oversized_sheet,
+    with_workbook_at_usual_path,
     without_number_formats,
 )
 from lsp_xlsx.workbook import contract as C
@@ -204,6 +205,10 @@ def read_return(
     if verdict.code is not None:
         return ret.refuse(verdict.code, **dict(verdict.details))
     ret.fmt = verdict.fmt
+    if verdict.data:  # an .xls encrypted with Excel's default key, which Excel opens too
+        data = verdict.data
+    if verdict.workbook_part:
+        data = with_workbook_at_usual_path(data, verdict.workbook_part)
     if ret.fmt in ("xlsx", "xlsm", "xltx", "xltm"):
         oversized = oversized_sheet(data, limits.max_cells)
         if oversized is not None:

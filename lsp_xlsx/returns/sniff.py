@@ -8,8 +8,9 @@ before any spreadsheet parser runs, and either names the format or says why not.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsp_xlsx.core.findings import Code
 
@@ -51,6 +52,10 @@ class Sniffed:
     fmt: str = ""
     code: Code | None = None
     details: tuple[tuple[str, str], ...] = ()
+    #: Where the workbook part is, when it is not at the usual xl/workbook.xml.
+    workbook_part: str = ""
+    #: The bytes to parse instead of the file's, e.g. decrypted with Excel's default key.
+    data: bytes = field(default=b"", repr=False)
 
     @property
     def refused(self) -> bool:
@@ -78,6 +83,30 @@ _NOT_SPREADSHEET = (
 )
 
 
+FIX_SAVE_AS_XLSX = (
+    "Ask the partner to open it and save it as .xlsx (File › Save As), then send that."
+)
+OTHER_SPREADSHEETS = {
+    "numbers": (
+        "an Apple Numbers spreadsheet",
+        "Ask the partner to open it in Numbers and choose File › Export To › Excel, then send "
+        "the .xlsx.",
+    ),
+    "fods": ("a flat OpenDocument spreadsheet (.fods)", FIX_SAVE_AS_XLSX),
+    "biff": ("an Excel 2, 3 or 4 worksheet (from before 1993)", FIX_SAVE_AS_XLSX),
+}
+
+
+def _other(kind: str) -> Sniffed:
+    words, fix = OTHER_SPREADSHEETS[kind]
+    return _refuse(Code.REFUSED_OTHER_SPREADSHEET, kind=words, fix=fix)
+
+
+def _looks_like_csv(text: str) -> bool:
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    return len(lines) >= 2 and all(any(sep in line for sep in ",;\t") for line in lines)
+
+
 def _text_kind(head: bytes) -> str:
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:1024]:
@@ -87,10 +116,25 @@ def _text_kind(head: bytes) -> str:
     if lowered.startswith(b"mime-version:") or lowered.startswith(b"from:"):
         return "an e-mail message"
     try:
-        head.decode("utf-8")
-        return "a text file"
+        text = head.decode("utf-8")
     except UnicodeDecodeError:
-        return "a file of unknown type"
+        if b"\0" in head:
+            return "a file of unknown type"
+        text = head.decode("cp1252", errors="replace")  # Excel's plain CSV on Windows
+    return "a text file (CSV)" if _looks_like_csv(text) else "a text file"
+
+
+def _biff_2_to_4(data: bytes) -> bool:
+    """Excel 2, 3 and 4 saved a bare BIFF stream: a BOF record, no OLE container."""
+    return (
+        len(data) >= 8
+        and data[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04")
+        and (4 <= int.from_bytes(data[2:4], "little") <= 16)
+    )
+
+
+def _flat_ods(head: bytes) -> bool:
+    return b"office:document" in head and b"opendocument.spreadsheet" in head
 
 
 def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
@@ -125,12 +169,30 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
                         ),
                         option="--max-ratio",
                     )
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-            if "xl/workbook.bin" in names:
-                return Sniffed("xlsb")
+        seen: set[str] = set()
+        for info in infos:
+            key = info.filename.replace("\\", "/").casefold()
+            if key in seen:
+                return _refuse(Code.REFUSED_AMBIGUOUS, part=info.filename)
+            seen.add(key)
+        names = {i.filename.replace("\\", "/") for i in infos}
+        if "xl/workbook.bin" in names:
+            return Sniffed("xlsb")
+        workbook = "xl/workbook.xml" if "xl/workbook.xml" in names else _office_document(archive)
+        if workbook in names:
             content_types = _read_member(archive, "[Content_Types].xml", 1 * MiB)
-            return Sniffed("xlsm" if b"macroEnabled" in content_types else "xlsx")
+            template = b"template.main" in content_types
+            fmt = "xlsm" if b"macroEnabled" in content_types else "xlsx"
+            fmt = fmt.replace("xls", "xlt") if template else fmt
+            # Repack when the workbook is elsewhere or part names use backslashes, so the
+            # parser and the checks before it find every part where they look.
+            backslashes = any("\\" in i.filename for i in infos)
+            moved = "" if workbook == "xl/workbook.xml" and not backslashes else workbook
+            return Sniffed(fmt, workbook_part=moved)
+        if "Index/Document.iwa" in names or any(
+            n.startswith("Index/") and n.endswith(".iwa") for n in names
+        ):
+            return _other("numbers")
         if "mimetype" in names:
             mime = _read_member(archive, "mimetype", 1024).strip()
             if mime == ODS_MIME:
@@ -152,12 +214,67 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
         return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a zip archive")
 
 
+def _office_document(archive: zipfile.ZipFile) -> str:
+    """The workbook part the package relationships point to, e.g. 'xl/book.xml'."""
+    rels = _read_member(archive, "_rels/.rels", 1 * MiB)
+    for match in re.finditer(rb"<(?:[\w.-]+:)?Relationship\s([^<>]*)>", rels):
+        attrs = match.group(1)
+        if b"/officeDocument" in attrs:
+            target = re.search(rb'Target="([^"]*)"', attrs)
+            if target:
+                return target.group(1).decode("utf-8", "replace").lstrip("/").replace("\\", "/")
+    return ""
+
+
 def _read_member(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
     try:
         with archive.open(name) as member:
             return member.read(cap)
     except (KeyError, zipfile.BadZipFile, OSError):
         return b""
+
+
+#: The password Excel uses, without asking, for a workbook whose structure is protected.
+EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"
+
+
+def _has_filepass(stream: bytes) -> bool:
+    """True when the BIFF records before the first EOF include FILEPASS: encrypted."""
+    offset = 0
+    for _ in range(512):
+        if offset + 4 > len(stream):
+            return False
+        kind = int.from_bytes(stream[offset : offset + 2], "little")
+        size = int.from_bytes(stream[offset + 2 : offset + 4], "little")
+        if kind == 0x002F:
+            return True
+        if kind == 0x000A:
+            return False
+        offset += 4 + size
+    return False
+
+
+def _encrypted(data: bytes) -> bool:
+    import msoffcrypto
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+    except Exception:  # not something msoffcrypto understands: FILEPASS has been checked
+        return False
+
+
+def _decrypt_with_default_key(data: bytes) -> bytes | None:
+    """The workbook decrypted with Excel's default password, or None when it has another."""
+    import msoffcrypto
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password=EXCEL_DEFAULT_PASSWORD)
+        out = io.BytesIO()
+        office.decrypt(out)
+    except Exception:  # a real password: nothing we can (or should) open
+        return None
+    return out.getvalue()
 
 
 def _sniff_ole(data: bytes) -> Sniffed:
@@ -168,22 +285,22 @@ def _sniff_ole(data: bytes) -> Sniffed:
     except OSError as exc:
         return _refuse(Code.REFUSED_CORRUPT, detail=f"its OLE structure is broken: {exc}")
     with ole:
-        streams = {"/".join(s) for s in ole.listdir()}
+        # Stream names are not case-sensitive (some writers use 'WORKBOOK').
+        names = {"/".join(s).casefold(): s for s in ole.listdir()}
+        book = names.get("workbook") or names.get("book")
+        head = ole.openstream(book).read(64 * 1024) if book else b""
+    streams = set(names)
     # Excel's password-to-open wraps the real xlsx in an encrypted OLE container.
-    if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
+    if "encryptioninfo" in streams or "encryptedpackage" in streams:
         return _refuse(Code.REFUSED_PASSWORD)
-    if "Workbook" in streams or "Book" in streams:
-        import msoffcrypto
-
-        try:
-            if msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted():
-                return _refuse(Code.REFUSED_PASSWORD)
-        except Exception:  # a parse failure here is left to the reader, which reports it
-            pass
+    if book:
+        if _has_filepass(head) or _encrypted(data):
+            plain = _decrypt_with_default_key(data)
+            return Sniffed("xls", data=plain) if plain else _refuse(Code.REFUSED_PASSWORD)
         return Sniffed("xls")
-    if "WordDocument" in streams:
+    if "worddocument" in streams:
         return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a Word document (.doc)")
-    if "PowerPoint Document" in streams:
+    if "powerpoint document" in streams:
         return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a PowerPoint presentation (.ppt)")
     return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="an Office file that is not a workbook")
 
@@ -204,4 +321,8 @@ def sniff(data: bytes, limits: Limits | None = None) -> Sniffed:
     for magic, kind in _NOT_SPREADSHEET:
         if data.startswith(magic):
             return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind=kind)
+    if _biff_2_to_4(data):
+        return _other("biff")
+    if _flat_ods(data[:4096]):
+        return _other("fods")
     return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind=_text_kind(data[:4096]))

@@ -181,3 +181,28 @@ def has_non_finite_number(data: bytes) -> bool:
     except (zipfile.BadZipFile, OSError, KeyError):
         return False
     return False
+
+
+def with_workbook_at_usual_path(data: bytes, part: str) -> bytes:
+    """The package with its workbook part (found through the package relationships at
+    ``part``, e.g. 'xl/book.xml') moved to xl/workbook.xml, where parsers look for it.
+
+    Only a part in the xl/ folder is moved: its relationships are relative to that folder.
+    """
+    folder, _, name = part.rpartition("/")
+    if folder != "xl" or not name:
+        return data
+    renames = {part: "xl/workbook.xml", f"xl/_rels/{name}.rels": "xl/_rels/workbook.xml.rels"}
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            filename = info.filename.replace("\\", "/")
+            content = source.read(info)
+            if filename in ("[Content_Types].xml", "_rels/.rels"):
+                content = content.replace(f"/{part}".encode(), b"/xl/workbook.xml")
+                content = content.replace(f'"{part}"'.encode(), b'"xl/workbook.xml"')
+            target.writestr(renames.get(filename, filename), content)
+    return out.getvalue()
