@@ -20,6 +20,7 @@ from lsp_xlsx.cli_options import (
     delivery_options,
     framework_option,
     limits_options,
+    manifest_option,
     our_errors,
     parse_date,
     partners_option,
@@ -122,9 +123,15 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
     show_default=True,
     help="A table for people, or JSON for scripts.",
 )
+@manifest_option
 @limits_options
 def check_command(
-    paths: tuple[Path, ...], framework: Any, partners: Any, fmt: str, limits: Any
+    paths: tuple[Path, ...],
+    framework: Any,
+    partners: Any,
+    fmt: str,
+    manifest: Path | None,
+    limits: Any,
 ) -> None:
     """Read returned workbooks and report on every file, without writing anything.
 
@@ -148,7 +155,9 @@ def check_command(
     from lsp_xlsx.returns.console import format_table, to_json
 
     with our_errors():
-        result = workflow.check_returns(paths, framework, partners, limits, _ProgressBar())
+        result = workflow.check_returns(
+            paths, framework, partners, limits, _ProgressBar(), manifest
+        )
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
 
@@ -183,6 +192,7 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     default=None,
     help="The tidy CSV of every answer.  [default: responses.csv beside --output]",
 )
+@manifest_option
 @limits_options
 def collate_command(
     paths: tuple[Path, ...],
@@ -190,6 +200,7 @@ def collate_command(
     partners: Any,
     output: Path,
     responses: Path | None,
+    manifest: Path | None,
     limits: Any,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
@@ -209,7 +220,7 @@ def collate_command(
     """
     with our_errors():
         outcome = workflow.collate_returns(
-            paths, framework, output, responses, partners, limits, _ProgressBar()
+            paths, framework, output, responses, partners, limits, _ProgressBar(), manifest
         )
     _print_collated(outcome)
     sys.exit(outcome.exit_code)
@@ -324,6 +335,7 @@ def mail_command(partners: Any, folder: Path, delivery: Any, **kw: Any) -> None:
 @click.option(
     "--contact", default=None, help="[default: the contact the workbooks were built with]"
 )
+@manifest_option
 @limits_options
 def status_command(
     paths: tuple[Path, ...],
@@ -336,6 +348,7 @@ def status_command(
     delivery: Any,
     template: Path | None,
     contact: str | None,
+    manifest: Path | None,
     limits: Any,
 ) -> None:
     """Track every partner: sent, returned, complete, overdue; and send reminders.
@@ -358,7 +371,16 @@ def status_command(
 
     with our_errors():
         outcome = workflow.status(
-            paths, framework, partners, folder, limits, deadline, today, delivery.log
+            paths,
+            framework,
+            partners,
+            folder,
+            limits,
+            deadline,
+            today,
+            delivery.log,
+            None,
+            manifest,
         )
         click.echo(format_status(outcome.report))
         if remind:

@@ -288,3 +288,14 @@ def copies_dir_option(help_text: str, must_exist: bool = False) -> Callable[[F],
         show_default=True,
         help=help_text,
     )
+
+
+def manifest_option(f: F) -> F:
+    """--manifest: verify each return against the copies build --partners issued."""
+    return click.option(
+        "--manifest",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="manifest.csv from build --partners: verify each return came from the copy "
+        "sent to the partner it claims to be.",
+    )(f)

@@ -82,11 +82,14 @@ def check_returns(
     partners: PartnerList | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    manifest: Path | None = None,
 ) -> CheckResult:
     """Read every return under ``paths``: what ``check`` reports, and what ``collate`` and
-    ``status`` read."""
+    ``status`` read. With ``manifest``, each return's copy id is verified against it."""
     from lsp_xlsx.returns.batch import check, discover
+    from lsp_xlsx.workbook.manifest import issued_copies
 
+    issued = issued_copies(manifest) if manifest is not None else None
     partners_file = partners.path.name if partners is not None else "partners.csv"
     paths = list(paths)
     on_each: Callable[[Return], None] | None = None
@@ -98,7 +101,7 @@ def check_returns(
             done[0] += 1
             progress(done[0], total)
 
-    return check(paths, framework, limits, partners, partners_file, progress=on_each)
+    return check(paths, framework, limits, partners, partners_file, None, on_each, issued)
 
 
 @dataclass
@@ -124,6 +127,7 @@ def collate_returns(
     partners: PartnerList | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    manifest: Path | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output`` and the tidy CSV to ``responses`` (default: beside it)."""
@@ -133,7 +137,7 @@ def collate_returns(
     paths = list(paths)
     responses = responses or output.with_name(RESPONSES_NAME)
     check_outputs(paths, {"the comparison workbook": output, "the tidy table": responses})
-    result = check_returns(paths, framework, partners, limits, progress)
+    result = check_returns(paths, framework, partners, limits, progress, manifest)
     if not result.counted:
         return CollateOutcome(result, None, None, None)
     comparison = collate(result.returns, framework, partners, responses_name=responses.name)
@@ -230,7 +234,7 @@ def mail(
     from lsp_xlsx.outreach.mail import deliver, plan_invitations
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_INVITATION, INVITATION_FIELDS, load_template
-    from lsp_xlsx.workbook.copies import read_manifest
+    from lsp_xlsx.workbook.manifest import read_manifest
 
     smtp = options.smtp(dict(os.environ))
     chosen = load_template(template, INVITATION_FIELDS) if template else DEFAULT_INVITATION
@@ -275,21 +279,21 @@ def status(
     today: dt.date | None = None,
     log: Path | None = None,
     progress: Progress | None = None,
+    manifest: Path | None = None,
 ) -> StatusOutcome:
     """One row per partner: sent, returned, complete, overdue. Returns are read exactly as
     check reads them, with the same limits."""
     from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
     from lsp_xlsx.outreach.tracking import track
-    from lsp_xlsx.workbook.copies import read_manifest
+    from lsp_xlsx.workbook.manifest import read_manifest
 
-    manifest = read_manifest(folder)
+    built = read_manifest(folder)
     log_file = SendLog.open(log or folder / SEND_LOG_NAME)
     deadlines = {
-        p.partner_id: deadline
-        or (manifest[p.partner_id].deadline if p.partner_id in manifest else None)
+        p.partner_id: deadline or (built[p.partner_id].deadline if p.partner_id in built else None)
         for p in partners
     }
-    result = check_returns(paths, framework, partners, limits, progress)
+    result = check_returns(paths, framework, partners, limits, progress, manifest)
     return StatusOutcome(track(result, partners, framework, log_file, deadlines, today))
 
 
@@ -305,7 +309,7 @@ def remind(
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_REMINDER, REMINDER_FIELDS, load_template
     from lsp_xlsx.outreach.tracking import plan_reminders
-    from lsp_xlsx.workbook.copies import read_manifest
+    from lsp_xlsx.workbook.manifest import read_manifest
 
     smtp = options.smtp(dict(os.environ))
     chosen = load_template(template, REMINDER_FIELDS) if template else DEFAULT_REMINDER

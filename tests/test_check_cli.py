@@ -134,6 +134,7 @@ def test_check_with_partners_lists_who_has_not_returned(folder: Path, tmp_path: 
         "errors": 1,
         "refused": 1,
         "superseded": 0,
+        "held": 0,
         "incomplete": 1,
         "not_returned": 2,
     }

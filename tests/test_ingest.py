@@ -242,7 +242,7 @@ def test_meta_and_start_here_disagreeing_is_a_warning(tmp_path: Path, framework:
     )
     ret = read_return(path, framework)
     assert ret.partner_name == "North Shire Police"
-    mismatch = [f for f in ret.findings if f.code is Code.IDENTITY_MISMATCH]
+    mismatch = [f for f in ret.findings if f.code is Code.IDENTITY_EDITED]
     assert len(mismatch) == 1
     assert mismatch[0].sheet == "Start here" and mismatch[0].severity is Severity.WARNING
     assert "'NHS Trust', but the workbook was made for 'North Shire Police'" in mismatch[0].message

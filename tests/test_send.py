@@ -35,7 +35,8 @@ from lsp_xlsx.outreach.templates import (
 from lsp_xlsx.returns.reader import read_return
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook
-from lsp_xlsx.workbook.copies import build_for_partners, read_manifest
+from lsp_xlsx.workbook.copies import build_for_partners
+from lsp_xlsx.workbook.manifest import read_manifest
 from tests.fill import full_answers, make_return
 from tests.libreoffice import convert
 
@@ -91,7 +92,10 @@ def test_each_copy_equals_a_workbook_built_for_that_partner(
     settings = BuildSettings(deadline=dt.date(2027, 3, 31), contact="Jo Bloggs, jo@lsp.example")
     for partner in PARTNERS:
         entry = manifest[partner.partner_id]
-        direct = build_workbook(framework, partner, settings, built_at=entry.built_at)
+        direct = build_workbook(
+            framework, partner, settings, built_at=entry.built_at, copy_id=entry.copy_id
+        )
+        assert len(entry.copy_id) == 32 and int(entry.copy_id, 16) >= 0
         buffer = io.BytesIO()
         direct.save(buffer)
         assert _cells(load_workbook(entry.path)) == _cells(load_workbook(buffer)), (

@@ -34,7 +34,7 @@ from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
-from lsp_xlsx.returns.model import Response, Return, Status
+from lsp_xlsx.returns.model import Response, Return
 from lsp_xlsx.workbook import contract as C
 
 #: The tidy table's columns, in order. A contract: scripts rely on them.
@@ -114,7 +114,7 @@ class Comparison:
     @property
     def counted(self) -> list[Return]:
         """Returns that count: read and not superseded."""
-        return [r for r in self.returns if r.status not in (Status.REFUSED, Status.SUPERSEDED)]
+        return [r for r in self.returns if r.counts]
 
     @property
     def findings(self) -> list[Finding]:
@@ -377,11 +377,7 @@ def _actions(
 def _returns_table(
     returns: list[Return], columns: list[PartnerColumn], not_returned: list[PartnerColumn]
 ) -> pd.DataFrame:
-    counted = {
-        r.partner_id.casefold(): r
-        for r in returns
-        if r.status not in (Status.REFUSED, Status.SUPERSEDED)
-    }
+    counted = {r.partner_id.casefold(): r for r in returns if r.counts}
     rows: list[dict[str, object]] = []
 
     def add(partner: PartnerColumn | None, ret: Return | None, status: str) -> None:
@@ -414,7 +410,7 @@ def _returns_table(
         ret = counted.get(partner.partner_id.casefold())
         add(partner, ret, str(ret.status) if ret else "not returned")
     for ret in returns:
-        if ret.status in (Status.REFUSED, Status.SUPERSEDED):
+        if not ret.counts:
             owner = order.get(ret.partner_id.casefold()) if ret.read else None
             add(owner, ret, str(ret.status))
     frame = pd.DataFrame(rows)
@@ -435,7 +431,7 @@ def collate(
     Partner order follows ``partners`` when given, else partner name. ``responses_name`` is
     the tidy CSV's name, which findings about cut text point to.
     """
-    counted = [r for r in returns if r.status not in (Status.REFUSED, Status.SUPERSEDED)]
+    counted = [r for r in returns if r.counts]
     columns, not_returned = _partner_columns(counted, partners)
     tidy, fixes = _tidy(counted, columns, framework, responses_name)
     theme_scores = _theme_scores(tidy, columns, framework)

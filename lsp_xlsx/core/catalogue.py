@@ -329,11 +329,30 @@ class Code(enum.StrEnum):
         " from the file name. Check it, and ask the partner to fill in 'Organisation' on "
         "'Start here'.",
     )
-    IDENTITY_MISMATCH = (
-        "identity-mismatch",
+    IDENTITY_EDITED = (
+        "identity-edited",
         W,
         "the {what} here is '{found}', but the workbook was made for '{expected}'. Check "
         "which organisation this return is from.",
+    )
+    IDENTITY_MISMATCH = (
+        "identity-mismatch",
+        E,
+        "this return says it is from '{claimed}', but {issued}. It is not counted and replaces "
+        "no other return. Ask '{claimed}' whether they sent it, and check the file with them.",
+    )
+    IDENTITY_CONFLICT = (
+        "identity-conflict",
+        E,
+        "this return and {others} both say they are from '{claimed}', but come from different "
+        "copies of the workbook, so neither is counted. Run again with --manifest to tell the "
+        "genuine one, or ask '{claimed}' which one they sent.",
+    )
+    IDENTITY_UNVERIFIED = (
+        "identity-unverified",
+        I,
+        "this return has no copy id (it was filled in from the blank workbook), so it is "
+        "taken to be from '{claimed}', as it says. Check that with the partner if in doubt.",
     )
     PARTNER_UNKNOWN = (
         "partner-unknown",

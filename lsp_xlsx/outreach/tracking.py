@@ -17,7 +17,7 @@ from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.mail import Outgoing, make_message
 from lsp_xlsx.outreach.sendlog import SendLog
 from lsp_xlsx.outreach.templates import Template, format_deadline, message_values
-from lsp_xlsx.returns.model import CheckResult, Return, Status
+from lsp_xlsx.returns.model import CheckResult, Return
 
 
 @dataclass
@@ -146,7 +146,7 @@ def track(
         row_for = by_id.get(ret.partner_id.casefold())
         if row_for is None:
             strangers.append(ret)
-        elif ret.status is Status.SUPERSEDED:
+        elif not ret.counts:  # superseded, or held until who sent it is resolved
             row_for.superseded.append(ret)
         else:
             row_for.ret = ret

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from lsp_xlsx.core.findings import Code, finding
@@ -15,6 +15,8 @@ from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.isolation import IsolatedReader, default_workers
 from lsp_xlsx.returns.model import CheckResult, Return, Status
 from lsp_xlsx.returns.sniff import Limits
+from lsp_xlsx.returns.verify import verify_identity
+from lsp_xlsx.workbook.manifest import ManifestEntry
 
 #: Files no partner sends: operating-system clutter, whatever the folder.
 SYSTEM_FILES = {".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini", ".directory"}
@@ -98,7 +100,7 @@ def resolve_duplicates(returns: list[Return]) -> None:
     """
     groups: dict[str, list[Return]] = {}
     for ret in returns:
-        if ret.read:
+        if ret.counts:  # a held return never supersedes, and is never superseded
             groups.setdefault(ret.partner_id.casefold(), []).append(ret)
     for group in groups.values():
         if len(group) < 2:
@@ -138,8 +140,10 @@ def read_returns(
     partners_file: str = "partners.csv",
     workers: int | None = None,
     progress: Callable[[Return], None] | None = None,
+    resolve: bool = True,
 ) -> list[Return]:
-    """Read many returns, each in an isolated worker process, then resolve duplicates.
+    """Read many returns, each in an isolated worker process, then (unless ``resolve`` is
+    False) resolve duplicates.
 
     A file that crashes, hangs or exhausts its worker is refused with the reason; every
     other file is read as usual. The result is in the order of ``files``, whatever order
@@ -153,7 +157,8 @@ def read_returns(
         workers if workers is not None else default_workers(),
     )
     results = reader.read_all([Path(f) for f in files], progress)
-    resolve_duplicates(results)
+    if resolve:
+        resolve_duplicates(results)
     return results
 
 
@@ -165,8 +170,18 @@ def check(
     partners_file: str = "partners.csv",
     workers: int | None = None,
     progress: Callable[[Return], None] | None = None,
+    issued: Mapping[str, ManifestEntry] | None = None,
 ) -> CheckResult:
-    """Find the returns under ``paths`` and read them all: what ``lsp-xlsx check`` reports."""
+    """Find the returns under ``paths`` and read them all: what ``lsp-xlsx check`` reports.
+
+    ``issued`` (from :func:`~lsp_xlsx.workbook.manifest.issued_copies`) verifies that each
+    return comes from a copy issued to the partner it claims to be.
+    """
     files, ignored = discover(paths)
-    returns = read_returns(files, framework, limits, partners, partners_file, workers, progress)
-    return CheckResult(returns, ignored, list(partners) if partners is not None else None)
+    returns = read_returns(
+        files, framework, limits, partners, partners_file, workers, progress, resolve=False
+    )
+    notes = verify_identity(returns, issued)
+    resolve_duplicates(returns)
+    listed = list(partners) if partners is not None else None
+    return CheckResult(returns, ignored, listed, notes)

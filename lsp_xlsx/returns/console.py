@@ -53,6 +53,9 @@ def format_table(result: CheckResult) -> str:
         lines.append("")
         lines.append(f"Not read, as this tool wrote them ({len(result.ignored)}):")
         lines.extend(f"  {visible(str(p))}" for p in result.ignored)
+    for note in result.notes:
+        lines.append("")
+        lines.append(f"Note: {note}")
     lines.append("")
     lines.append(result.summary())
     return "\n".join(lines)
@@ -71,6 +74,7 @@ def as_data(result: CheckResult) -> dict[str, Any]:
             "format": r.fmt,
             "sha256": r.sha256,
             "superseded_by": str(r.superseded_by) if r.superseded_by else None,
+            "copy_id": r.copy_id,
             "respondent": r.respondent.name,
             "completed": r.respondent.completed.isoformat() if r.respondent.completed else None,
         }
@@ -84,6 +88,7 @@ def as_data(result: CheckResult) -> dict[str, Any]:
             {"partner_id": p.partner_id, "partner": p.name} for p in result.not_returned
         ],
         "counts": result.counts(),
+        "notes": result.notes,
         "summary": result.summary(),
         "exit_code": result.exit_code,
     }

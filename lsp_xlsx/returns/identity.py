@@ -56,7 +56,7 @@ def resolve_identity(
     meta_id, meta_name = meta.get("partner_id", ""), meta.get("partner_name", "")
     if meta_id and start_id and meta_id != start_id:
         ret.note(
-            Code.IDENTITY_MISMATCH,
+            Code.IDENTITY_EDITED,
             C.START_SHEET,
             start["partner_id"][1],
             what="Partner ID",
@@ -65,7 +65,7 @@ def resolve_identity(
         )
     if meta_name and start_org and not same_name(meta_name, start_org):
         ret.note(
-            Code.IDENTITY_MISMATCH,
+            Code.IDENTITY_EDITED,
             C.START_SHEET,
             start["organisation"][1],
             what="Organisation",

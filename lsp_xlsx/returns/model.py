@@ -21,6 +21,8 @@ class Status(enum.StrEnum):
     ERRORS = "errors"
     REFUSED = "refused"
     SUPERSEDED = "superseded"
+    #: Read, but held out of the comparison until the coordinator resolves who sent it.
+    HELD = "held"
 
 
 @dataclass(slots=True)  # a thousand returns hold 60,000 of these
@@ -87,6 +89,8 @@ class Return:
     framework_version: str = ""
     framework_hash: str = ""
     built_at: str = ""
+    #: The personalised copy this return was made from ('' for the blank workbook).
+    copy_id: str = ""
     mtime: float = 0.0
     responses: dict[str, Response] = field(default_factory=dict)
     extra: list[ExtraRow] = field(default_factory=list)
@@ -110,6 +114,11 @@ class Return:
     def read(self) -> bool:
         """True unless the file was refused."""
         return self.status is not Status.REFUSED
+
+    @property
+    def counts(self) -> bool:
+        """True when the return is in the comparison: read, not superseded, not held."""
+        return self.status not in (Status.REFUSED, Status.SUPERSEDED, Status.HELD)
 
     def count(self, severity: Severity) -> int:
         """Findings of one severity."""
@@ -147,6 +156,8 @@ class CheckResult:
     ignored: list[Path] = field(default_factory=list)
     #: The partners from partners.csv, when it was given.
     partners: list[Partner] | None = None
+    #: Notes about the run as a whole, e.g. that identity was not verified.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def not_returned(self) -> list[Partner]:
@@ -171,6 +182,7 @@ class CheckResult:
             "errors": by_status[Status.ERRORS],
             "refused": by_status[Status.REFUSED],
             "superseded": by_status[Status.SUPERSEDED],
+            "held": by_status[Status.HELD],
             "incomplete": len(self.incomplete),
             "not_returned": len(self.not_returned),
         }
@@ -182,13 +194,13 @@ class CheckResult:
 
     @property
     def counted(self) -> list[Return]:
-        """Returns that were read and not superseded: the ones that count."""
-        return [r for r in self.returns if r.status not in (Status.REFUSED, Status.SUPERSEDED)]
+        """Returns that were read and not superseded or held: the ones that count."""
+        return [r for r in self.returns if r.counts]
 
     @property
     def exit_code(self) -> int:
         """0 when no file is refused and no counted return has an error; else 1."""
-        refused = any(r.status is Status.REFUSED for r in self.returns)
+        refused = any(r.status in (Status.REFUSED, Status.HELD) for r in self.returns)
         errors = any(r.count(Severity.ERROR) for r in self.counted)
         return 1 if refused or errors else 0
 
@@ -201,6 +213,7 @@ class CheckResult:
             Status.ERRORS: "with errors",
             Status.REFUSED: "refused",
             Status.SUPERSEDED: "superseded",
+            Status.HELD: "held",
         }
         parts = [f"{n} {words[s]}" for s, n in by_status.items() if n]
         findings = self.findings

@@ -50,7 +50,11 @@ def _lists_sheet(wb: Workbook, framework: Framework) -> None:
 
 
 def meta_values(
-    framework: Framework, settings: BuildSettings, partner: Partner | None, built_at: str
+    framework: Framework,
+    settings: BuildSettings,
+    partner: Partner | None,
+    built_at: str,
+    copy_id: str = "",
 ) -> dict[str, str]:
     """The meta sheet's key -> value pairs, all as text."""
     values = {
@@ -66,6 +70,7 @@ def meta_values(
         "partnership": settings.partnership,
         "deadline": settings.deadline.isoformat() if settings.deadline else "",
         "contact": settings.contact,
+        "copy_id": copy_id,
     }
     assert tuple(values) == C.META_KEYS
     return values
@@ -93,9 +98,11 @@ def build_workbook(
     partner: Partner | None = None,
     settings: BuildSettings | None = None,
     built_at: str | None = None,
+    copy_id: str = "",
 ) -> Workbook:
     """Build the self-assessment workbook: "Start here", one sheet per theme, hidden lists
-    and meta. ``partner`` personalises it; without one it is the blank workbook."""
+    and meta. ``partner`` personalises it (with ``copy_id``, the copy's own id); without
+    one it is the blank workbook."""
     settings = settings or BuildSettings()
     wb = Workbook()
     start = wb.active
@@ -105,7 +112,7 @@ def build_workbook(
     for theme in framework.themes:
         write_theme_sheet(wb, framework, theme)
     _lists_sheet(wb, framework)
-    _meta_sheet(wb, meta_values(framework, settings, partner, built_at or now_utc()))
+    _meta_sheet(wb, meta_values(framework, settings, partner, built_at or now_utc(), copy_id))
     wb.calculation.fullCalcOnLoad = True  # Excel recalculates the progress table on open
     subject = settings.partnership or framework.title
     if partner is not None:

@@ -102,6 +102,9 @@ META_KEYS = (
     "partnership",
     "deadline",
     "contact",
+    # An unguessable id for each personalised copy, recorded in manifest.csv, so that a
+    # return can be checked against the copy its partner was sent (empty when blank).
+    "copy_id",
 )
 
 

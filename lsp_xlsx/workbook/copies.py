@@ -9,27 +9,29 @@ every copy equals one built directly for that partner.
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import hashlib
 import io
+import secrets
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from lsp_xlsx.core.dates import parse_date
-from lsp_xlsx.core.errors import ManifestError, OutputExistsError
-from lsp_xlsx.core.files import write_bytes, write_csv
+from lsp_xlsx.core.errors import OutputExistsError
+from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.core.text import safe_text
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, unique_filenames
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook, now_utc
+from lsp_xlsx.workbook.manifest import (
+    MANIFEST_NAME,
+    read_manifest_rows,
+    write_manifest,
+)
 
 _ID_TOKEN = "LSPXLSXTOKENPARTNERID"
 _NAME_TOKEN = "LSPXLSXTOKENPARTNERNAME"
-MANIFEST_NAME = "manifest.csv"
-MANIFEST_COLUMNS = ("partner_id", "partner", "file", "sha256", "built_at", "deadline", "contact")
+_COPY_TOKEN = "LSPXLSXTOKENCOPYID"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class PersonalisedCopy:
     partner: Partner
     path: Path
     sha256: str
+    copy_id: str
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,16 @@ class BuildResult:
 
 
 def personalised_template(framework: Framework, settings: BuildSettings, built_at: str) -> bytes:
-    """The workbook with placeholder tokens where a partner's id and name go."""
+    """The workbook with placeholder tokens where a partner's id, name and copy id go."""
     buffer = io.BytesIO()
-    build_workbook(framework, Partner(_ID_TOKEN, _NAME_TOKEN), settings, built_at).save(buffer)
+    partner = Partner(_ID_TOKEN, _NAME_TOKEN)
+    build_workbook(framework, partner, settings, built_at, copy_id=_COPY_TOKEN).save(buffer)
     return buffer.getvalue()
+
+
+def new_copy_id() -> str:
+    """128 random bits, as 32 hex digits: no partner can guess another's."""
+    return secrets.token_hex(16)
 
 
 def _xml_text(value: str) -> bytes:
@@ -63,8 +72,9 @@ def _xml_text(value: str) -> bytes:
     return xml_escape(text).encode("utf-8")
 
 
-def personalise(template: bytes, partner: Partner) -> bytes:
-    """A copy of ``template`` with ``partner``'s id and name in place of the tokens."""
+def personalise(template: bytes, partner: Partner, copy_id: str = "") -> bytes:
+    """A copy of ``template`` with ``partner``'s id and name, and ``copy_id``, in place of
+    the tokens."""
     ident, name = _xml_text(partner.partner_id), _xml_text(partner.name)
     out = io.BytesIO()
     with (
@@ -75,6 +85,7 @@ def personalise(template: bytes, partner: Partner) -> bytes:
             data = src.read(info)
             if b"LSPXLSXTOKEN" in data:
                 data = data.replace(_NAME_TOKEN.encode(), name).replace(_ID_TOKEN.encode(), ident)
+                data = data.replace(_COPY_TOKEN.encode(), copy_id.encode("ascii"))
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
@@ -94,9 +105,11 @@ def build_for_partners(
 ) -> BuildResult:
     """Write one personalised workbook per partner into ``out_dir``, and a manifest.
 
-    File names are safe slugs of partner names, unique, inside ``out_dir``. Copies that
-    may already have been sent are not overwritten unless ``force`` is True: the call
-    raises :class:`OutputExistsError` naming them.
+    File names are safe slugs of partner names, unique, inside ``out_dir``. Each copy has
+    its own unguessable copy id, in its meta and in manifest.csv. Copies that may already
+    have been sent are not overwritten unless ``force`` is True: the call raises
+    :class:`OutputExistsError` naming them. With ``force``, the manifest keeps the rows of
+    the copies built before, so that returns from copies already sent still verify.
     """
     settings = settings or BuildSettings()
     out_dir = Path(out_dir)
@@ -112,65 +125,28 @@ def build_for_partners(
     out_dir.mkdir(parents=True, exist_ok=True)
     built_at = built_at or now_utc()
     template = personalised_template(framework, settings, built_at)
+    earlier = read_manifest_rows(out_dir / MANIFEST_NAME)
     copies = []
     for partner in partners:
-        data = personalise(template, partner)
+        copy_id = new_copy_id()
+        data = personalise(template, partner, copy_id)
         path = out_dir / names[partner.partner_id]
         write_bytes(data, path)
-        copies.append(PersonalisedCopy(partner, path, hashlib.sha256(data).hexdigest()))
+        digest = hashlib.sha256(data).hexdigest()
+        copies.append(PersonalisedCopy(partner, path, digest, copy_id))
     deadline = settings.deadline.isoformat() if settings.deadline else ""
-    contact = settings.contact
-    rows = [
-        (c.partner.partner_id, c.partner.name, c.path.name, c.sha256, built_at, deadline, contact)
+    rows = earlier + [
+        {
+            "partner_id": c.partner.partner_id,
+            "partner": c.partner.name,
+            "file": c.path.name,
+            "sha256": c.sha256,
+            "built_at": built_at,
+            "deadline": deadline,
+            "contact": settings.contact,
+            "copy_id": c.copy_id,
+        }
         for c in copies
     ]
-    manifest = write_csv(out_dir / MANIFEST_NAME, MANIFEST_COLUMNS, rows)
+    manifest = write_manifest(out_dir / MANIFEST_NAME, rows)
     return BuildResult(out_dir, manifest, built_at, tuple(copies))
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    """One row of manifest.csv: which file was built for which partner, and how."""
-
-    partner_id: str
-    partner: str
-    path: Path
-    sha256: str
-    built_at: str
-    deadline: dt.date | None
-    contact: str
-
-
-def read_manifest(out_dir: str | Path) -> dict[str, ManifestEntry]:
-    """The manifest written by :func:`build_for_partners`, by partner id; empty if none."""
-    out_dir = Path(out_dir)
-    path = out_dir / MANIFEST_NAME
-    entries: dict[str, ManifestEntry] = {}
-    if not path.is_file():
-        return entries
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ("partner_id", "file") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ManifestError(
-                f"{path}, line 1: the column(s) {', '.join(missing)} are missing. Restore the "
-                "manifest, or rebuild the copies with lsp-xlsx build --partners --force."
-            )
-        for line, row in enumerate(reader, start=2):
-            deadline_text = (row.get("deadline") or "").strip()
-            deadline = parse_date(deadline_text) if deadline_text else None
-            if deadline_text and deadline is None:
-                raise ManifestError(
-                    f"{path}, line {line}, column 'deadline': '{deadline_text}' is not a date. "
-                    "Write it as 2027-03-31, or pass --deadline."
-                )
-            entries[row["partner_id"]] = ManifestEntry(
-                row["partner_id"],
-                row.get("partner") or "",
-                out_dir / Path(row["file"] or "").name,  # never outside the folder
-                row.get("sha256") or "",
-                row.get("built_at") or "",
-                deadline,
-                row.get("contact") or "",
-            )
-    return entries
