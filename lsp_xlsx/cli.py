@@ -192,6 +192,12 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     default=None,
     help="The tidy CSV of every answer.  [default: responses.csv beside --output]",
 )
+@click.option(
+    "--group-by",
+    default=None,
+    help="Columns of partners.csv to compare groups by, e.g. level,sector.  [default: sector "
+    "and every other column with 2 to 12 different values]",
+)
 @manifest_option
 @limits_options
 def collate_command(
@@ -200,14 +206,16 @@ def collate_command(
     partners: Any,
     output: Path,
     responses: Path | None,
+    group_by: str | None,
     manifest: Path | None,
     limits: Any,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
 
     Reads every return exactly as check does and prints the same report. Then, when at
-    least one return was read, writes the comparison workbook (Summary, Questions,
-    Agenda, Evidence, Action plan, Returns, Findings, About) and a tidy CSV holding
+    least one return was read, writes the comparison workbook (Contents, Notes, Summary,
+    Questions, Agenda, Groups, Evidence, Action plan, Returns, Findings, About, Input
+    files) and a tidy CSV holding
     every answer in full, and prints both paths. With --partners, partners who have not
     returned are listed, and columns follow that file's order.
 
@@ -217,10 +225,19 @@ def collate_command(
     \b
     Example:
         lsp-xlsx collate returns/ --partners partners.csv -o board/comparison.xlsx
+        lsp-xlsx collate returns/ --partners partners.csv --group-by level
     """
     with our_errors():
         outcome = workflow.collate_returns(
-            paths, framework, output, responses, partners, limits, _ProgressBar(), manifest
+            paths,
+            framework,
+            output,
+            responses,
+            partners,
+            limits,
+            _ProgressBar(),
+            manifest,
+            [g.strip() for g in group_by.split(",") if g.strip()] if group_by else None,
         )
     _print_collated(outcome)
     sys.exit(outcome.exit_code)

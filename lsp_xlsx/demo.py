@@ -108,6 +108,23 @@ _MONTHS = [
 ]
 
 
+#: The three levels joint working happens at, in the source's words: who sits where.
+_LEVELS = {
+    "council": "strategic",
+    "police": "strategic",
+    "icb": "strategic",
+    "fire": "strategic",
+    "borough": "executive",
+    "community-health": "executive",
+    "housing": "executive",
+    "jobcentre": "executive",
+    "probation": "executive",
+    "environment": "executive",
+}
+#: The board sees its own work more kindly than the front line does.
+_LEVEL_BIAS = {"strategic": 0.25, "executive": 0.0, "operational": -0.25}
+
+
 def demo_partners(count: int) -> list[Partner]:
     """``count`` realistic partners; beyond the named ones, numbered community groups."""
     partners = []
@@ -122,7 +139,8 @@ def demo_partners(count: int) -> list[Partner]:
                 f"Contact {i + 1}",
             )
         email = f"{contact.split()[-1].casefold().replace(chr(39), '')}@{pid}.example.org"
-        partners.append(Partner(pid, name, sector, contact, email))
+        level = (("level", _LEVELS.get(pid, "operational")),)
+        partners.append(Partner(pid, name, sector, contact, email, extra=level))
     return partners
 
 
@@ -206,8 +224,8 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     )
     partners = demo_partners(count)
     partners_csv = out / "partners.csv"
-    rows = [(p.partner_id, p.name, p.sector, p.contact_name, p.email) for p in partners]
-    write_csv(partners_csv, PARTNER_COLUMNS, rows)
+    rows = [(*(p.value(c) for c in PARTNER_COLUMNS), p.value("level")) for p in partners]
+    write_csv(partners_csv, (*PARTNER_COLUMNS, "level"), rows)
     returns_dir = out / "returns"
     returns_dir.mkdir(exist_ok=True)
     for old in returns_dir.glob("*.xlsx"):
@@ -228,6 +246,7 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     written: list[Path] = []
     for index, partner in enumerate(partners):
         bias = k * (rng.gauss(0, 0.45) + (-0.6 if partner.sector == "Voluntary sector" else 0.0))
+        bias += k * _LEVEL_BIAS[partner.value("level")]
         themes = 3 if index == partial else len(framework.themes)
         answers = _answers(framework, rng, bias, base, themes)
         if index in late:

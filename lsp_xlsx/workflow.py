@@ -128,6 +128,7 @@ def collate_returns(
     limits: Limits | None = None,
     progress: Progress | None = None,
     manifest: Path | None = None,
+    group_by: Sequence[str] | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output`` and the tidy CSV to ``responses`` (default: beside it)."""
@@ -140,11 +141,25 @@ def collate_returns(
     result = check_returns(paths, framework, partners, limits, progress, manifest)
     if not result.counted:
         return CollateOutcome(result, None, None, None)
-    comparison = collate(result.returns, framework, partners, responses_name=responses.name)
+    if group_by is not None and partners is not None:
+        _check_groupings(group_by, partners)
+    comparison = collate(
+        result.returns, framework, partners, responses_name=responses.name, group_by=group_by
+    )
     workbook = save_comparison(comparison, output)
     responses.parent.mkdir(parents=True, exist_ok=True)
     write_responses_csv(comparison, responses)
     return CollateOutcome(result, comparison, workbook, responses)
+
+
+def _check_groupings(group_by: Sequence[str], partners: PartnerList) -> None:
+    known = ["sector", *partners.extra_columns]
+    unknown = [g for g in group_by if g not in known]
+    if unknown:
+        raise UsageProblem(
+            f"--group-by names {', '.join(unknown)}, which is not a column of "
+            f"{partners.path.name}. Choose from: {', '.join(known)}."
+        )
 
 
 def check_outputs(inputs: Sequence[str | Path], outputs: dict[str, Path]) -> None:

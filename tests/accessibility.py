@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 TABLE_SHEETS = (
     "Questions",
     "Agenda",
+    "Groups",
     "Evidence",
     "Action plan",
     "Returns",

@@ -29,6 +29,15 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A comparison of four partners: quick to break and check, rule by rule."""
+    out = tmp_path_factory.mktemp("small")
+    result = CliRunner().invoke(cli, ["demo", "-o", str(out), "--partners", "4"])
+    assert result.exit_code in (0, 1), result.output
+    return out / "comparison.xlsx"
+
+
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     result = CliRunner().invoke(cli, ["demo", "-o", str(out), "--partners", "8"])
@@ -36,6 +45,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow  # checks every cell of a full demo's workbooks
 def test_the_blank_workbook_meets_every_rule(demo: Path) -> None:
     assert problems(demo / "lsp-self-assessment.xlsx") == []
 
@@ -54,11 +64,13 @@ def test_a_personalised_copy_meets_every_rule(tmp_path: Path, framework: Framewo
     assert problems(copy) == []
 
 
+@pytest.mark.slow  # checks every cell of a full demo's workbooks
 def test_filled_returns_meet_every_rule(demo: Path) -> None:
     for path in sorted((demo / "returns").glob("*.xlsx")):
         assert problems(path) == [], path.name
 
 
+@pytest.mark.slow  # checks every cell of a full demo's workbooks
 def test_the_comparison_workbook_meets_every_rule(demo: Path) -> None:
     assert problems(demo / "comparison.xlsx") == []
 
@@ -206,15 +218,17 @@ BREAKS = [
 ]
 
 
+@pytest.mark.slow  # each loads, breaks and checks a whole comparison workbook
 @pytest.mark.parametrize(("rule", "change"), BREAKS, ids=[f.__name__ for _, f in BREAKS])
 def test_each_rule_bites(
-    demo: Path, tmp_path: Path, rule: str, change: Callable[[Any], None]
+    small: Path, tmp_path: Path, rule: str, change: Callable[[Any], None]
 ) -> None:
-    broken = _break(demo / "comparison.xlsx", tmp_path / "broken.xlsx", change)
+    broken = _break(small, tmp_path / "broken.xlsx", change)
     found = problems(broken)
     assert any(p.startswith(f"{rule}: ") for p in found), found
 
 
+@pytest.mark.slow
 def test_the_alt_text_rule_bites(demo: Path, tmp_path: Path) -> None:
     source = demo / "comparison.xlsx"
     out = io.BytesIO()

@@ -134,9 +134,14 @@ def test_theme_scores_are_means_of_scored_answers(comparison: Comparison) -> Non
     assert t.loc["T1", "a"] == pytest.approx((4 + 3 + 2) / 3)
     assert t.loc["T1", "b"] == pytest.approx((1 + 3) / 2)
     assert t.loc["T1", "c"] == 2  # only T1.Q1 is scored for Gamma
-    assert t.loc["T1", "mean"] == pytest.approx((3 + 2 + 2) / 3)
-    assert (t.loc["T1", "min"], t.loc["T1", "max"], t.loc["T1", "spread"]) == (2, 3, 1)
-    assert t.loc["T7", "a"] == 1 and t.loc["T7", "spread"] == 2
+    # T1 has 6 rated questions: Alpha scored 3 (half), Beta 2 and Gamma 1, so Beta's and
+    # Gamma's scores are thin: shown, marked, and left out of the partnership's numbers.
+    thin = comparison.thin
+    assert (thin.loc["T1", "a"], thin.loc["T1", "b"], thin.loc["T1", "c"]) == (False, True, True)
+    assert t.loc["T1", "mean"] == pytest.approx((4 + 3 + 2) / 3) and t.loc["T1", "n"] == 1
+    assert (t.loc["T1", "min"], t.loc["T1", "max"], t.loc["T1", "spread"]) == (3, 3, 0)
+    assert t.loc["T7", "a"] == 1 and bool(thin.loc["T7", "a"])  # 1 of 12: thin
+    assert math.isnan(t.loc["T7", "mean"]) and t.loc["T7", "n"] == 0
     assert math.isnan(t.loc["T3", "mean"])
     assert t.loc["ALL", "a"] == pytest.approx((4 + 3 + 2 + 1) / 4)
     assert (
@@ -148,7 +153,13 @@ def test_theme_scores_are_means_of_scored_answers(comparison: Comparison) -> Non
 def test_sector_scores(comparison: Comparison) -> None:
     s = comparison.sector_scores
     assert list(s.columns) == ["theme", "Health", "Local government", "Police"]
-    assert s.loc["T1", "Police"] == 2
+    [sector] = [g for g in comparison.groups if g.grouping == "sector"]
+    t, thin = comparison.theme_scores, comparison.thin
+    for p in comparison.partners:  # one partner per sector here: its score, unless thin
+        kept = t.loc["T1", p.partner_id] if not thin.loc["T1", p.partner_id] else None
+        mean = sector.means.loc["T1", p.sector]
+        assert (mean == kept) if kept is not None else math.isnan(mean), p.sector
+        assert sector.n.loc["T1", p.sector] == (1 if kept is not None else 0)
 
 
 def test_agenda_order_and_reasons(comparison: Comparison) -> None:
@@ -198,7 +209,7 @@ def test_superseded_returns_are_not_in_the_tidy_table(tmp_path: Path, framework:
     assert set(comparison.responses["source_file"]) == {str(new)}
     assert comparison.question_stats.loc["T1.Q1", "a"] == 4
     statuses = list(comparison.returns_table["status"])
-    assert statuses == ["ok", "superseded"]
+    assert statuses == ["incomplete", "superseded"]  # it answers T1.Q1 only
 
 
 def test_returns_table_lists_partners_not_returned(comparison: Comparison) -> None:

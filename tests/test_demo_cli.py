@@ -36,7 +36,7 @@ def test_demo_has_a_partial_a_typed_over_and_a_superseded_return(demo: tuple[Pat
     _, output = demo
     assert "superseded" in output
     assert "the rating 'Good' is not on the scale" in output
-    assert "North Shire Community Health NHS Trust (community-health)  ok          31/59" in output
+    assert "North Shire Community Health NHS Trust (community-health)  incomplete  31/59" in output
 
 
 def test_demo_is_reproducible(demo: tuple[Path, str], tmp_path: Path) -> None:

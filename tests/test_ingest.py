@@ -80,7 +80,8 @@ def mixed(tmp_path: Path, framework: Framework) -> Path:
 
 def test_reads_every_answer_verbatim(mixed: Path, framework: Framework) -> None:
     ret = read_return(mixed, framework)
-    assert ret.status is Status.OK  # an unanswered question is not a finding
+    # An unanswered question is not a finding, but the return is incomplete.
+    assert ret.status is Status.INCOMPLETE
     assert ret.findings == []
     r = ret.responses["T1.Q1"]
     assert (r.rating, r.rating_label, r.rating_raw) == (3, "3 - Performs well", "3 - Performs well")
@@ -768,7 +769,7 @@ def test_newest_by_completed_date_wins(tmp_path: Path, framework: Framework) -> 
     )
     os.utime(old, (2e9, 2e9))  # the older return has the newer file time: dates win
     returns = read_returns([old, new], framework)
-    assert [r.status for r in returns] == [Status.SUPERSEDED, Status.OK]
+    assert [r.status for r in returns] == [Status.SUPERSEDED, Status.INCOMPLETE]
     assert returns[0].superseded_by == new
     assert returns[0].findings[-1] == finding(
         Code.SUPERSEDED,
@@ -783,14 +784,14 @@ def test_then_build_time_then_file_time(tmp_path: Path, framework: Framework) ->
     a = make_return(tmp_path / "a.xlsx", framework, MIXED, POLICE, built_at="2027-01-02T00:00:00Z")
     b = make_return(tmp_path / "b.xlsx", framework, MIXED, POLICE, built_at="2027-01-01T00:00:00Z")
     returns = read_returns([a, b], framework)
-    assert [r.status for r in returns] == [Status.OK, Status.SUPERSEDED]
+    assert [r.status for r in returns] == [Status.INCOMPLETE, Status.SUPERSEDED]
     c = tmp_path / "c.xlsx"
     shutil.copy(a, c)
     a.write_bytes(a.read_bytes())  # same content, distinct files
     os.utime(a, (1e9, 1e9))
     os.utime(c, (2e9, 2e9))
     returns = read_returns([a, c], framework)
-    assert [r.status for r in returns] == [Status.SUPERSEDED, Status.OK]
+    assert [r.status for r in returns] == [Status.SUPERSEDED, Status.INCOMPLETE]
     assert "an identical copy" in returns[0].findings[-1].message
 
 

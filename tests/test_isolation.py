@@ -95,7 +95,7 @@ def test_numbers_no_date_can_be_are_kept_as_typed_with_a_warning(
         if part != THEME_PART:
             return data
         return re.sub(
-            rb'<c r="' + target.encode() + rb'" s="(\d+)"[^>]*/>',
+            rb'<c r="' + target.encode() + rb'" s="(\d+)"[^>]*?(?:/>|></c>)',
             rb'<c r="' + target.encode() + rb'" s="\1"><v>' + value.encode() + rb"</v></c>",
             data,
         )
@@ -124,7 +124,7 @@ def test_other_dates_still_read_when_one_cell_is_out_of_range(
         if part != THEME_PART:
             return data
         return re.sub(
-            rb'<c r="' + target + rb'" s="(\d+)"[^>]*/>',
+            rb'<c r="' + target + rb'" s="(\d+)"[^>]*?(?:/>|></c>)',
             rb'<c r="' + target + rb'" s="\1"><v>-1e12</v></c>',
             data,
         )
@@ -133,6 +133,7 @@ def test_other_dates_still_read_when_one_cell_is_out_of_range(
     assert ret.responses["T1.Q2"].target_date == "2027-06-30"
 
 
+@pytest.mark.slow  # real worker processes reading large files
 def test_crafted_xml_is_read_in_linear_time(
     folder: Path, tmp_path: Path, framework: Framework
 ) -> None:
@@ -145,6 +146,7 @@ def test_crafted_xml_is_read_in_linear_time(
     assert [r.status for r in returns] == [Status.OK] * 3, [r.findings for r in returns]
 
 
+@pytest.mark.slow  # real worker processes reading large files
 def test_a_file_that_takes_too_long_is_refused_and_the_rest_are_read(
     folder: Path, tmp_path: Path, framework: Framework
 ) -> None:
@@ -155,6 +157,7 @@ def test_a_file_that_takes_too_long_is_refused_and_the_rest_are_read(
     _read_all_but_one(result, folder, tmp_path / "out", "slow.xlsx", Code.REFUSED_TIMEOUT)
 
 
+@pytest.mark.slow  # a worker that runs out of memory may hang until --max-seconds
 def test_a_file_that_needs_too_much_memory_is_refused_and_the_rest_are_read(
     folder: Path, tmp_path: Path, framework: Framework
 ) -> None:

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -38,6 +39,7 @@ def _texts(path: Path) -> str:
         )
 
 
+@pytest.mark.slow  # a whole demo on another framework
 def test_a_five_point_scale_is_described_in_its_own_words(framework_copy: Path) -> None:
     (framework_copy / "scale.csv").write_text(SCALE, encoding="utf-8")
     readme = framework_copy / "README.md"

@@ -104,6 +104,7 @@ def test_every_sheet_is_present_with_its_headers(wb: Workbook) -> None:
             "Min",
             "Max",
             "Spread",
+            "Partners (n)",
         ],
         "Questions": [
             "Theme",

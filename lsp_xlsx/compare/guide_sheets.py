@@ -20,6 +20,8 @@ DESCRIPTIONS = {
     "Questions": "Every rated question: each partner's score, the mean, the spread and a "
     "disagreement flag.",
     "Agenda": "The questions for the board to discuss first, each with the reason.",
+    "Groups": "How each group of partners (by sector, level and so on) rates each question, "
+    "with the largest gaps between groups flagged.",
     "Evidence": "The evidence behind every rating, one row per partner and question.",
     "Action plan": "Every improvement action partners proposed, by target date.",
     "Returns": "Who returned, who has not, and the files refused or superseded.",
@@ -60,6 +62,10 @@ def notes(c: Comparison) -> list[str]:
         "once, however many questions it answered.",
         "Min, max and spread (max minus min) are over partners. The standard deviation is the "
         "sample one (n minus 1).",
+        "A theme score that rests on fewer than half of the theme's rated questions is marked "
+        "with a star (*): it is shown, but left out of the partnership's mean, min, max and "
+        "spread, and of group means. Every mean of a group of partners shows n, how many "
+        "partners are behind it.",
         f"Disagreement (Questions sheet): partners' scores on the question differ by "
         f"{DISAGREEMENT_SPREAD} points or more. The flag is the word Yes, not a colour.",
         "Colours on the Summary, Questions and Agenda sheets follow the number in each cell: "

@@ -137,12 +137,20 @@ class Sheet:
             self.rows.height(offset, LINE + 2)
         return 2 + len(lines)
 
-    def header(self, row: int, labels: Sequence[str], widths: Sequence[float]) -> None:
-        """A header row; the labels are made unique and non-empty, as a table needs."""
+    def header(
+        self, row: int, labels: Sequence[str], widths: Sequence[float], only_widen: bool = False
+    ) -> None:
+        """A header row; the labels are made unique and non-empty, as a table needs.
+        With ``only_widen``, a column already wider keeps its width."""
         labels = unique_labels(labels)
         for col, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
             self.rows.put(row, col, label, self.style("header"))
-            self.ws.column_dimensions[get_column_letter(col)].width = width
+            dims = self.ws.column_dimensions[get_column_letter(col)]
+            dims.width = max(width, dims.width or 0) if only_widen else width
+        widths = [
+            self.ws.column_dimensions[get_column_letter(i)].width or w
+            for i, w in enumerate(widths, 1)
+        ]
         tallest = max(wrapped(label, width) for label, width in zip(labels, widths, strict=True))
         self.rows.height(row, tallest * LINE + 6)
         self.last_header = (row, labels)

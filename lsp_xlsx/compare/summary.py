@@ -7,64 +7,89 @@ from typing import Any
 from openpyxl.chart import BarChart, RadarChart, Reference
 from openpyxl.utils import get_column_letter
 
+from lsp_xlsx.compare.scores import GroupScores
 from lsp_xlsx.compare.sheet import Sheet, heat_map, score_range
 from lsp_xlsx.compare.tables import Comparison
 
 RADAR_PARTNERS = 30  # beyond this, the radar shows min, max and mean rather than each partner
 
 
+THIN_NOTE = (
+    "* A score with a star rests on fewer than half of the theme's rated questions: it is "
+    "shown, but left out of the partnership's mean, min, max and spread."
+)
+
+
 def write_summary(s: Sheet, c: Comparison) -> None:
-    """Theme scores by partner with the partnership's mean and range, by sector, and charts."""
-    header_row, first, last_theme_row = _theme_table(s, c)
-    row = _sector_table(s, c, last_theme_row + 3)
+    """Theme scores by partner with the partnership's mean and range, coverage, means by
+    each grouping (with n), and charts."""
+    header_row, first, last_theme_row, after = _theme_table(s, c)
+    row = after + 1
+    for group in c.groups:
+        row = _group_table(s, c, group, row)
     if c.partners:
         _charts(s, c, header_row, first, last_theme_row, row)
 
 
-def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int]:
-    """The partner × theme table; returns the header row, first row and last theme row."""
+def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int, int]:
+    """The partner × theme table and the coverage row; returns the header row, the first
+    row, the last theme row and the row after the table."""
     counted, missing = len(c.partners), len(c.not_returned)
     subtitle = (
         f"{c.framework.title}. Mean scores by theme: {counted} partner return(s) counted"
         + (f", {missing} not returned" if missing else "")
         + f". {c.framework.describe_scale()}"
+        + (f" {THIN_NOTE}" if c.thin.to_numpy().any() else "")
     )
-    widths = [24, *[12] * counted, 12, 8, 8, 8]
+    widths = [24, *[12] * counted, 12, 8, 8, 8, 9]
     header_row = s.title("Self-assessment comparison: summary", subtitle, sum(widths)) + 1
-    labels = ["Theme", *[p.name for p in c.partners], "Partnership mean", "Min", "Max", "Spread"]
+    labels = ["Theme", *[p.name for p in c.partners], "Partnership mean", "Min", "Max"]
+    labels += ["Spread", "Partners (n)"]
     s.header(header_row, labels, widths)
     first = row = header_row + 1
     for theme_id, values in c.theme_scores.iterrows():
         style = "bold" if theme_id == "ALL" else "body"
         s.put(row, 1, values["theme"], style=style)
         for col, partner in enumerate(c.partners, start=2):
-            s.put(row, col, values[partner.partner_id], "0.0", style)
+            thin = bool(c.thin.loc[str(theme_id), partner.partner_id])
+            s.put(row, col, values[partner.partner_id], '0.0" *"' if thin else "0.0", style)
         for offset, key in enumerate(("mean", "min", "max", "spread")):
             s.put(row, 2 + counted + offset, values[key], "0.0", style)
+        s.put(row, 6 + counted, values["n"], "0", style)
         row += 1
     if counted:
         low, high = score_range(c)
         heat_map(s.ws, f"B{first}:{get_column_letter(2 + counted)}{row - 1}", low, high)
-    s.finish(header_row, len(labels), row - 1, freeze=f"B{first}")
-    return header_row, first, row - 2  # the row before "All themes"
+    last_theme_row = row - 2  # the row before "All themes"
+    s.put(row, 1, "Rated questions answered")
+    answered = {r.partner_id.casefold(): r for r in c.counted}
+    for col, partner in enumerate(c.partners, start=2):
+        ret = answered.get(partner.partner_id.casefold())
+        s.put(row, col, f"{ret.answered}/{ret.rated_total}" if ret else "", style="centre")
+    s.finish(header_row, len(labels), row, freeze=f"B{first}")
+    return header_row, first, last_theme_row, row + 1
 
 
-def _sector_table(s: Sheet, c: Comparison, row: int) -> int:
-    """Theme means by sector, when partners have sectors; returns the row after it."""
-    if c.sector_scores.empty:
-        return row
-    s.text(row, 1, "Mean score by sector", "section")
+def _group_table(s: Sheet, c: Comparison, group: GroupScores, row: int) -> int:
+    """Theme means by one grouping, each with the number of partners behind it."""
+    s.text(row, 1, f"Mean score by {group.grouping}", "section")
     row += 1
-    sectors = [str(col) for col in c.sector_scores.columns if col != "theme"]
-    s.header(row, ["Theme", *sectors], [24, *[12] * len(sectors)])
-    sector_first = row + 1
-    for _, values in c.sector_scores.iterrows():
+    labels = ["Theme"]
+    for name in group.groups:
+        labels += [name, f"{name}: n"]
+    # Below the partners' table: the columns may grow, never shrink.
+    s.header(row, labels, [24, *[12, 7] * len(group.groups)], only_widen=True)
+    first = row + 1
+    for theme_id, theme in c.theme_scores["theme"].items():
         row += 1
-        s.put(row, 1, values["theme"])
-        for col, sector in enumerate(sectors, start=2):
-            s.put(row, col, values[sector], "0.0")
+        s.put(row, 1, theme)
+        for offset, name in enumerate(group.groups):
+            s.put(row, 2 + 2 * offset, group.means.loc[str(theme_id), name], "0.0")
+            s.put(row, 3 + 2 * offset, group.n.loc[str(theme_id), name], "0")
     low, high = score_range(c)
-    heat_map(s.ws, f"B{sector_first}:{get_column_letter(1 + len(sectors))}{row}", low, high)
+    for offset in range(len(group.groups)):
+        letter = get_column_letter(2 + 2 * offset)
+        heat_map(s.ws, f"{letter}{first}:{letter}{row}", low, high)
     return row + 2
 
 

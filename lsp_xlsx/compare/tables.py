@@ -29,6 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lsp_xlsx.compare.scores import (
+    GROUPING_SIZES,
+    GroupScores,
+    group_scores,
+    question_gaps,
+    theme_scores,
+)
 from lsp_xlsx.core.files import atomic_path
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
@@ -86,6 +93,12 @@ class PartnerColumn:
     partner_id: str
     name: str
     sector: str
+    #: The partner's values in the other columns of partners.csv, e.g. ("level", "strategic").
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def value(self, column: str) -> str:
+        """The partner's value in a column of partners.csv ('' when none)."""
+        return self.sector if column == "sector" else dict(self.extra).get(column, "")
 
 
 @dataclass
@@ -108,6 +121,12 @@ class Comparison:
     made_at: str
     responses_name: str = "responses.csv"
     partners_given: bool = False
+    #: True where a partner's theme score rests on too few answers to count (see scores).
+    thin: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Theme means by group, for each grouping (sector, level, ...), in order.
+    groups: list[GroupScores] = field(default_factory=list)
+    #: Per question and grouping: each group's mean and n, and the gap between groups.
+    group_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Problems found while preparing the output (text cut or characters replaced).
     output_findings: list[Finding] = field(default_factory=list)
 
@@ -136,7 +155,7 @@ def _partner_columns(
 ) -> tuple[list[PartnerColumn], list[PartnerColumn]]:
     returned = {r.partner_id.casefold() for r in counted}
     if partners is not None:
-        listed = [PartnerColumn(p.partner_id, p.name, p.sector) for p in partners]
+        listed = [PartnerColumn(p.partner_id, p.name, p.sector, p.extra) for p in partners]
         known = {p.partner_id.casefold() for p in listed}
         present = [p for p in listed if p.partner_id.casefold() in returned]
         missing = [p for p in listed if p.partner_id.casefold() not in returned]
@@ -229,49 +248,48 @@ def _text_fixes(ret: Return, r: Response, key: str, text: str, full_in: str) -> 
     return found
 
 
-def _theme_scores(
-    tidy: pd.DataFrame, columns: list[PartnerColumn], framework: Framework
-) -> pd.DataFrame:
-    """Themes as rows (plus 'All themes'), partners as columns, then mean/min/max/spread."""
-    names = [p.partner_id for p in columns]
-    rated = tidy[tidy["rated"] == "yes"]
-    by_theme = rated.groupby(["theme_id", "partner_id"])["rating"].mean().unstack("partner_id")
-    overall = rated.groupby("partner_id")["rating"].mean()
-    index = [t.id for t in framework.themes]
-    partner_part = pd.concat(
-        [
-            by_theme.reindex(index=index, columns=names).astype("float64"),
-            overall.reindex(names).astype("float64").to_frame("ALL").T,
-        ]
-    )
-    labels = {t.id: t.sheet_name for t in framework.themes} | {"ALL": "All themes"}
-    low, high = partner_part.min(axis=1), partner_part.max(axis=1)
-    table = pd.concat(
-        [
-            pd.DataFrame(
-                {"theme": [labels[i] for i in partner_part.index]}, index=partner_part.index
-            ),
-            partner_part,
-            pd.DataFrame(
-                {"mean": partner_part.mean(axis=1), "min": low, "max": high, "spread": high - low}
-            ),
-        ],
-        axis=1,
-    )
-    table.index.name = "theme_id"
-    return table
+def default_groupings(partners: Sequence[Partner] | None) -> list[str]:
+    """Sector (when any partner has one), then every other column of partners.csv with 2 to
+    12 different values: the groupings compared when none are asked for."""
+    if not partners:
+        return []
+    chosen = ["sector"] if any(p.sector for p in partners) else []
+    for column in dict.fromkeys(c for p in partners for c, _ in p.extra):
+        values = {p.value(column) for p in partners if p.value(column)}
+        if len(values) in GROUPING_SIZES:
+            chosen.append(column)
+    return chosen
 
 
-def _sector_scores(theme_scores: pd.DataFrame, columns: list[PartnerColumn]) -> pd.DataFrame:
-    sectors = sorted({p.sector for p in columns if p.sector}, key=str.casefold)
-    if not sectors:
+def _members(columns: list[PartnerColumn], grouping: str) -> dict[str, list[str]]:
+    values = sorted({p.value(grouping) for p in columns if p.value(grouping)}, key=str.casefold)
+    return {v: [p.partner_id for p in columns if p.value(grouping) == v] for v in values}
+
+
+def _groupings(
+    tidy: pd.DataFrame,
+    table: pd.DataFrame,
+    thin: pd.DataFrame,
+    columns: list[PartnerColumn],
+    group_by: Sequence[str],
+    framework: Framework,
+) -> tuple[list[GroupScores], pd.DataFrame]:
+    groups, gaps = [], []
+    for grouping in group_by:
+        members = _members(columns, grouping)
+        if not members:
+            continue
+        groups.append(group_scores(table, thin, members, grouping))
+        gaps.append(question_gaps(tidy, members, grouping, framework))
+    return groups, (pd.concat(gaps, ignore_index=True) if gaps else pd.DataFrame())
+
+
+def _sector_scores(table: pd.DataFrame, groups: list[GroupScores]) -> pd.DataFrame:
+    """Theme means by sector (the older table; ``groups`` has it with n)."""
+    sector = next((g for g in groups if g.grouping == "sector"), None)
+    if sector is None:
         return pd.DataFrame()
-    out = pd.DataFrame(index=theme_scores.index)
-    out.insert(0, "theme", theme_scores["theme"])
-    for sector in sectors:
-        ids = [p.partner_id for p in columns if p.sector == sector]
-        out[sector] = theme_scores[ids].mean(axis=1)
-    return out
+    return pd.concat([table[["theme"]], sector.means], axis=1)
 
 
 def _question_stats(
@@ -425,16 +443,20 @@ def collate(
     partners: Sequence[Partner] | None = None,
     made_at: str | None = None,
     responses_name: str = "responses.csv",
+    group_by: Sequence[str] | None = None,
 ) -> Comparison:
     """Collate read returns (from :func:`lsp_xlsx.returns.reader.read_returns`) into a Comparison.
 
     Partner order follows ``partners`` when given, else partner name. ``responses_name`` is
-    the tidy CSV's name, which findings about cut text point to.
+    the tidy CSV's name, which findings about cut text point to. ``group_by`` names the
+    columns of partners.csv to compare groups by (default: :func:`default_groupings`).
     """
     counted = [r for r in returns if r.counts]
     columns, not_returned = _partner_columns(counted, partners)
     tidy, fixes = _tidy(counted, columns, framework, responses_name)
-    theme_scores = _theme_scores(tidy, columns, framework)
+    table, thin = theme_scores(tidy, [p.partner_id for p in columns], framework)
+    chosen = list(group_by) if group_by is not None else default_groupings(partners)
+    groups, gaps = _groupings(tidy, table, thin, columns, chosen, framework)
     stats = _question_stats(tidy, columns, framework)
     evidence = tidy[
         [
@@ -453,8 +475,8 @@ def collate(
         partners=columns,
         not_returned=not_returned,
         responses=tidy,
-        theme_scores=theme_scores,
-        sector_scores=_sector_scores(theme_scores, columns),
+        theme_scores=table,
+        sector_scores=_sector_scores(table, groups),
         question_stats=stats,
         agenda=_agenda(stats, framework),
         evidence=evidence,
@@ -464,6 +486,9 @@ def collate(
         responses_name=responses_name,
         partners_given=partners is not None,
         output_findings=fixes,
+        thin=thin,
+        groups=groups,
+        group_gaps=gaps,
     )
 
 

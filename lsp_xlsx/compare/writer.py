@@ -16,7 +16,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lsp_xlsx.compare import guide_sheets, list_sheets, question_sheets, summary
+from lsp_xlsx.compare import group_sheet, guide_sheets, list_sheets, question_sheets, summary
 from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
@@ -31,6 +31,7 @@ WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
     "Summary": summary.write_summary,
     "Questions": question_sheets.write_questions,
     "Agenda": question_sheets.write_agenda,
+    "Groups": group_sheet.write_groups,
     "Evidence": list_sheets.write_evidence,
     "Action plan": list_sheets.write_actions,
     "Returns": list_sheets.write_returns,

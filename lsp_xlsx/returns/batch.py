@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ OWN_CSV_HEADERS = {
     "manifest.csv": b"partner_id,partner,file,sha256,",
     "sent.csv": b"partner_id,partner,email,time,",
 }
-OWN_WORKBOOK_TITLES = (b"<dc:title>Self-assessment comparison</dc:title>",)
+OWN_WORKBOOK_TITLE = re.compile(rb"<(?:\w+:)?title\b[^<>]*>Self-assessment comparison<")
 
 
 def is_clutter(name: str) -> bool:
@@ -53,7 +54,7 @@ def is_own_output(path: Path) -> bool:
                     if "docProps/core.xml" in archive.NameToInfo
                     else b""
                 )
-            return b"lsp-xlsx" in core and any(t in core for t in OWN_WORKBOOK_TITLES)
+            return b"lsp-xlsx" in core and OWN_WORKBOOK_TITLE.search(core) is not None
     except (OSError, zipfile.BadZipFile, KeyError):
         return False
     return False

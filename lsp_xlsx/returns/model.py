@@ -21,6 +21,8 @@ class Status(enum.StrEnum):
     ERRORS = "errors"
     REFUSED = "refused"
     SUPERSEDED = "superseded"
+    #: Read and counted, but fewer than all rated questions have an answer from the scale.
+    INCOMPLETE = "incomplete"
     #: Read, but held out of the comparison until the coordinator resolves who sent it.
     HELD = "held"
 
@@ -141,6 +143,8 @@ class Return:
             return self
         if any(f.severity is Severity.ERROR for f in self.findings):
             self.status = Status.ERRORS
+        elif self.answered < self.rated_total:
+            self.status = Status.INCOMPLETE
         elif any(f.severity is Severity.WARNING for f in self.findings):
             self.status = Status.WARNINGS
         else:
@@ -214,6 +218,7 @@ class CheckResult:
             Status.REFUSED: "refused",
             Status.SUPERSEDED: "superseded",
             Status.HELD: "held",
+            Status.INCOMPLETE: "incomplete",
         }
         parts = [f"{n} {words[s]}" for s, n in by_status.items() if n]
         findings = self.findings

@@ -1,0 +1,153 @@
+"""Theme scores, partners' coverage, and means by any grouping of partners.
+
+How the numbers are made:
+
+* A partner's theme score is the mean of its scores on the theme's rated questions.
+* A theme score resting on fewer than half of the theme's rated questions (:data:`THIN_SHARE`)
+  is *thin*: it is shown, marked, and left out of the partnership's mean, min, max and
+  spread, so that a partial return cannot pull a theme up or down on a question or two.
+* The partnership mean of a theme is the mean of the partners' (not thin) theme scores,
+  so every partner counts once; ``n`` is how many partners are behind it.
+* A group's mean (by sector, level, or any column of partners.csv) is made the same way
+  from the partners in the group, and always shown with its n.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lsp_xlsx.framework.model import Framework
+
+#: A theme score resting on fewer than this share of the theme's rated questions is thin.
+THIN_SHARE = 0.5
+#: A gap between two groups' means on one question at least this big is flagged.
+GROUP_GAP = 1.0
+#: An extra column of partners.csv with this many distinct values is a default grouping.
+GROUPING_SIZES = range(2, 13)
+
+
+@dataclass(frozen=True)
+class GroupScores:
+    """Theme means for each group of one grouping (e.g. level), with how many partners."""
+
+    grouping: str
+    groups: list[str]
+    means: pd.DataFrame  # theme (and ALL) x group
+    n: pd.DataFrame  # theme (and ALL) x group: partners behind each mean
+
+
+def _partner_grid(
+    tidy: pd.DataFrame, names: list[str], framework: Framework
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(mean score, scored answers) for each theme and 'ALL' x partner."""
+    rated = tidy[tidy["rated"] == "yes"]
+    index = [t.id for t in framework.themes]
+
+    def per_theme(stat: str) -> pd.DataFrame:
+        grouped = rated.groupby(["theme_id", "partner_id"])["rating"].agg(stat)
+        overall = rated.groupby("partner_id")["rating"].agg(stat)
+        return pd.concat(
+            [
+                grouped.unstack("partner_id").reindex(index=index, columns=names),
+                overall.reindex(names).to_frame("ALL").T,
+            ]
+        ).astype("float64")
+
+    return per_theme("mean"), per_theme("count").fillna(0)
+
+
+def theme_scores(
+    tidy: pd.DataFrame, names: list[str], framework: Framework
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Themes (and 'All themes') x partners, then mean, min, max, spread and n; and the
+    thin marks (True where a score rests on fewer than half the theme's questions)."""
+    scores, scored = _partner_grid(tidy, names, framework)
+    rated = pd.Series(
+        {t.id: len(t.rated_questions) for t in framework.themes}
+        | {"ALL": len(framework.rated_questions)}
+    )
+    thin = scored.lt(rated.reindex(scores.index) * THIN_SHARE, axis=0) & scores.notna()
+    kept = scores.where(~thin)
+    low, high = kept.min(axis=1), kept.max(axis=1)
+    labels = {t.id: t.sheet_name for t in framework.themes} | {"ALL": "All themes"}
+    table = pd.concat(
+        [
+            pd.DataFrame({"theme": [labels[i] for i in scores.index]}, index=scores.index),
+            scores,
+            pd.DataFrame(
+                {
+                    "mean": kept.mean(axis=1),
+                    "min": low,
+                    "max": high,
+                    "spread": high - low,
+                    "n": kept.notna().sum(axis=1).astype("int64"),
+                }
+            ),
+        ],
+        axis=1,
+    )
+    table.index.name = "theme_id"
+    return table, thin
+
+
+def group_scores(
+    table: pd.DataFrame, thin: pd.DataFrame, members: dict[str, list[str]], grouping: str
+) -> GroupScores:
+    """Theme means by group, from partners' (not thin) theme scores; ``members`` maps each
+    group to its partners' ids, in display order."""
+    means, counts = {}, {}
+    for group, ids in members.items():
+        kept = table[ids].where(~thin[ids])
+        means[group] = kept.mean(axis=1)
+        counts[group] = kept.notna().sum(axis=1).astype("int64")
+    groups = list(members)
+    return GroupScores(
+        grouping,
+        groups,
+        pd.DataFrame(means, index=table.index, columns=groups),
+        pd.DataFrame(counts, index=table.index, columns=groups),
+    )
+
+
+def question_gaps(
+    tidy: pd.DataFrame, members: dict[str, list[str]], grouping: str, framework: Framework
+) -> pd.DataFrame:
+    """For each rated question: every group's mean and n, the lowest and highest group,
+    and the gap between them, flagged when it is :data:`GROUP_GAP` or more."""
+    rated = tidy[tidy["rated"] == "yes"]
+    order = [q.id for q in framework.rated_questions]
+    grid = rated.pivot(index="question_id", columns="partner_id", values="rating")
+    grid = grid.reindex(index=order).astype("Float64").astype("float64")
+    means = pd.DataFrame(
+        {g: grid.reindex(columns=ids).mean(axis=1) for g, ids in members.items()}, index=order
+    )
+    counts = pd.DataFrame(
+        {g: grid.reindex(columns=ids).notna().sum(axis=1) for g, ids in members.items()},
+        index=order,
+    )
+    rows = []
+    for qid in order:
+        present = means.loc[qid].dropna().astype("float64")
+        values = present.to_numpy()
+        shown = "; ".join(
+            f"{g} {means.loc[qid, g]:.1f} (n={counts.loc[qid, g]})" for g in present.index
+        )
+        gap = float(values.max() - values.min()) if len(values) >= 2 else None
+        rows.append(
+            {
+                "grouping": grouping,
+                "theme": framework.theme_of[qid].sheet_name,
+                "question_id": qid,
+                "question": framework.by_id[qid].text,
+                "groups": shown,
+                "lowest": str(present.idxmin()) if len(present) >= 2 else "",
+                "lowest_mean": float(values.min()) if len(values) >= 2 else None,
+                "highest": str(present.idxmax()) if len(present) >= 2 else "",
+                "highest_mean": float(values.max()) if len(values) >= 2 else None,
+                "gap": gap,
+                "large_gap": "Yes" if gap is not None and gap >= GROUP_GAP else "",
+            }
+        )
+    return pd.DataFrame(rows)
