@@ -407,6 +407,46 @@ def status_command(
     sys.exit(outcome.exit_code)
 
 
+@cli.command("agree")
+@click.argument("comparison", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@framework_option
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to write agreed.csv and improvement-plan.xlsx.  [default: beside COMPARISON]",
+)
+@limits_options
+def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits: Any) -> None:
+    """Read the position the board agreed, from the comparison workbook's Agreed sheet.
+
+    Fill in the Agreed sheet at the workshop (agreed rating, action, lead, target date),
+    in Excel or LibreOffice, then run this. It reads the file as carefully as a return,
+    keeps and reports a rating typed over the dropdown, and writes agreed.csv and
+    improvement-plan.xlsx (the agreed actions by target date). The exit status follows
+    check's rules.
+
+    \b
+    Example:
+        lsp-xlsx agree outputs/comparison.xlsx
+        lsp-xlsx agree board/comparison-workshop.ods -o board/
+    """
+    from lsp_xlsx.core.text import visible
+
+    with our_errors():
+        outcome = workflow.agree(comparison, framework, out_dir, limits)
+    for f in outcome.agreed.findings:
+        click.echo(f"  {f.severity.upper():<7}  {visible(f.message)}")
+    if outcome.csv is not None:
+        chosen = sum(1 for r in outcome.agreed.rows if r.agreed_label)
+        actions = sum(1 for r in outcome.agreed.rows if r.action.strip())
+        click.echo(f"{chosen} agreed rating(s) and {actions} action(s) read.")
+        click.echo(f"Agreed position (CSV): {outcome.csv}")
+        click.echo(f"Improvement plan:      {outcome.plan}")
+    sys.exit(outcome.exit_code)
+
+
 def main() -> None:
     """Entry point for the console script and ``python -m lsp_xlsx``."""
     cli(prog_name="lsp-xlsx")

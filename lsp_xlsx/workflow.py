@@ -24,6 +24,7 @@ from lsp_xlsx.returns.sniff import Limits
 # The heavy stages (pandas, openpyxl) are imported by the functions that need them, so
 # that a command starts quickly.
 if TYPE_CHECKING:
+    from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
     from lsp_xlsx.outreach.mail import Delivery, DeliveryOptions
@@ -342,3 +343,46 @@ def remind(
     delivery = deliver(outgoing, log, drafts, smtp, options.delay, options.dry_run)
     outcome.reminders = DeliveryOutcome(delivery, skipped, "reminder")
     return outcome.reminders
+
+
+# --- agree ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AgreeOutcome:
+    """What ``agree`` read from the Agreed sheet and wrote."""
+
+    agreed: Agreed
+    csv: Path | None = None
+    plan: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """check's rule: 1 when the file was refused or an agreed rating is not on the scale."""
+        return self.agreed.exit_code
+
+
+def agree(
+    comparison: Path,
+    framework: Framework,
+    out_dir: Path | None = None,
+    limits: Limits | None = None,
+) -> AgreeOutcome:
+    """Read the board's agreed position from ``comparison`` and write agreed.csv and
+    improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook)."""
+    from lsp_xlsx.board.agree import read_agreed
+    from lsp_xlsx.board.plan import write_agreed_outputs
+
+    out_dir = out_dir or comparison.parent
+    check_outputs(
+        [comparison],
+        {
+            "agreed.csv": out_dir / "agreed.csv",
+            "the improvement plan": out_dir / "improvement-plan.xlsx",
+        },
+    )
+    agreed = read_agreed(comparison, framework, limits)
+    if agreed.refused:
+        return AgreeOutcome(agreed)
+    csv_path, plan = write_agreed_outputs(agreed, framework, out_dir)
+    return AgreeOutcome(agreed, csv_path, plan)

@@ -103,7 +103,7 @@ def _rule2(wb: Any) -> list[str]:
         for c in row
         if c.hyperlink
     }
-    for name in wb.sheetnames:
+    for name in [ws.title for ws in _visible(wb)]:
         quoted = f"'{name}'!A1" if re.search(r"[^A-Za-z0-9_]", name) else f"{name}!A1"
         if not any(loc in (quoted, f"'{name}'!A1", f"{name}!A1") for loc in links):
             found.append(f"2: Contents has no working link to '{name}'")

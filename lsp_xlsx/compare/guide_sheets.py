@@ -20,6 +20,8 @@ DESCRIPTIONS = {
     "Questions": "Every rated question: each partner's score, the mean, the spread and a "
     "disagreement flag.",
     "Agenda": "The questions for the board to discuss first, each with the reason.",
+    "Agreed": "For the board's workshop: the rating and action it agrees for each question, "
+    "to read back with lsp-xlsx agree.",
     "Groups": "How each group of partners (by sector, level and so on) rates each question, "
     "with the largest gaps between groups flagged.",
     "Evidence": "The evidence behind every rating, one row per partner and question.",
@@ -36,13 +38,14 @@ def write_contents(s: Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Self-assessment comparison: contents",
         f"{c.framework.title}. Made {c.made_at[:10]} from {len(c.counted)} return(s) that "
-        "count. Select a sheet name to go to it.",
+        "count. Select a sheet name to go to it. A hidden sheet, _lists, holds the rating "
+        "options for the Agreed sheet's dropdown.",
     )
     s.header(header_row, ["Sheet", "What it holds"], [22, 90])
     row = header_row
     workbook = s.ws.parent
     assert workbook is not None
-    for name in workbook.sheetnames:
+    for name in [n for n in workbook.sheetnames if workbook[n].sheet_state == "visible"]:
         row += 1
         s.link(row, 1, name, name)
         s.put(row, 2, DESCRIPTIONS.get(name, ""))

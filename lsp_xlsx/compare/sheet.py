@@ -75,6 +75,12 @@ class StyleTable:
             elif base == "subtitle":
                 probe.font = Font(name=FONT, size=10, color="404040")
                 probe.alignment = Alignment(wrap_text=False, vertical="top")
+            elif base == "input":  # a cell for the board to fill in: unlocked, pale yellow
+                probe.font = Font(name=FONT, size=10)
+                probe.fill = S.input_fill()
+                probe.border = S.BORDER
+                probe.protection = S.UNLOCKED
+                probe.alignment = Alignment(wrap_text=True, vertical="top")
             elif base == "link":
                 probe.font = Font(name=FONT, size=10, color=S.LINK_TEXT, underline="single")
                 probe.border = S.BORDER

@@ -16,7 +16,15 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lsp_xlsx.compare import group_sheet, guide_sheets, list_sheets, question_sheets, summary
+from lsp_xlsx.compare import (
+    agreed_contract,
+    agreed_sheet,
+    group_sheet,
+    guide_sheets,
+    list_sheets,
+    question_sheets,
+    summary,
+)
 from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
@@ -32,6 +40,7 @@ WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
     "Questions": question_sheets.write_questions,
     "Agenda": question_sheets.write_agenda,
     "Groups": group_sheet.write_groups,
+    "Agreed": agreed_sheet.write_agreed,
     "Evidence": list_sheets.write_evidence,
     "Action plan": list_sheets.write_actions,
     "Returns": list_sheets.write_returns,
@@ -39,7 +48,8 @@ WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
     "About": list_sheets.write_about,
     "Input files": list_sheets.write_inputs,
 }
-SHEETS = tuple(WRITERS)
+#: Every sheet of the comparison workbook, in order: the visible ones, then the hidden one.
+SHEETS = (*WRITERS, agreed_contract.LISTS_SHEET)
 
 
 def write_comparison(comparison: Comparison) -> bytes:
@@ -53,6 +63,9 @@ def write_comparison(comparison: Comparison) -> bytes:
     # Every sheet exists before any is written, so that Contents can list them all.
     sheets = {name: Sheet(wb, name, marker, styles) for name in WRITERS}
     wb.remove(default)
+    # Machine data for the Agreed sheet's dropdown; Contents says it is there.
+    lists = wb.create_sheet(agreed_contract.LISTS_SHEET)
+    lists.sheet_state = "hidden"
     for name, writer in WRITERS.items():
         writer(sheets[name], comparison)
     subject = f"{comparison.framework.title}: {len(comparison.partners)} partner return(s)"

@@ -1,0 +1,86 @@
+"""The Agreed sheet: where the board records the position it agrees at the workshop.
+
+One row per rated question with the comparison's mean, spread and range, and four
+unlocked cells to fill in: the agreed rating (a dropdown of the scale), the agreed
+action, the post that leads it and a target date. ``lsp-xlsx agree`` reads it back.
+"""
+
+from __future__ import annotations
+
+import math
+
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from lsp_xlsx.compare import agreed_contract as A
+from lsp_xlsx.compare.sheet import Sheet
+from lsp_xlsx.compare.tables import Comparison
+from lsp_xlsx.workbook import styles as S
+from lsp_xlsx.workbook.theme_sheet import date_validation
+
+
+def _range(low: float, high: float) -> str:
+    if math.isnan(low):
+        return ""
+    return f"{low:g}" if low == high else f"{low:g} to {high:g}"
+
+
+def write_agreed(s: Sheet, c: Comparison) -> None:
+    """The Agreed sheet, its dropdown (fed from the hidden _lists sheet) and protection."""
+    header_row = s.title(
+        "Agreed position and improvement plan",
+        "For the board's workshop: fill in the pale yellow cells with the rating and action "
+        "the board agrees for each question. Then run lsp-xlsx agree on this workbook to "
+        "produce agreed.csv and improvement-plan.xlsx.",
+    )
+    s.header(header_row, [col.label for col in A.COLUMNS], [col.width for col in A.COLUMNS])
+    stats = c.question_stats
+    keys = [col.key for col in A.COLUMNS]
+    first_input = keys.index("agreed_rating") + 1
+    row = header_row
+    for qid, values in stats.iterrows():
+        row += 1
+        s.put(row, 1, values["theme"])
+        s.put(row, 2, str(qid))
+        s.put(row, 3, values["question"])
+        s.put(row, 4, values["mean"], "0.0")
+        s.put(row, 5, values["spread"], "0")
+        s.put(row, 6, _range(float(values["min"]), float(values["max"])), style="centre")
+        for col in range(first_input, len(keys) + 1):
+            number_format = "dd/mm/yyyy" if keys[col - 1] == "target_date" else "General"
+            s.put(row, col, None, number_format, "input")
+        s.fit_cells(row)
+    last = s.table(A.TABLE, row)
+    _validations(s, c, header_row + 1, last, first_input)
+    S.protect(s.ws)
+    s.finish(header_row, len(keys), last, freeze=f"D{header_row + 1}")
+
+
+def _validations(s: Sheet, c: Comparison, first: int, last: int, rating_col: int) -> None:
+    wb = s.ws.parent
+    assert wb is not None
+    lists = wb[A.LISTS_SHEET]
+    for index, label in enumerate(c.framework.labels, start=1):
+        lists.cell(row=index, column=1, value=label).data_type = "s"
+    ref = f"{quote_sheetname(A.LISTS_SHEET)}!$A$1:$A${len(c.framework.labels)}"
+    wb.defined_names[A.RATING_LIST_NAME] = DefinedName(A.RATING_LIST_NAME, attr_text=ref)
+    rating = get_column_letter(rating_col)
+    choose = DataValidation(
+        type="list",
+        formula1=A.RATING_LIST_NAME,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="stop",
+        errorTitle="Agreed rating",
+        error="Choose the agreed rating from the list.",
+        promptTitle="Agreed rating",
+        prompt=f"Choose from the list: {', '.join(c.framework.labels)}."[:255],
+    )
+    choose.add(f"{rating}{first}:{rating}{last}")
+    s.ws.add_data_validation(choose)
+    date_col = get_column_letter(rating_col + 3)
+    dates = date_validation("Target date")
+    dates.add(f"{date_col}{first}:{date_col}{last}")
+    s.ws.add_data_validation(dates)
