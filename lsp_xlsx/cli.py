@@ -172,6 +172,8 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     click.echo("")
     click.echo(f"Comparison workbook: {outcome.workbook}")
     click.echo(f"Every answer (CSV):  {outcome.responses}")
+    if outcome.board_paper is not None:
+        click.echo(f"Board paper (Word):  {outcome.board_paper}")
 
 
 @cli.command("collate")
@@ -193,6 +195,13 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     help="The tidy CSV of every answer.  [default: responses.csv beside --output]",
 )
 @click.option(
+    "--board-paper",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The board paper (Word) to write.  [default: board-paper.docx beside --output]",
+)
+@click.option("--no-board-paper", is_flag=True, help="Do not write the board paper.")
+@click.option(
     "--group-by",
     default=None,
     help="Columns of partners.csv to compare groups by, e.g. level,sector.  [default: sector "
@@ -206,6 +215,8 @@ def collate_command(
     partners: Any,
     output: Path,
     responses: Path | None,
+    board_paper: Path | None,
+    no_board_paper: bool,
     group_by: str | None,
     manifest: Path | None,
     limits: Any,
@@ -238,6 +249,7 @@ def collate_command(
             _ProgressBar(),
             manifest,
             [g.strip() for g in group_by.split(",") if g.strip()] if group_by else None,
+            False if no_board_paper else (board_paper or True),
         )
     _print_collated(outcome)
     sys.exit(outcome.exit_code)

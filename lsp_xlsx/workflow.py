@@ -38,6 +38,7 @@ COPIES_DIR = Path("outputs/to-send")
 COMPARISON = Path("outputs/comparison.xlsx")
 DEMO_DIR = Path("outputs/demo")
 RESPONSES_NAME = "responses.csv"
+BOARD_PAPER_NAME = "board-paper.docx"
 
 #: Called with (files read so far, files in all) as returns are read.
 Progress = Callable[[int, int], None]
@@ -113,6 +114,7 @@ class CollateOutcome:
     comparison: Comparison | None
     workbook: Path | None
     responses: Path | None
+    board_paper: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -130,15 +132,19 @@ def collate_returns(
     progress: Progress | None = None,
     manifest: Path | None = None,
     group_by: Sequence[str] | None = None,
+    board_paper: Path | bool | None = True,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
-    workbook to ``output`` and the tidy CSV to ``responses`` (default: beside it)."""
+    workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
+    ``board_paper`` (each by default beside the workbook; ``board_paper=False`` skips it)."""
     from lsp_xlsx.compare.tables import collate, write_responses_csv
     from lsp_xlsx.compare.writer import save_comparison
 
     paths = list(paths)
     responses = responses or output.with_name(RESPONSES_NAME)
-    check_outputs(paths, {"the comparison workbook": output, "the tidy table": responses})
+    paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
+    outputs = {"the comparison workbook": output, "the tidy table": responses}
+    check_outputs(paths, outputs | ({"the board paper": paper} if paper else {}))
     result = check_returns(paths, framework, partners, limits, progress, manifest)
     if not result.counted:
         return CollateOutcome(result, None, None, None)
@@ -150,7 +156,11 @@ def collate_returns(
     workbook = save_comparison(comparison, output)
     responses.parent.mkdir(parents=True, exist_ok=True)
     write_responses_csv(comparison, responses)
-    return CollateOutcome(result, comparison, workbook, responses)
+    if paper is not None:
+        from lsp_xlsx.board.paper import save_board_paper
+
+        paper = save_board_paper(comparison, paper)
+    return CollateOutcome(result, comparison, workbook, responses, paper)
 
 
 def _check_groupings(group_by: Sequence[str], partners: PartnerList) -> None:

@@ -1,0 +1,312 @@
+"""The board paper: a short Word document for the board's agenda pack, made from a Comparison.
+
+A4, two to four pages: who returned, a chart and a table of theme scores, the strongest
+and weakest questions, what to discuss first, the group comparisons, a digest of the
+proposed actions, and how the numbers are made. Word heading styles (for the navigation
+pane and screen readers), header rows that repeat across pages, alt text on the chart,
+and the title and language (en-GB) set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from lsp_xlsx import __version__
+from lsp_xlsx.compare.scores import THIN_SHARE
+from lsp_xlsx.compare.tables import DISAGREEMENT_SPREAD, Comparison
+from lsp_xlsx.core.files import write_bytes
+from lsp_xlsx.workbook import styles as S
+
+#: At most this many partners are listed in the theme table; beyond it, groups tell more.
+TABLE_PARTNERS = 24
+FILLS = (S.LOW, S.MID, S.HIGH)
+
+
+def _clean(text: str) -> str:
+    """Text Word can hold: no control characters but line breaks and tabs."""
+    return "".join(c if c in "\n\t" or ord(c) >= 32 else "\ufffd" for c in str(text))
+
+
+def _fill(cell: Any, colour: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), colour)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _repeat_header(row: Any) -> None:
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
+def _table(doc: Any, header: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = _clean(text)
+        run = cell.paragraphs[0].runs[0]
+        run.bold = True
+        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        _fill(cell, S.NAVY)
+    _repeat_header(table.rows[0])
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = _clean(value if isinstance(value, str) else _number(value))
+    # Word reads each cell's width, LibreOffice the table's grid: set both.
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Mm(width)
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.space_after = Pt(0)
+                for run in paragraph.runs:
+                    run.font.size = Pt(8.5)
+    return table
+
+
+def _float(value: Any) -> float:
+    return float(value)
+
+
+def _number(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def _colour(score: float, low: float, high: float) -> str:
+    if math.isnan(score):
+        return "FFFFFF"
+    position = (score - low) / (high - low) if high > low else 0.5
+    return FILLS[min(2, int(position * 3))]
+
+
+def _chart(c: Comparison) -> tuple[bytes, str]:
+    """A bar chart of the partnership's theme means (PNG), and its alt text."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = c.theme_scores.drop(index="ALL")
+    names = list(table["theme"])[::-1]
+    means = [float(v) for v in table["mean"]][::-1]
+    low, high = c.framework.score_range
+    figure, axes = plt.subplots(figsize=(6.3, 2.2), dpi=150)
+    bars = axes.barh(names, [0 if math.isnan(m) else m for m in means], color="#1F3864")
+    for bar, mean in zip(bars, means, strict=True):
+        label = "no score" if math.isnan(mean) else f"{mean:.1f}"
+        axes.text(
+            bar.get_width() + 0.05,
+            bar.get_y() + bar.get_height() / 2,
+            label,
+            va="center",
+            fontsize=8,
+        )
+    axes.set_xlim(0, high + 0.5)
+    axes.set_xlabel(f"Partnership mean score ({low} to {high})", fontsize=8)
+    axes.tick_params(labelsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(figure)
+    scored = [(n, m) for n, m in zip(names, means, strict=True) if not math.isnan(m)]
+    alt = (
+        f"Bar chart of the partnership's mean score for each of {len(names)} themes, "
+        f"on a scale from {low} to {high}."
+    )
+    if scored:
+        best, worst = max(scored, key=lambda x: x[1]), min(scored, key=lambda x: x[1])
+        alt += f" Highest: {best[0]} ({best[1]:.1f}). Lowest: {worst[0]} ({worst[1]:.1f})."
+    return buffer.getvalue(), alt + " The numbers are in the table below."
+
+
+def _returns(doc: Any, c: Comparison) -> None:
+    doc.add_heading("Returns", level=1)
+    expected = len(c.partners) + len(c.not_returned)
+    text = f"{len(c.partners)} of {expected} partners returned a workbook that counts."
+    if c.not_returned:
+        text += " Not returned: " + ", ".join(p.name for p in c.not_returned) + "."
+    partial = [r.partner_name for r in c.counted if r.answered < r.rated_total]
+    if partial:
+        text += " Incomplete: " + ", ".join(partial) + "."
+    doc.add_paragraph(_clean(text))
+
+
+def _themes(doc: Any, c: Comparison) -> None:
+    doc.add_heading("Scores by theme", level=1)
+    image, alt = _chart(c)
+    shape = doc.add_picture(io.BytesIO(image), width=Mm(150))
+    shape._inline.docPr.set("descr", alt)
+    shape._inline.docPr.set("title", "Partnership mean score by theme")
+    partners = c.partners[:TABLE_PARTNERS]
+    themes = [str(t) for t in c.theme_scores.index]  # the theme ids, then "ALL"
+    short = [f"T{t.number}" for t in c.framework.themes]
+    rows: list[list[Any]] = [
+        [p.name, *[_float(c.theme_scores.loc[t, p.partner_id]) for t in themes]] for p in partners
+    ]
+    rows.append(["Partnership mean", *[_float(c.theme_scores.loc[t, "mean"]) for t in themes]])
+    table = _table(doc, ["Partner", *short, "All"], rows, [62.0, *[14.0] * len(themes)])
+    low, high = c.framework.score_range
+    for r, values in enumerate(rows, start=1):
+        for k, value in enumerate(values[1:], start=1):
+            cell = table.rows[r].cells[k]
+            _fill(cell, _colour(value, low, high))
+            thin = r <= len(partners) and bool(
+                c.thin.loc[themes[k - 1], partners[r - 1].partner_id]
+            )
+            if thin:
+                cell.text = f"{_number(value)} *"
+                cell.paragraphs[0].runs[0].font.size = Pt(8.5)
+    names = "; ".join(
+        f"{n}: {t.sheet_name}" for n, t in zip(short, c.framework.themes, strict=True)
+    )
+    note = f"{names}. Colour follows the number: orange low, yellow middle, green high."
+    if c.thin.to_numpy().any():
+        note += (
+            f" * rests on fewer than {THIN_SHARE:.0%} of the theme's questions and is left "
+            "out of the partnership mean."
+        )
+    if len(c.partners) > TABLE_PARTNERS:
+        note += f" The first {TABLE_PARTNERS} of {len(c.partners)} partners are shown."
+    _small(doc, note)
+
+
+def _small(doc: Any, text: str) -> None:
+    paragraph = doc.add_paragraph(_clean(text))
+    for run in paragraph.runs:
+        run.font.size = Pt(9)
+
+
+def _questions(doc: Any, c: Comparison) -> None:
+    doc.add_heading("Strongest and weakest questions", level=1)
+    scored = c.question_stats[c.question_stats["mean"].notna()]
+    best = scored.sort_values("mean", ascending=False, kind="mergesort").head(5)
+    worst = scored.sort_values("mean", kind="mergesort").head(5)
+    for title, frame in (("Strongest", best), ("Weakest", worst)):
+        doc.add_heading(title, level=2)
+        rows = [[str(q), _clean(v["question"]), float(v["mean"])] for q, v in frame.iterrows()]
+        _table(doc, ["ID", "Question", "Mean"], rows, [16.0, 142.0, 16.0])
+    doc.add_heading("Questions to discuss first", level=1)
+    rows = [
+        [str(q), _clean(v["question"]), float(v["mean"]), _clean(v["reason"])]
+        for q, v in c.agenda.head(5).iterrows()
+    ]
+    _table(doc, ["ID", "Question", "Mean", "Why discuss it"], rows, [16.0, 98.0, 14.0, 46.0])
+
+
+def _groups(doc: Any, c: Comparison) -> None:
+    doc.add_heading("How groups of partners compare", level=1)
+    if not c.groups:
+        doc.add_paragraph("partners.csv gives no groupings (such as sector or level).")
+        return
+    for group in c.groups:
+        doc.add_heading(f"By {group.grouping}", level=2)
+        header = ["Group", *[f"T{t.number}" for t in c.framework.themes], "All"]
+        rows = [
+            [f"{name} (n={int(_float(group.n.loc['ALL', name]))})", *map(_float, group.means[name])]
+            for name in group.groups
+        ]
+        _table(doc, header, rows, [62.0, *[14.0] * (len(header) - 1)])
+    large = c.group_gaps[c.group_gaps["large_gap"] == "Yes"] if not c.group_gaps.empty else None
+    if large is not None and not large.empty:
+        top = large.sort_values("gap", ascending=False, kind="mergesort").head(3)
+        gaps = "; ".join(
+            f"{r['question_id']} ({r['grouping']}: {r['lowest']} {r['lowest_mean']:.1f}, "
+            f"{r['highest']} {r['highest_mean']:.1f})"
+            for r in top.to_dict("records")
+        )
+        _small(doc, f"Largest gaps between groups: {gaps}. The Groups sheet has every question.")
+
+
+def _actions(doc: Any, c: Comparison, today: dt.date) -> None:
+    doc.add_heading("Proposed actions", level=1)
+    actions = c.actions
+    if actions.empty:
+        doc.add_paragraph("No partner proposed an improvement action.")
+        return
+    by_theme = Counter(actions["theme"])
+    by_lead = Counter(a for a in actions["lead"] if a)
+    overdue = [
+        r
+        for r in actions.to_dict("records")
+        if r["target_date"] and r["target_date"] < today.isoformat()
+    ]
+    text = (
+        f"{len(actions)} action(s) proposed. By theme: "
+        + ", ".join(f"{t} {n}" for t, n in sorted(by_theme.items()))
+        + ". Most often named leads: "
+        + (", ".join(f"{lead} ({n})" for lead, n in by_lead.most_common(5)) or "none")
+        + f". Past their target date: {len(overdue)}."
+    )
+    doc.add_paragraph(_clean(text))
+
+
+def _method(doc: Any, c: Comparison) -> None:
+    doc.add_heading("How the numbers are made", level=1)
+    scale = c.framework.describe_scale()
+    scale = scale[0].lower() + scale[1:]
+    doc.add_paragraph(
+        _clean(
+            f"Each partner rated each question on the framework's scale: {scale} A partner's "
+            "theme score is the mean of its "
+            "scores on the theme's rated questions, and the partnership's is the mean of "
+            "partners' theme scores, so every partner counts once. Partners disagree on a "
+            f"question when their scores differ by {DISAGREEMENT_SPREAD} points or more; the "
+            "comparison workbook holds every number and the evidence behind it."
+        )
+    )
+
+
+def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = None) -> Any:
+    """The board paper as a python-docx Document."""
+    today = today or dt.date.fromisoformat(c.made_at[:10])
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(18))
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = "Arial", Pt(10)
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:  # Word's proofing language, for the spell checker and readers
+        for lang in defaults.iter(qn("w:lang")):
+            lang.set(qn("w:val"), "en-GB")
+    title = "Governance self-assessment: report to the board"
+    doc.add_heading(title, level=0)
+    lines = [partnership, c.framework.title, f"Made {today.strftime('%d %B %Y')} by lsp-xlsx"]
+    doc.add_paragraph(_clean(". ".join(x for x in lines if x) + "."))
+    for part in (_returns, _themes, _questions, _groups):
+        part(doc, c)
+    _actions(doc, c, today)
+    _method(doc, c)
+    props = doc.core_properties
+    props.title, props.subject, props.language = title, c.framework.title, "en-GB"
+    props.author = props.last_modified_by = f"lsp-xlsx {__version__}"
+    props.comments = "Made by lsp-xlsx from the partners' self-assessment returns."
+    props.created = props.modified = dt.datetime.fromisoformat(c.made_at.replace("Z", "+00:00"))
+    return doc
+
+
+def save_board_paper(c: Comparison, path: Path, partnership: str = "") -> Path:
+    """Write the board paper to ``path`` atomically."""
+    buffer = io.BytesIO()
+    board_paper(c, partnership).save(buffer)
+    return write_bytes(buffer.getvalue(), path)
