@@ -247,8 +247,17 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     for index, partner in enumerate(partners):
         bias = k * (rng.gauss(0, 0.45) + (-0.6 if partner.sector == "Voluntary sector" else 0.0))
         bias += k * _LEVEL_BIAS[partner.value("level")]
-        themes = 3 if index == partial else len(framework.themes)
-        answers = _answers(framework, rng, bias, base, themes)
+        if index == partial:
+            # Three themes done, the fourth just begun: its score rests on too few
+            # answers, so the comparison stars it and leaves it out of the means.
+            answers = _answers(framework, rng, bias, base, 4)
+            begun = [
+                q.id for q in framework.themes[min(3, len(framework.themes) - 1)].rated_questions
+            ]
+            for qid in begun[max(1, (len(begun) - 1) // 2) :]:
+                answers.pop(qid, None)
+        else:
+            answers = _answers(framework, rng, bias, base, len(framework.themes))
         if index in late:
             continue
         if index == typed_over:
