@@ -11,13 +11,12 @@ import math
 
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from lsp_xlsx.compare import agreed_contract as A
 from lsp_xlsx.compare.sheet import Sheet
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.workbook import styles as S
-from lsp_xlsx.workbook.theme_sheet import date_validation
+from lsp_xlsx.workbook.theme_sheet import choice_validation, date_validation
 
 
 def _range(low: float, high: float) -> str:
@@ -66,18 +65,8 @@ def _validations(s: Sheet, c: Comparison, first: int, last: int, rating_col: int
     ref = f"{quote_sheetname(A.LISTS_SHEET)}!$A$1:$A${len(c.framework.labels)}"
     wb.defined_names[A.RATING_LIST_NAME] = DefinedName(A.RATING_LIST_NAME, attr_text=ref)
     rating = get_column_letter(rating_col)
-    choose = DataValidation(
-        type="list",
-        formula1=A.RATING_LIST_NAME,
-        allow_blank=True,
-        showErrorMessage=True,
-        showInputMessage=True,
-        errorStyle="stop",
-        errorTitle="Agreed rating",
-        error="Choose the agreed rating from the list.",
-        promptTitle="Agreed rating",
-        prompt=f"Choose from the list: {', '.join(c.framework.labels)}."[:255],
-    )
+    labels = c.framework.labels
+    choose = choice_validation(A.RATING_LIST_NAME, "Agreed rating", labels, "the agreed rating")
     choose.add(f"{rating}{first}:{rating}{last}")
     s.ws.add_data_validation(choose)
     date_col = get_column_letter(rating_col + 3)

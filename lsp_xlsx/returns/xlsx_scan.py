@@ -17,7 +17,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 
-from lsp_xlsx.core.xmlrows import sheet_parts
+from lsp_xlsx.core.xmlrows import column_letter, sheet_parts
 
 # A cell or row reference inside a tag: r="XFD1048576" or r="12".
 _CELL_REF = re.compile(rb'<(?:[\w.-]+:)?c\s[^<>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
@@ -33,14 +33,6 @@ def _column_number(letters: bytes) -> int:
     for char in letters:
         number = number * 26 + char - 64
     return number
-
-
-def _letters(number: int) -> str:
-    out = ""
-    while number:
-        number, rem = divmod(number - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
@@ -81,7 +73,7 @@ def oversized_sheet(data: bytes, max_cells: int) -> tuple[str, str, int] | None:
                     continue
                 rows, cols = far_corner(archive, part)
                 if rows * cols > max_cells:
-                    return name, f"{_letters(cols)}{rows}", rows * cols
+                    return name, f"{column_letter(cols)}{rows}", rows * cols
     except (zipfile.BadZipFile, OSError, KeyError):
         return None  # the parser will say what is wrong with it
     return None

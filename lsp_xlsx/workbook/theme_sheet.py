@@ -35,6 +35,24 @@ def line_text(ws: Worksheet, row: int, text: str, font: Font) -> None:
     ws.row_dimensions[row].height = S.row_height(1, S.LINE_HEIGHT * size / S.FONT_SIZE)
 
 
+def choice_validation(
+    list_name: str, title: str, labels: tuple[str, ...], what: str = "a rating"
+) -> DataValidation:
+    """A dropdown fed from a defined name, with a prompt and an error that say what to choose."""
+    return DataValidation(
+        type="list",
+        formula1=list_name,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="stop",
+        errorTitle=title,
+        error=f"Choose {what} from the list.",
+        promptTitle=title,
+        prompt=f"Choose from the list: {', '.join(labels)}."[:255],
+    )
+
+
 def date_validation(title: str, prompt: str = DATE_HINT) -> DataValidation:
     """A date between 2000 and 2099, with a prompt and a warning that say what to type."""
     return DataValidation(
@@ -119,19 +137,7 @@ class _QuestionRows:
     def add_validations(self, framework: Framework) -> None:
         """The Rating dropdown (from the hidden list) and the Target date check."""
         if self.rated_cells:
-            prompt = f"Choose from the list: {', '.join(framework.labels)}."
-            rating = DataValidation(
-                type="list",
-                formula1=C.RATING_LIST_NAME,
-                allow_blank=True,
-                showErrorMessage=True,
-                showInputMessage=True,
-                errorStyle="stop",
-                errorTitle="Rating",
-                error="Choose a rating from the list.",
-                promptTitle="Rating",
-                prompt=prompt[:255],
-            )
+            rating = choice_validation(C.RATING_LIST_NAME, "Rating", framework.labels)
             for ref in self.rated_cells:
                 rating.add(ref)
             self.ws.add_data_validation(rating)
