@@ -24,6 +24,7 @@ from lsp_xlsx.cli_options import (
     our_errors,
     parse_date,
     partners_option,
+    round_option,
     settings_options,
 )
 
@@ -85,6 +86,12 @@ def cli() -> None:
 @click.option(
     "--force", is_flag=True, help="With --partners: overwrite copies already in --out-dir."
 )
+@click.option(
+    "--prefill",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="With --partners: last round's responses.csv, to pre-fill each partner's workbook.",
+)
 def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any) -> None:
     """Write the blank self-assessment workbook and print its path.
 
@@ -98,6 +105,7 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
         lsp-xlsx build --partnership "North Shire Partnership" \\
             --deadline 31/03/2027 --contact "Jo Bloggs, jo.bloggs@northshire.gov.uk"
         lsp-xlsx build --partners partners.csv --out-dir outputs/to-send --deadline 31/03/2027
+        lsp-xlsx build --partners partners.csv --round 2028 --prefill 2027/responses.csv
     """
     with our_errors():
         outcome = workflow.build(framework, settings, output, partners, **kw)
@@ -124,6 +132,7 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
     help="A table for people, or JSON for scripts.",
 )
 @manifest_option
+@round_option
 @limits_options
 def check_command(
     paths: tuple[Path, ...],
@@ -131,6 +140,7 @@ def check_command(
     partners: Any,
     fmt: str,
     manifest: Path | None,
+    round_label: str | None,
     limits: Any,
 ) -> None:
     """Read returned workbooks and report on every file, without writing anything.
@@ -156,7 +166,7 @@ def check_command(
 
     with our_errors():
         result = workflow.check_returns(
-            paths, framework, partners, limits, _ProgressBar(), manifest
+            paths, framework, partners, limits, _ProgressBar(), manifest, round_label
         )
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
@@ -208,6 +218,7 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     "and every other column with 2 to 12 different values]",
 )
 @manifest_option
+@round_option
 @limits_options
 def collate_command(
     paths: tuple[Path, ...],
@@ -219,6 +230,7 @@ def collate_command(
     no_board_paper: bool,
     group_by: str | None,
     manifest: Path | None,
+    round_label: str | None,
     limits: Any,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
@@ -250,6 +262,7 @@ def collate_command(
             manifest,
             [g.strip() for g in group_by.split(",") if g.strip()] if group_by else None,
             False if no_board_paper else (board_paper or True),
+            round_label,
         )
     _print_collated(outcome)
     sys.exit(outcome.exit_code)

@@ -192,6 +192,27 @@ limits_options = _group(
 )
 
 
+def _round_label(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from lsp_xlsx.workbook.contract import ROUND_MAX
+
+    value = " ".join(value.split())
+    if len(value) > ROUND_MAX:
+        raise click.BadParameter(f"'{value}' is longer than {ROUND_MAX} characters.")
+    return value
+
+
+def round_option(f: F) -> F:
+    """--round for check and collate: the round being collated."""
+    return click.option(
+        "--round",
+        "round_label",
+        default=None,
+        callback=lambda ctx, param, value: _round_label(ctx, param, value) if value else None,
+        help="Count only returns from this round; others are reported as other-round.  "
+        "[default: the round most returns carry]",
+    )(f)
+
+
 def _settings(values: dict[str, Any]) -> tuple[str, Any]:
     from lsp_xlsx.workbook.build import BuildSettings
 
@@ -211,6 +232,13 @@ settings_options = _group(
         ),
         click.option(
             "--contact", default="", help="Who to send it to and ask, shown on 'Start here'."
+        ),
+        click.option(
+            "--round",
+            default="",
+            callback=_round_label,
+            help="The round, e.g. 2027 or 2026-27 (at most 20 characters).  [default: the "
+            "year of --deadline, else this year]",
         ),
     ],
     _settings,

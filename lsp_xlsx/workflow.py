@@ -62,8 +62,10 @@ def build(
     partners: PartnerList | None = None,
     out_dir: Path = COPIES_DIR,
     force: bool = False,
+    prefill: Path | None = None,
 ) -> BuildOutcome:
-    """The blank workbook at ``output``; with ``partners``, one copy per partner instead."""
+    """The blank workbook at ``output``; with ``partners``, one copy per partner instead,
+    each pre-filled from last round's responses.csv when ``prefill`` names it."""
     from lsp_xlsx.core.files import save_workbook
     from lsp_xlsx.workbook.build import build_workbook
     from lsp_xlsx.workbook.copies import build_for_partners
@@ -72,7 +74,11 @@ def build(
         return BuildOutcome(
             blank=save_workbook(build_workbook(framework, settings=settings), output)
         )
-    return BuildOutcome(copies=build_for_partners(framework, partners, out_dir, settings, force))
+    from lsp_xlsx.workbook.prefill import load_prefill
+
+    carried = load_prefill(prefill) if prefill is not None else None
+    copies = build_for_partners(framework, partners, out_dir, settings, force, prefill=carried)
+    return BuildOutcome(copies=copies)
 
 
 # --- check and collate ------------------------------------------------------------------------
@@ -85,6 +91,7 @@ def check_returns(
     limits: Limits | None = None,
     progress: Progress | None = None,
     manifest: Path | None = None,
+    round_label: str | None = None,
 ) -> CheckResult:
     """Read every return under ``paths``: what ``check`` reports, and what ``collate`` and
     ``status`` read. With ``manifest``, each return's copy id is verified against it."""
@@ -103,7 +110,9 @@ def check_returns(
             done[0] += 1
             progress(done[0], total)
 
-    return check(paths, framework, limits, partners, partners_file, None, on_each, issued)
+    return check(
+        paths, framework, limits, partners, partners_file, None, on_each, issued, round_label
+    )
 
 
 @dataclass
@@ -133,6 +142,7 @@ def collate_returns(
     manifest: Path | None = None,
     group_by: Sequence[str] | None = None,
     board_paper: Path | bool | None = True,
+    round_label: str | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -145,7 +155,7 @@ def collate_returns(
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
     outputs = {"the comparison workbook": output, "the tidy table": responses}
     check_outputs(paths, outputs | ({"the board paper": paper} if paper else {}))
-    result = check_returns(paths, framework, partners, limits, progress, manifest)
+    result = check_returns(paths, framework, partners, limits, progress, manifest, round_label)
     if not result.counted:
         return CollateOutcome(result, None, None, None)
     if group_by is not None and partners is not None:
@@ -153,6 +163,7 @@ def collate_returns(
     comparison = collate(
         result.returns, framework, partners, responses_name=responses.name, group_by=group_by
     )
+    comparison.round = result.round
     workbook = save_comparison(comparison, output)
     responses.parent.mkdir(parents=True, exist_ok=True)
     write_responses_csv(comparison, responses)

@@ -23,8 +23,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from lsp_xlsx import __version__
+from lsp_xlsx.compare.digests import DISAGREEMENT_SPREAD
 from lsp_xlsx.compare.scores import THIN_SHARE
-from lsp_xlsx.compare.tables import DISAGREEMENT_SPREAD, Comparison
+from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.workbook import styles as S
 

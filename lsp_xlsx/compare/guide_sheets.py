@@ -7,8 +7,9 @@ alone.
 
 from __future__ import annotations
 
+from lsp_xlsx.compare.digests import DISAGREEMENT_SPREAD
 from lsp_xlsx.compare.sheet import Sheet
-from lsp_xlsx.compare.tables import DISAGREEMENT_SPREAD, Comparison
+from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT
 
 #: One line on what each sheet holds, in the order of the workbook.

@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any
 
 from lsp_xlsx import __version__
+from lsp_xlsx.compare.digests import ACTION_COLUMNS
 from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped
-from lsp_xlsx.compare.tables import ACTION_COLUMNS, Comparison
+from lsp_xlsx.compare.tables import Comparison
 
 
 def write_evidence(s: Sheet, c: Comparison) -> None:
@@ -152,6 +153,7 @@ def write_about(s: Sheet, c: Comparison) -> None:
         ("Framework id", fw.id),
         ("Framework version", str(fw.version)),
         ("Framework hash (SHA-256)", fw.hash),
+        ("Round", c.round or "not given (workbooks from before rounds)"),
         ("Made at (UTC)", c.made_at),
         ("Made by", f"lsp-xlsx {__version__}"),
         (

@@ -7,8 +7,9 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from lsp_xlsx.compare.digests import DISAGREEMENT_SPREAD
 from lsp_xlsx.compare.sheet import Sheet, heat_map, score_range
-from lsp_xlsx.compare.tables import DISAGREEMENT_SPREAD, Comparison
+from lsp_xlsx.compare.tables import Comparison
 
 
 def score_cells(s: Sheet, row: int, first_col: int, values: Sequence[Any]) -> None:

@@ -29,6 +29,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# Re-exported: these constants were here first, and scripts may import them from here.
+# Re-exported: these constants were defined here first, and scripts may import them.
+from lsp_xlsx.compare.digests import (
+    ACTION_COLUMNS as ACTION_COLUMNS,
+)
+from lsp_xlsx.compare.digests import (
+    AGENDA_SIZE as AGENDA_SIZE,
+)
+from lsp_xlsx.compare.digests import (
+    DISAGREEMENT_SPREAD,
+    actions_table,
+    agenda,
+    returns_table,
+)
 from lsp_xlsx.compare.scores import (
     GROUPING_SIZES,
     GroupScores,
@@ -68,22 +82,9 @@ TIDY_COLUMNS = (
     "source_sha256",
     "framework_id",
     "framework_version",
+    "round",
 )
 TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date")
-#: The action plan's columns, in the order the Action plan sheet shows them.
-ACTION_COLUMNS = (
-    "target_date",
-    "partner",
-    "theme",
-    "question_id",
-    "question",
-    "improvement_action",
-    "lead",
-    "rating_label",
-)
-#: Spread at which partners are said to disagree on a question.
-DISAGREEMENT_SPREAD = 2
-AGENDA_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ class Comparison:
     groups: list[GroupScores] = field(default_factory=list)
     #: Per question and grouping: each group's mean and n, and the gap between groups.
     group_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The round collated ('' when the returns do not say).
+    round: str = ""
     #: Problems found while preparing the output (text cut or characters replaced).
     output_findings: list[Finding] = field(default_factory=list)
 
@@ -208,6 +211,7 @@ def _tidy(
         data["source_sha256"] += [ret.sha256] * n
         data["framework_id"] += [ret.framework_id] * n
         data["framework_version"] += [ret.framework_version] * n
+        data["round"] += [ret.round] * n
         for r in responses:
             for key in TEXT_COLUMNS:
                 text = getattr(r, key)
@@ -340,103 +344,6 @@ def _question_stats(
     )
 
 
-def _agenda(stats: pd.DataFrame, framework: Framework, size: int = AGENDA_SIZE) -> pd.DataFrame:
-    """The questions to discuss first: largest spread, then lowest mean."""
-    scored = stats[stats["mean"].notna()].copy()
-    if scored.empty:
-        return scored.assign(reason=pd.Series(dtype=object))
-    scored["order"] = range(len(scored))
-    lowest_in_theme = scored.groupby("theme")["mean"].transform("min") == scored["mean"]
-    ranked = scored.sort_values(
-        ["spread", "mean", "order"], ascending=[False, True, True], kind="mergesort"
-    ).head(size)
-    reasons = []
-    overall = scored["mean"].mean()
-    for qid, row in ranked.iterrows():
-        parts = []
-        if row["spread"] >= DISAGREEMENT_SPREAD:
-            parts.append(f"partners differ by {row['spread']:g} points")
-        if bool(lowest_in_theme.loc[str(qid)]):
-            number = framework.theme_of[str(qid)].number
-            parts.append(f"lowest-rated in theme {number}")
-        if not parts:
-            if row["mean"] < overall:
-                parts.append(f"mean {row['mean']:.1f}, below the partnership's {overall:.1f}")
-            else:
-                parts.append(f"partners differ by {row['spread']:g} point(s)")
-        reasons.append("; ".join(parts))
-    ranked = ranked.drop(columns=["order"])
-    ranked["reason"] = reasons
-    return ranked
-
-
-def _sort_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _actions(
-    tidy: pd.DataFrame, columns: list[PartnerColumn], framework: Framework
-) -> pd.DataFrame:
-    acts = tidy[tidy["improvement_action"] != ""].copy()
-    partner_rank = {p.partner_id: i for i, p in enumerate(columns)}
-    question_rank = {q.id: i for i, q in enumerate(framework.questions)}
-    acts["_date"] = acts["target_date"].map(_sort_date)
-    acts["_undated"] = acts["_date"].isna()
-    acts["_date"] = acts["_date"].map(lambda d: d or dt.date.max)
-    acts["_p"] = acts["partner_id"].map(partner_rank)
-    acts["_q"] = acts["question_id"].map(question_rank)
-    acts = acts.sort_values(["_undated", "_date", "_p", "_q"], kind="mergesort")
-    return acts[list(ACTION_COLUMNS)].reset_index(drop=True)
-
-
-def _returns_table(
-    returns: list[Return], columns: list[PartnerColumn], not_returned: list[PartnerColumn]
-) -> pd.DataFrame:
-    counted = {r.partner_id.casefold(): r for r in returns if r.counts}
-    rows: list[dict[str, object]] = []
-
-    def add(partner: PartnerColumn | None, ret: Return | None, status: str) -> None:
-        rated_total = ret.rated_total if ret else None
-        answered = ret.answered if ret and ret.read else None
-        rows.append(
-            {
-                "partner_id": partner.partner_id if partner else (ret.partner_id if ret else ""),
-                "partner": partner.name if partner else (ret.partner_name if ret else ""),
-                "sector": partner.sector if partner else "",
-                "file": ret.file if ret else "",
-                "respondent": ret.respondent.name if ret else "",
-                "completed": (
-                    ret.respondent.completed.isoformat()
-                    if ret and ret.respondent.completed
-                    else (ret.respondent.completed_raw if ret else "")
-                ),
-                "answered": answered,
-                "rated_total": rated_total if ret and ret.read else None,
-                "percent": (answered / rated_total)
-                if answered is not None and rated_total
-                else None,
-                "status": status,
-                "findings": len(ret.findings) if ret else 0,
-            }
-        )
-
-    order = {p.partner_id.casefold(): p for p in columns + not_returned}
-    for partner in columns + not_returned:
-        ret = counted.get(partner.partner_id.casefold())
-        add(partner, ret, str(ret.status) if ret else "not returned")
-    for ret in returns:
-        if not ret.counts:
-            owner = order.get(ret.partner_id.casefold()) if ret.read else None
-            add(owner, ret, str(ret.status))
-    frame = pd.DataFrame(rows)
-    for col in ("answered", "rated_total", "findings"):
-        frame[col] = frame[col].astype("Int64")
-    return frame
-
-
 def collate(
     returns: list[Return],
     framework: Framework,
@@ -478,10 +385,10 @@ def collate(
         theme_scores=table,
         sector_scores=_sector_scores(table, groups),
         question_stats=stats,
-        agenda=_agenda(stats, framework),
+        agenda=agenda(stats, framework),
         evidence=evidence,
-        actions=_actions(tidy, columns, framework),
-        returns_table=_returns_table(returns, columns, not_returned),
+        actions=actions_table(tidy, columns, framework),
+        returns_table=returns_table(returns, columns, not_returned),
         made_at=made_at or made_at_now(),
         responses_name=responses_name,
         partners_given=partners is not None,

@@ -348,6 +348,13 @@ class Code(enum.StrEnum):
         "copies of the workbook, so neither is counted. Run again with --manifest to tell the "
         "genuine one, or ask '{claimed}' which one they sent.",
     )
+    OTHER_ROUND = (
+        "other-round",
+        E,
+        "this return is from round {found}, not round {expected}, so it is not counted. If it "
+        "is last round's file, move it out of this round's folder; if the round is wrong, "
+        "run again with --round {found}.",
+    )
     IDENTITY_UNVERIFIED = (
         "identity-unverified",
         I,

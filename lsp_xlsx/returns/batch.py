@@ -16,7 +16,7 @@ from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.isolation import IsolatedReader, default_workers
 from lsp_xlsx.returns.model import CheckResult, Return, Status
 from lsp_xlsx.returns.sniff import Limits
-from lsp_xlsx.returns.verify import verify_identity
+from lsp_xlsx.returns.verify import check_round, verify_identity
 from lsp_xlsx.workbook.manifest import ManifestEntry
 
 #: Files no partner sends: operating-system clutter, whatever the folder.
@@ -172,6 +172,7 @@ def check(
     workers: int | None = None,
     progress: Callable[[Return], None] | None = None,
     issued: Mapping[str, ManifestEntry] | None = None,
+    round_label: str | None = None,
 ) -> CheckResult:
     """Find the returns under ``paths`` and read them all: what ``lsp-xlsx check`` reports.
 
@@ -183,6 +184,7 @@ def check(
         files, framework, limits, partners, partners_file, workers, progress, resolve=False
     )
     notes = verify_identity(returns, issued)
+    chosen = check_round(returns, round_label)
     resolve_duplicates(returns)
     listed = list(partners) if partners is not None else None
-    return CheckResult(returns, ignored, listed, notes)
+    return CheckResult(returns, ignored, listed, notes, chosen)

@@ -93,6 +93,8 @@ class Return:
     built_at: str = ""
     #: The personalised copy this return was made from ('' for the blank workbook).
     copy_id: str = ""
+    #: The round the workbook was built for ('' for workbooks from before rounds).
+    round: str = ""
     mtime: float = 0.0
     responses: dict[str, Response] = field(default_factory=dict)
     extra: list[ExtraRow] = field(default_factory=list)
@@ -162,6 +164,8 @@ class CheckResult:
     partners: list[Partner] | None = None
     #: Notes about the run as a whole, e.g. that identity was not verified.
     notes: list[str] = field(default_factory=list)
+    #: The round being collated ('' when no return says).
+    round: str = ""
 
     @property
     def not_returned(self) -> list[Partner]:

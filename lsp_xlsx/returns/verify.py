@@ -59,3 +59,22 @@ def verify_identity(returns: list[Return], issued: Mapping[str, ManifestEntry] |
             claimed = ret.partner_name or ret.partner_id
             _hold(ret, Code.IDENTITY_CONFLICT, others=others, claimed=claimed)
     return [NOT_VERIFIED] if groups else []
+
+
+def check_round(returns: list[Return], wanted: str | None) -> str:
+    """Hold out returns from another round; return the round collated.
+
+    ``wanted`` is the round asked for; by default it is the round most returns carry (the
+    first in file order when two are as common). Returns from before rounds carry none and
+    are never held for it.
+    """
+    rounds = [r.round for r in returns if r.read and r.round]
+    if not wanted:
+        if not rounds:
+            return ""
+        counts = {label: rounds.count(label) for label in dict.fromkeys(rounds)}
+        wanted = max(counts, key=lambda label: counts[label])
+    for ret in returns:
+        if ret.read and ret.round and ret.round != wanted and ret.status is not Status.HELD:
+            _hold(ret, Code.OTHER_ROUND, found=ret.round, expected=wanted)
+    return wanted

@@ -23,6 +23,7 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook import styles as S
+from lsp_xlsx.workbook.prefill import Prefill
 from lsp_xlsx.workbook.start_sheet import StartSheet
 from lsp_xlsx.workbook.theme_sheet import write_theme_sheet
 
@@ -35,6 +36,12 @@ class BuildSettings:
     partnership: str = ""
     deadline: dt.date | None = None
     contact: str = ""
+    #: The round's label, e.g. "2027" or "2026-27"; see :meth:`round_label`.
+    round: str = ""
+
+    def round_label(self) -> str:
+        """The round: as given, else the deadline's year, else this year."""
+        return self.round or str((self.deadline or dt.date.today()).year)
 
 
 def _lists_sheet(wb: Workbook, framework: Framework) -> None:
@@ -55,6 +62,7 @@ def meta_values(
     partner: Partner | None,
     built_at: str,
     copy_id: str = "",
+    prefilled_from: str = "",
 ) -> dict[str, str]:
     """The meta sheet's key -> value pairs, all as text."""
     values = {
@@ -71,6 +79,8 @@ def meta_values(
         "deadline": settings.deadline.isoformat() if settings.deadline else "",
         "contact": settings.contact,
         "copy_id": copy_id,
+        "round": settings.round_label(),
+        "prefilled_from": prefilled_from,
     }
     assert tuple(values) == C.META_KEYS
     return values
@@ -99,20 +109,24 @@ def build_workbook(
     settings: BuildSettings | None = None,
     built_at: str | None = None,
     copy_id: str = "",
+    prefill: Prefill | None = None,
 ) -> Workbook:
     """Build the self-assessment workbook: "Start here", one sheet per theme, hidden lists
     and meta. ``partner`` personalises it (with ``copy_id``, the copy's own id); without
-    one it is the blank workbook."""
+    one it is the blank workbook. ``prefill`` carries the partner's answers over from last
+    round (see :mod:`lsp_xlsx.workbook.prefill`)."""
     settings = settings or BuildSettings()
     wb = Workbook()
     start = wb.active
     assert start is not None
     start.title = C.START_SHEET
-    StartSheet(start, framework, settings, partner).write()
+    StartSheet(start, framework, settings, partner, prefill).write()
     for theme in framework.themes:
-        write_theme_sheet(wb, framework, theme)
+        write_theme_sheet(wb, framework, theme, prefill)
     _lists_sheet(wb, framework)
-    _meta_sheet(wb, meta_values(framework, settings, partner, built_at or now_utc(), copy_id))
+    carried = prefill.round if prefill else ""
+    values = meta_values(framework, settings, partner, built_at or now_utc(), copy_id, carried)
+    _meta_sheet(wb, values)
     wb.calculation.fullCalcOnLoad = True  # Excel recalculates the progress table on open
     subject = settings.partnership or framework.title
     if partner is not None:

@@ -12,7 +12,10 @@ Layout of a theme sheet (contract version 2)::
 
     The header row and the question rows are one Excel table, named by TABLE_NAME.
 
-Version 1 (before the workbooks met the accessibility basics) had the heading and the
+Version 3 adds the meta keys ``round`` and ``prefilled_from``, and, in a workbook
+pre-filled from last round, a read-only column "Last rating" after "Rating"
+(:data:`LAST_RATING`), which the reader passes over. Version 1 (before the workbooks met
+the accessibility basics) had the heading and the
 instructions in merged cells and the header on row 3; the reader reads both, because it
 finds the header by its labels, wherever it is.
 
@@ -26,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 #: Bumped when the layout changes. The reader reads every version up to this one.
-CONTRACT_VERSION = 2
+CONTRACT_VERSION = 3
 
 START_SHEET = "Start here"
 META_SHEET = "_meta"
@@ -71,6 +74,20 @@ COLUMNS: tuple[Column, ...] = (
     Column("target_date", "Target date", 13),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+#: In a workbook pre-filled from last round: the partner's rating then, right after Rating.
+LAST_RATING = Column("last_rating", "Last rating", 22)
+#: The longest a round label may be: "2010" or "2010-11" fit with room to spare.
+ROUND_MAX = 20
+
+
+def columns_for(prefilled: bool) -> tuple[Column, ...]:
+    """The theme sheet's columns: with "Last rating" after "Rating" when pre-filled."""
+    if not prefilled:
+        return COLUMNS
+    at = [c.key for c in COLUMNS].index("rating") + 1
+    return (*COLUMNS[:at], LAST_RATING, *COLUMNS[at:])
+
+
 HEADER_LABELS = tuple(c.label for c in COLUMNS)
 #: What a partner types: every column after the question.
 RESPONSE_KEYS = (
@@ -105,6 +122,10 @@ META_KEYS = (
     # An unguessable id for each personalised copy, recorded in manifest.csv, so that a
     # return can be checked against the copy its partner was sent (empty when blank).
     "copy_id",
+    # The round of the self-assessment (e.g. 2027): last year's file is not this year's.
+    "round",
+    # The round a pre-filled workbook's answers were carried over from ('' if none).
+    "prefilled_from",
 )
 
 

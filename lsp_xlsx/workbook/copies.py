@@ -13,6 +13,7 @@ import hashlib
 import io
 import secrets
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -28,6 +29,7 @@ from lsp_xlsx.workbook.manifest import (
     read_manifest_rows,
     write_manifest,
 )
+from lsp_xlsx.workbook.prefill import Prefill
 
 _ID_TOKEN = "LSPXLSXTOKENPARTNERID"
 _NAME_TOKEN = "LSPXLSXTOKENPARTNERNAME"
@@ -102,6 +104,7 @@ def build_for_partners(
     settings: BuildSettings | None = None,
     force: bool = False,
     built_at: str | None = None,
+    prefill: Mapping[str, Prefill] | None = None,
 ) -> BuildResult:
     """Write one personalised workbook per partner into ``out_dir``, and a manifest.
 
@@ -129,7 +132,13 @@ def build_for_partners(
     copies = []
     for partner in partners:
         copy_id = new_copy_id()
-        data = personalise(template, partner, copy_id)
+        carried = (prefill or {}).get(partner.partner_id)
+        if carried is None:
+            data = personalise(template, partner, copy_id)
+        else:  # each pre-filled copy differs in far more than its name: built in full
+            buffer = io.BytesIO()
+            build_workbook(framework, partner, settings, built_at, copy_id, carried).save(buffer)
+            data = buffer.getvalue()
         path = out_dir / names[partner.partner_id]
         write_bytes(data, path)
         digest = hashlib.sha256(data).hexdigest()

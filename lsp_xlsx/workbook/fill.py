@@ -41,15 +41,28 @@ def fill_answers(
     answers: Mapping[str, Mapping[str, Any]],
     encode: Callable[[str], str] = str,
 ) -> None:
-    """Type answers, {question_id: {column key: value}}, into the rows holding those IDs."""
-    columns = {c.key: i for i, c in enumerate(C.COLUMNS, start=1)}
+    """Type answers, {question_id: {column key: value}}, into the rows holding those IDs,
+    in the columns under those header labels (as the reader finds them)."""
     rows: dict[str, dict[str, int]] = {}
+    layout: dict[str, dict[str, int]] = {}
     for qid, values in answers.items():
         sheet = framework.theme_of[qid].sheet_name
         ws = wb[sheet]
         if sheet not in rows:
-            ids = ws.iter_rows(min_col=columns["id"], max_col=columns["id"], values_only=True)
+            header = next(
+                ws.iter_rows(min_row=C.HEADER_ROW, max_row=C.HEADER_ROW, values_only=True)
+            )
+            layout[sheet] = {
+                C.HEADER_KEYS[C.normalise_label(v)]: i
+                for i, v in enumerate(header, start=1)
+                if isinstance(v, str) and C.normalise_label(v) in C.HEADER_KEYS
+            }
+            if "id" not in layout[sheet]:  # the header was moved: fall back to the contract
+                layout[sheet] = {c.key: i for i, c in enumerate(C.COLUMNS, start=1)}
+            id_col = layout[sheet]["id"]
+            ids = ws.iter_rows(min_col=id_col, max_col=id_col, values_only=True)
             rows[sheet] = {str(r[0]): n for n, r in enumerate(ids, start=1) if r[0] is not None}
+        columns = layout[sheet]
         row = rows[sheet][qid]
         for key, value in values.items():
             cell = ws.cell(row=row, column=columns[key])

@@ -17,6 +17,7 @@ from lsp_xlsx.framework.model import Framework, iter_intro_blocks
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook import styles as S
+from lsp_xlsx.workbook.prefill import Prefill
 from lsp_xlsx.workbook.theme_sheet import date_validation
 
 if TYPE_CHECKING:
@@ -35,11 +36,13 @@ class StartSheet:
         framework: Framework,
         settings: BuildSettings,
         partner: Partner | None,
+        prefill: Prefill | None = None,
     ) -> None:
         self.ws = ws
         self.fw = framework
         self.settings = settings
         self.partner = partner
+        self.prefill = prefill
         self.ncols = len(WIDTHS)
         self.total = sum(WIDTHS)
 
@@ -138,6 +141,17 @@ class StartSheet:
             "accidental change, without a password.",
             "Keep the file as .xlsx, do not add a password, and do not rename or delete sheets. "
             "Save it and send it back by the deadline.",
+            *(
+                [
+                    f"This workbook is pre-filled with your answers from round "
+                    f"{self.prefill.round}: your rating then is in the grey Last rating column, "
+                    "and your evidence, actions, leads and target dates are in their cells. Check "
+                    "each one, update what has changed, and choose this round's rating afresh: "
+                    "the Rating column is left empty on purpose."
+                ]
+                if self.prefill is not None
+                else []
+            ),
             f"The workbook also has two hidden sheets, {C.LISTS_SHEET} and {C.META_SHEET}, which "
             "hold the rating options and the workbook's details for the coordinator's tool. "
             "Please leave them as they are.",
@@ -174,9 +188,13 @@ class StartSheet:
     def returning(self, row: int) -> int:
         """The deadline and whom to send it to, when the coordinator gave them."""
         settings, ws = self.settings, self.ws
-        if not (settings.deadline or settings.contact):
-            return row
         row = self._section(row, "Returning it")
+        ws.cell(row=row, column=1, value="Round").font = S.font(bold=True)
+        round_cell = ws.cell(row=row, column=2)
+        write_text(round_cell, settings.round_label())
+        round_cell.font = S.font(bold=True)
+        round_cell.alignment = Alignment(horizontal="left")
+        row += 1
         if settings.deadline:
             ws.cell(row=row, column=1, value="Please return by").font = S.font(bold=True)
             cell = ws.cell(row=row, column=2, value=settings.deadline)

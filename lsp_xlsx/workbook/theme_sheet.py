@@ -6,6 +6,8 @@ The layout (header row, first data row, column order and labels) comes from
 
 from __future__ import annotations
 
+import datetime as dt
+
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -18,6 +20,7 @@ from lsp_xlsx.core.text import write_text
 from lsp_xlsx.framework.model import Framework, Question, Theme
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook import styles as S
+from lsp_xlsx.workbook.prefill import Prefill
 
 #: Target dates and completion dates are checked to lie in 2000–2099 (Excel serials).
 DATE_MIN, DATE_MAX = "36526", "73050"
@@ -71,8 +74,8 @@ def date_validation(title: str, prompt: str = DATE_HINT) -> DataValidation:
     )
 
 
-def _header(ws: Worksheet) -> None:
-    for index, column in enumerate(C.COLUMNS, start=1):
+def _header(ws: Worksheet, columns: tuple[C.Column, ...]) -> None:
+    for index, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
         cell = ws.cell(row=C.HEADER_ROW, column=index, value=column.label)
         cell.font = S.font(bold=True, color="FFFFFF")
@@ -85,9 +88,12 @@ def _header(ws: Worksheet) -> None:
 class _QuestionRows:
     """Writes question rows and remembers which cells take the dropdown and the date check."""
 
-    def __init__(self, ws: Worksheet) -> None:
+    def __init__(
+        self, ws: Worksheet, columns: tuple[C.Column, ...], prefill: Prefill | None
+    ) -> None:
         self.ws = ws
-        self.col = {c.key: i for i, c in enumerate(C.COLUMNS, start=1)}
+        self.col = {c.key: i for i, c in enumerate(columns, start=1)}
+        self.prefill = prefill
         self.rated_cells: list[str] = []
         self.date_cells: list[str] = []
         self.input_fill = S.input_fill()
@@ -109,6 +115,8 @@ class _QuestionRows:
         id_cell.border = q_cell.border = S.BORDER
         for key in C.RESPONSE_KEYS:
             self._answer_cell(ws.cell(row=row, column=self.col[key]), key, question)
+        if self.prefill is not None:
+            self._carry_over(row, question)
         width = C.COLUMN_BY_KEY["question"].width - 2 * question.depth
         text_lines = S.wrapped_lines(question.text, width)
         if not question.rated:
@@ -134,6 +142,29 @@ class _QuestionRows:
             cell.number_format = C.DATE_FORMAT
             self.date_cells.append(cell.coordinate)
 
+    def _carry_over(self, row: int, question: Question) -> None:
+        """Last round's rating (read-only, grey) and texts (to update) for this question."""
+        assert self.prefill is not None
+        last = self.prefill.answers.get(question.id, {})
+        cell = self.ws.cell(row=row, column=self.col["last_rating"])
+        cell.border, cell.alignment = S.BORDER, S.WRAP_TOP
+        cell.fill = PatternFill("solid", fgColor=S.STEM_FILL)
+        cell.font = S.font(color=S.GREY_TEXT)
+        if question.rated and last.get("last_rating"):
+            write_text(cell, last["last_rating"])
+        if not question.rated:
+            return
+        for key in ("evidence", "evidence_source", "improvement_action", "lead", "target_date"):
+            value = last.get(key, "")
+            if not value:
+                continue
+            target = self.ws.cell(row=row, column=self.col[key])
+            when = _iso_date(value) if key == "target_date" else None
+            if when is not None:
+                target.value = when
+            else:
+                write_text(target, value)
+
     def add_validations(self, framework: Framework) -> None:
         """The Rating dropdown (from the hidden list) and the Target date check."""
         if self.rated_cells:
@@ -148,16 +179,27 @@ class _QuestionRows:
             self.ws.add_data_validation(dates)
 
 
-def write_theme_sheet(wb: Workbook, framework: Framework, theme: Theme) -> Worksheet:
-    """Add the sheet for ``theme``: heading, instructions, header and a row per question."""
+def _iso_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def write_theme_sheet(
+    wb: Workbook, framework: Framework, theme: Theme, prefill: Prefill | None = None
+) -> Worksheet:
+    """Add the sheet for ``theme``: heading, instructions, header and a row per question;
+    with ``prefill``, last round's answers carried over and a "Last rating" column."""
     ws: Worksheet = wb.create_sheet(theme.sheet_name)
-    ncols = len(C.COLUMNS)
+    columns = C.columns_for(prefill is not None)
+    ncols = len(columns)
     heading = C.theme_heading(theme.number, len(framework.themes), theme.title)
     line_text(ws, 1, heading, S.font(size=14, bold=True, color=S.NAVY))
     for row, guide in enumerate(C.GUIDE_LINES, start=2):
         line_text(ws, row, guide, S.font(color=S.GREY_TEXT))
-    _header(ws)
-    rows = _QuestionRows(ws)
+    _header(ws, columns)
+    rows = _QuestionRows(ws, columns, prefill)
     for offset, question in enumerate(theme.questions):
         rows.write(C.FIRST_DATA_ROW + offset, question)
     rows.add_validations(framework)

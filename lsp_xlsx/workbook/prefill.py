@@ -1,0 +1,68 @@
+"""Last round's answers, to pre-fill this round's workbooks: partners update, not retype.
+
+:func:`load_prefill` reads last round's tidy table (``responses.csv``) into a
+:class:`Prefill` per partner. The builder puts the rating label in a read-only "Last
+rating" column and the texts in the answer cells; "Rating" is left empty, so that every
+partner re-rates deliberately. A question new in this framework version gets nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsp_xlsx.core.errors import LspXlsxError
+
+#: What is carried over: the tidy table's column -> the theme sheet's column key.
+CARRIED = {
+    "rating_label": "last_rating",
+    "evidence": "evidence",
+    "evidence_source": "evidence_source",
+    "improvement_action": "improvement_action",
+    "lead": "lead",
+    "target_date": "target_date",
+}
+
+
+class PrefillError(LspXlsxError):
+    """Last round's responses.csv cannot be used to pre-fill."""
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """One partner's answers from last round, by question id and column key."""
+
+    round: str
+    answers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def load_prefill(path: Path) -> dict[str, Prefill]:
+    """Last round's answers, by partner id (case as written), from its responses.csv."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [
+                c
+                for c in ("partner_id", "question_id", *CARRIED)
+                if c not in (reader.fieldnames or [])
+            ]
+            if missing:
+                raise PrefillError(
+                    f"{path}, line 1: the column(s) {', '.join(missing)} are missing. Give "
+                    "--prefill the responses.csv that last round's collate wrote."
+                )
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PrefillError(
+            f"{path}: cannot read it ({exc}). Give --prefill last round's responses.csv."
+        ) from exc
+    answers: dict[str, dict[str, dict[str, str]]] = {}
+    rounds: dict[str, str] = {}
+    for row in rows:
+        pid = row["partner_id"]
+        carried = {key: row.get(column) or "" for column, key in CARRIED.items()}
+        answers.setdefault(pid, {})[row["question_id"]] = carried
+        rounds.setdefault(pid, row.get("round") or "")
+    return {pid: Prefill(rounds[pid] or "last round", qs) for pid, qs in answers.items()}
