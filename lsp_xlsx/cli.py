@@ -212,6 +212,12 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
 )
 @click.option("--no-board-paper", is_flag=True, help="Do not write the board paper.")
 @click.option(
+    "--previous",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Last round's responses.csv: add the Progress sheets, what changed since.",
+)
+@click.option(
     "--group-by",
     default=None,
     help="Columns of partners.csv to compare groups by, e.g. level,sector.  [default: sector "
@@ -228,6 +234,7 @@ def collate_command(
     responses: Path | None,
     board_paper: Path | None,
     no_board_paper: bool,
+    previous: Path | None,
     group_by: str | None,
     manifest: Path | None,
     round_label: str | None,
@@ -263,6 +270,7 @@ def collate_command(
             [g.strip() for g in group_by.split(",") if g.strip()] if group_by else None,
             False if no_board_paper else (board_paper or True),
             round_label,
+            previous,
         )
     _print_collated(outcome)
     sys.exit(outcome.exit_code)

@@ -143,6 +143,7 @@ def collate_returns(
     group_by: Sequence[str] | None = None,
     board_paper: Path | bool | None = True,
     round_label: str | None = None,
+    previous: Path | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -164,6 +165,14 @@ def collate_returns(
         result.returns, framework, partners, responses_name=responses.name, group_by=group_by
     )
     comparison.round = result.round
+    if previous is not None:
+        import datetime as dt
+
+        from lsp_xlsx.compare.progress import progress as since
+        from lsp_xlsx.compare.progress import read_tidy
+
+        today = dt.date.fromisoformat(comparison.made_at[:10])
+        comparison.progress = since(comparison.responses, read_tidy(previous), framework, today)
     workbook = save_comparison(comparison, output)
     responses.parent.mkdir(parents=True, exist_ok=True)
     write_responses_csv(comparison, responses)

@@ -19,6 +19,7 @@ from lsp_xlsx.returns.reader import read_return
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook
 from lsp_xlsx.workbook.fill import fill_answers
+from tests.accessibility import problems
 from tests.fill import full_answers
 
 
@@ -205,3 +206,94 @@ def test_the_fill_helper_follows_the_header_in_a_prefilled_workbook(
     header = [c.value for c in ws[C.HEADER_ROW]]
     last = ws.cell(row=C.FIRST_DATA_ROW, column=header.index("Last rating") + 1).value
     assert last == "2 - Performs adequately"  # the read-only column was not typed over
+
+
+def _round(folder: Path, framework: Framework, label: str, ratings: dict[str, str]) -> Path:
+    for pid, rating in ratings.items():
+        wb = build_workbook(framework, Partner(pid, pid.title()), BuildSettings(round=label))
+        answers = full_answers(framework, rating)
+        first = framework.rated_questions[0].id
+        answers[first] |= {
+            "improvement_action": f"Fix it ({pid})",
+            "target_date": dt.datetime(2026, 6, 30),  # passed by the time of round 2028,
+        }
+        fill_answers(wb, framework, answers)
+        save_workbook(wb, folder / "returns" / f"{pid}.xlsx")
+    return folder / "returns"
+
+
+def test_the_progress_sheets_show_what_changed_since_last_round(
+    tmp_path: Path, framework: Framework
+) -> None:
+    last = _round(
+        tmp_path / "2027",
+        framework,
+        "2027",
+        {
+            "police": "2 - Performs adequately",
+            "fire": "1 - Performs poorly",
+            "vcs": "2 - Performs adequately",
+        },
+    )
+    now = _round(
+        tmp_path / "2028",
+        framework,
+        "2028",
+        {
+            "police": "3 - Performs well",
+            "fire": "1 - Performs poorly",
+            "nhs": "4 - Performs excellently",
+        },
+    )
+    for folder in (last, now):
+        extra = ["--previous", str(tmp_path / "2027" / "responses.csv")] if folder == now else []
+        result = CliRunner().invoke(
+            cli, ["collate", str(folder), "-o", str(folder.parent / "c.xlsx"), *extra]
+        )
+        assert result.exit_code == 0, result.output
+    wb = load_workbook(tmp_path / "2028" / "c.xlsx")
+    assert {"Progress", "Progress by question", "Actions due"} <= set(wb.sheetnames)
+    then_t = pd.read_csv(tmp_path / "2027" / "responses.csv")
+    now_t = pd.read_csv(tmp_path / "2028" / "responses.csv")
+
+    def theme_mean(tidy: pd.DataFrame, pid: str, theme: str) -> float:
+        rows = tidy[
+            (tidy["partner_id"] == pid) & (tidy["theme_id"] == theme) & (tidy["rated"] == "yes")
+        ]
+        return float(rows["rating"].mean())
+
+    ws = wb["Progress"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[0] == "Partner")
+    table = [r for r in rows[header + 1 :] if r[0]]
+    police = {r[1]: r for r in table if r[0] == "Police"}
+    assert police, table[:3]
+    for theme in framework.themes:
+        expected = theme_mean(now_t, "police", theme.id) - theme_mean(then_t, "police", theme.id)
+        assert police[theme.sheet_name][4] == pytest.approx(expected)
+        assert police[theme.sheet_name][5] == "▲ up"
+    partnership = {r[1]: r for r in table if r[0] == "Partnership mean"}
+    for theme in framework.themes:
+        then_m = (
+            theme_mean(then_t, "police", theme.id)
+            + theme_mean(then_t, "fire", theme.id)
+            + theme_mean(then_t, "vcs", theme.id)
+        ) / 3
+        now_m = (
+            theme_mean(now_t, "police", theme.id)
+            + theme_mean(now_t, "fire", theme.id)
+            + theme_mean(now_t, "nhs", theme.id)
+        ) / 3
+        assert partnership[theme.sheet_name][4] == pytest.approx(now_m - then_m)
+    subtitle = " ".join(str(r[0]) for r in rows[1:header] if r[0])
+    assert "New this round: Nhs." in subtitle and "Not in this round: Vcs." in subtitle
+    due = [[c.value for c in r] for r in wb["Actions due"].iter_rows()]
+    due_header = next(i for i, r in enumerate(due) if r[0] == "Partner")
+    actions = {r[0]: r for r in due[due_header + 1 :] if r[0]}
+    assert actions["Police"][6:8] == ["2 - Performs adequately", "3 - Performs well"]
+    assert actions["Vcs"][7] == "not returned"
+    summary = " ".join(
+        str(c.value) for r in wb["Summary"].iter_rows(max_row=6) for c in r if c.value
+    )
+    assert "Since round 2027:" in summary and "the partnership improved" in summary
+    assert problems(tmp_path / "2028" / "c.xlsx") == []

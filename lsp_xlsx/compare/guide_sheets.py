@@ -25,6 +25,11 @@ DESCRIPTIONS = {
     "to read back with lsp-xlsx agree.",
     "Groups": "How each group of partners (by sector, level and so on) rates each question, "
     "with the largest gaps between groups flagged.",
+    "Progress": "What changed since last round, by partner and theme, with a chart.",
+    "Progress by question": "The partnership's mean on each question then and now, with the "
+    "largest improvements and declines.",
+    "Actions due": "Last round's actions whose target date has passed, with the rating then "
+    "and now.",
     "Evidence": "The evidence behind every rating, one row per partner and question.",
     "Action plan": "Every improvement action partners proposed, by target date.",
     "Returns": "Who returned, who has not, and the files refused or superseded.",

@@ -7,6 +7,7 @@ from typing import Any
 from openpyxl.chart import BarChart, RadarChart, Reference
 from openpyxl.utils import get_column_letter
 
+from lsp_xlsx.compare.progress_sheets import overall_line
 from lsp_xlsx.compare.scores import GroupScores
 from lsp_xlsx.compare.sheet import Sheet, heat_map, score_range
 from lsp_xlsx.compare.tables import Comparison
@@ -40,6 +41,7 @@ def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int, int]:
         + (f", {missing} not returned" if missing else "")
         + f". {c.framework.describe_scale()}"
         + (f" {THIN_NOTE}" if c.thin.to_numpy().any() else "")
+        + (f" Since round {c.progress.previous_round}: {overall_line(c)}" if c.progress else "")
     )
     widths = [24, *[12] * counted, 12, 8, 8, 8, 9]
     header_row = s.title("Self-assessment comparison: summary", subtitle, sum(widths)) + 1

@@ -43,6 +43,7 @@ from lsp_xlsx.compare.digests import (
     agenda,
     returns_table,
 )
+from lsp_xlsx.compare.progress import Progress
 from lsp_xlsx.compare.scores import (
     GROUPING_SIZES,
     GroupScores,
@@ -130,6 +131,8 @@ class Comparison:
     group_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: The round collated ('' when the returns do not say).
     round: str = ""
+    #: What changed since last round, when last round's responses.csv was given.
+    progress: Progress | None = None
     #: Problems found while preparing the output (text cut or characters replaced).
     output_findings: list[Finding] = field(default_factory=list)
 

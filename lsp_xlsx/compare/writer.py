@@ -22,6 +22,7 @@ from lsp_xlsx.compare import (
     group_sheet,
     guide_sheets,
     list_sheets,
+    progress_sheets,
     question_sheets,
     summary,
 )
@@ -48,6 +49,12 @@ WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
     "About": list_sheets.write_about,
     "Input files": list_sheets.write_inputs,
 }
+#: With last round's responses.csv (collate --previous): what changed since.
+PROGRESS_WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
+    "Progress": progress_sheets.write_progress,
+    "Progress by question": progress_sheets.write_question_progress,
+    "Actions due": progress_sheets.write_actions_due,
+}
 #: Every sheet of the comparison workbook, in order: the visible ones, then the hidden one.
 SHEETS = (*WRITERS, agreed_contract.LISTS_SHEET)
 
@@ -61,12 +68,18 @@ def write_comparison(comparison: Comparison) -> bytes:
     styles = StyleTable(wb, default)
     marker = TRUNCATION_MARKER.replace("responses.csv", comparison.responses_name)
     # Every sheet exists before any is written, so that Contents can list them all.
-    sheets = {name: Sheet(wb, name, marker, styles) for name in WRITERS}
+    writers = dict(WRITERS)
+    if comparison.progress is not None:  # after Agreed: what changed since last round
+        at = list(writers).index("Agreed") + 1
+        items = list(writers.items())
+        items[at:at] = list(PROGRESS_WRITERS.items())
+        writers = dict(items)
+    sheets = {name: Sheet(wb, name, marker, styles) for name in writers}
     wb.remove(default)
     # Machine data for the Agreed sheet's dropdown; Contents says it is there.
     lists = wb.create_sheet(agreed_contract.LISTS_SHEET)
     lists.sheet_state = "hidden"
-    for name, writer in WRITERS.items():
+    for name, writer in writers.items():
         writer(sheets[name], comparison)
     subject = f"{comparison.framework.title}: {len(comparison.partners)} partner return(s)"
     S.set_properties(wb, "Self-assessment comparison", subject)

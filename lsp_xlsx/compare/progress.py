@@ -1,0 +1,162 @@
+"""What changed since last round: from last round's tidy table and this round's.
+
+Both rounds' means are made the same way from their tidy tables (responses.csv): a
+partner's theme score is the mean of its scores on the theme's rated questions, the
+partnership's is the mean of partners' theme scores, and a question's mean is over the
+partners who scored it. Every change is this round's mean minus last round's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from lsp_xlsx.framework.model import Framework
+
+#: How many of the largest improvements and declines are flagged on the question table.
+MOVERS = 5
+
+
+@dataclass
+class Progress:
+    """The comparison with last round, as tables."""
+
+    previous_round: str
+    #: Partner (and "Partnership mean") x theme: last, now, change.
+    themes: pd.DataFrame
+    #: Per rated question: mean then, mean now, change, and a flag for the largest movers.
+    questions: pd.DataFrame
+    #: Last round's actions whose target date has passed, with the rating then and now.
+    actions_due: pd.DataFrame
+    partners_new: list[str] = field(default_factory=list)
+    partners_gone: list[str] = field(default_factory=list)
+    questions_added: list[str] = field(default_factory=list)
+    questions_removed: list[str] = field(default_factory=list)
+
+
+def read_tidy(path: Path) -> pd.DataFrame:
+    """A round's responses.csv, with its scores as numbers and its text as text."""
+    tidy = pd.read_csv(path, dtype=str, keep_default_na=False)
+    tidy["score"] = pd.to_numeric(tidy["rating"], errors="coerce")
+    return tidy
+
+
+def _partner_themes(tidy: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    rated = tidy[(tidy["rated"] == "yes") & tidy["score"].notna()]
+    table = rated.groupby(["theme_id", "partner_id"])["score"].mean().unstack("partner_id")
+    themes = [t.id for t in framework.themes]
+    table = table.reindex(themes)
+    table["__partnership__"] = table.mean(axis=1)
+    return table
+
+
+def _score(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
+def _names(tidy: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(tidy["partner_id"], tidy["partner"], strict=True))
+
+
+def _themes(
+    before: pd.DataFrame, now: pd.DataFrame, fw: Framework, names: dict[str, str]
+) -> pd.DataFrame:
+    then_t, now_t = _partner_themes(before, fw), _partner_themes(now, fw)
+    partners = [
+        "__partnership__",
+        *[p for p in now_t.columns if p in then_t.columns and p != "__partnership__"],
+    ]
+    rows = []
+    for pid in partners:
+        for theme in fw.themes:
+            last, this = _score(then_t.loc[theme.id, pid]), _score(now_t.loc[theme.id, pid])
+            rows.append(
+                {
+                    "partner": "Partnership mean"
+                    if pid == "__partnership__"
+                    else names.get(pid, pid),
+                    "theme": theme.sheet_name,
+                    "last": last,
+                    "now": this,
+                    "change": this - last,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _questions(before: pd.DataFrame, now: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    def means(tidy: pd.DataFrame) -> pd.Series:
+        rated = tidy[(tidy["rated"] == "yes") & tidy["score"].notna()]
+        return rated.groupby("question_id")["score"].mean()
+
+    then_m, now_m = means(before), means(now)
+    order = [q.id for q in fw.rated_questions]
+    frame = pd.DataFrame(
+        {
+            "question_id": order,
+            "theme": [fw.theme_of[q].sheet_name for q in order],
+            "question": [fw.by_id[q].text for q in order],
+            "last": [then_m.get(q) for q in order],
+            "now": [now_m.get(q) for q in order],
+        }
+    )
+    frame["last"] = pd.to_numeric(frame["last"])
+    frame["now"] = pd.to_numeric(frame["now"])
+    frame["change"] = frame["now"] - frame["last"]
+    ranked = frame.dropna(subset=["change"])
+    ups = set(ranked[ranked["change"] > 0].nlargest(MOVERS, "change")["question_id"])
+    downs = set(ranked[ranked["change"] < 0].nsmallest(MOVERS, "change")["question_id"])
+    frame["movement"] = [
+        "largest improvement" if q in ups else "largest decline" if q in downs else ""
+        for q in frame["question_id"]
+    ]
+    return frame
+
+
+def _actions_due(before: pd.DataFrame, now: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    acted = before[before["improvement_action"].str.strip() != ""]
+    due = acted[
+        acted["target_date"].str.match(r"^\d{4}-\d{2}-\d{2}$")
+        & (acted["target_date"] < today.isoformat())
+    ]
+    current = now.set_index(["partner_id", "question_id"])["rating_label"]
+    rows = [
+        {
+            "partner": r["partner"],
+            "theme": r["theme"],
+            "question_id": r["question_id"],
+            "improvement_action": r["improvement_action"],
+            "lead": r["lead"],
+            "target_date": r["target_date"],
+            "rating_then": r["rating_label"],
+            "rating_now": current.get((r["partner_id"], r["question_id"]), "not returned"),
+        }
+        for r in due.sort_values(["target_date", "partner"], kind="mergesort").to_dict("records")
+    ]
+    columns = ["partner", "theme", "question_id", "improvement_action", "lead", "target_date"]
+    return pd.DataFrame(rows, columns=[*columns, "rating_then", "rating_now"])
+
+
+def progress(
+    now: pd.DataFrame, before: pd.DataFrame, framework: Framework, today: dt.date
+) -> Progress:
+    """Compare this round's tidy table (``now``) with last round's (``before``)."""
+    now = now.copy()
+    now["score"] = pd.to_numeric(now["rating"], errors="coerce")
+    names = _names(before) | _names(now)
+    rounds = [r for r in before.get("round", pd.Series(dtype=str)) if r]
+    then_ids, now_ids = set(before["partner_id"]), set(now["partner_id"])
+    fw_ids, prev_ids = [q.id for q in framework.questions], set(before["question_id"])
+    return Progress(
+        previous_round=rounds[0] if rounds else "last round",
+        themes=_themes(before, now, framework, names),
+        questions=_questions(before, now, framework),
+        actions_due=_actions_due(before, now, today),
+        partners_new=sorted(names[p] for p in now_ids - then_ids),
+        partners_gone=sorted(names[p] for p in then_ids - now_ids),
+        questions_added=[q for q in fw_ids if q not in prev_ids],
+        questions_removed=sorted(prev_ids - set(fw_ids)),
+    )
