@@ -298,7 +298,14 @@ def collate_command(
     show_default=True,
     help="Folder for everything the demo writes.",
 )
-def demo_command(framework: Any, count: int, seed: int, out: Path) -> None:
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=1, max=2),
+    default=1,
+    show_default=True,
+    help="2: a second round a year on, pre-filled from the first, compared with it.",
+)
+def demo_command(framework: Any, count: int, seed: int, out: Path, rounds: int) -> None:
     """See the whole workflow on synthetic returns, then open the comparison workbook.
 
     Builds the blank workbook, writes partners.csv and one filled return per partner
@@ -310,10 +317,16 @@ def demo_command(framework: Any, count: int, seed: int, out: Path) -> None:
     \b
     Example:
         lsp-xlsx demo --partners 20 --seed 7 -o outputs/demo
+        lsp-xlsx demo --rounds 2      # and a second year, with the Progress sheets
     """
     with our_errors():
-        outcome = workflow.demo(framework, out, count, seed)
+        outcome = workflow.demo(framework, out, count, seed, rounds)
     _print_collated(outcome.collated)
+    if outcome.first_round is not None:
+        click.echo("")
+        click.echo(f"Round one (2027):    {outcome.first_round.workbook}")
+        click.echo(f"Round two (2028):    {outcome.collated.workbook}  (see its Progress sheets)")
+        return
     files = outcome.files
     click.echo("")
     click.echo(f"Blank workbook:      {files.blank}")

@@ -228,24 +228,45 @@ def check_outputs(inputs: Sequence[str | Path], outputs: dict[str, Path]) -> Non
 
 @dataclass
 class DemoOutcome:
-    """The demo's files, and the collate run over them."""
+    """The demo's files, and the collate run over them (over round two, with rounds=2)."""
 
     files: DemoFiles
     collated: CollateOutcome
+    #: With rounds=2: round one's collate run, which round two is compared with.
+    first_round: CollateOutcome | None = None
 
 
 def demo(
-    framework: Framework, out: Path = DEMO_DIR, count: int = 12, seed: int = 2009
+    framework: Framework, out: Path = DEMO_DIR, count: int = 12, seed: int = 2009, rounds: int = 1
 ) -> DemoOutcome:
-    """Write synthetic partners and returns under ``out``, then collate them as collate would."""
+    """Write synthetic partners and returns under ``out``, then collate them as collate would.
+
+    With ``rounds=2``, round one goes into ``out/round-1``; round two, pre-filled from it
+    and changed a little, into ``out/round-2``, collated with ``--previous``.
+    """
     from lsp_xlsx.demo import make_demo
 
-    files = make_demo(framework, out, count, seed)
+    first = out / "round-1" if rounds == 2 else out
+    files = make_demo(framework, first, count, seed)
     partners = load_partners(files.partners_csv)
     collated = collate_returns(
-        [files.returns_dir], framework, out / "comparison.xlsx", partners=partners
+        [files.returns_dir], framework, first / "comparison.xlsx", partners=partners
     )
-    return DemoOutcome(files, collated)
+    if rounds != 2 or collated.responses is None:
+        return DemoOutcome(files, collated)
+    from lsp_xlsx.demo_rounds import make_round_two
+
+    second = out / "round-2"
+    returns = make_round_two(framework, second, collated.responses, count, seed)
+    again = collate_returns(
+        [returns],
+        framework,
+        second / "comparison.xlsx",
+        partners=load_partners(second / "partners.csv"),
+        manifest=second / "to-send" / "manifest.csv",
+        previous=collated.responses,
+    )
+    return DemoOutcome(files, again, collated)
 
 
 # --- mail and status ---------------------------------------------------------------------------

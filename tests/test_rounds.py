@@ -297,3 +297,19 @@ def test_the_progress_sheets_show_what_changed_since_last_round(
     )
     assert "Since round 2027:" in summary and "the partnership improved" in summary
     assert problems(tmp_path / "2028" / "c.xlsx") == []
+
+
+def test_demo_rounds_2_shows_progress_with_one_command(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["demo", "--rounds", "2", "-o", str(tmp_path), "--partners", "8"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert f"Round two (2028):    {tmp_path}/round-2/comparison.xlsx" in result.output
+    wb = load_workbook(tmp_path / "round-2" / "comparison.xlsx")
+    assert "Progress" in wb.sheetnames
+    tidy = pd.read_csv(tmp_path / "round-2" / "responses.csv", dtype=str)
+    assert set(tidy["round"]) == {"2028"} and "safety" in set(tidy["partner_id"])
+    first = pd.read_csv(tmp_path / "round-1" / "responses.csv", dtype=str)
+    assert set(first["round"]) == {"2027"}
+    # The partner who left round two is gone; the one who joined is new.
+    assert set(first["partner_id"]) - set(tidy["partner_id"])

@@ -61,6 +61,7 @@ def write_progress(s: Sheet, c: Comparison) -> None:
     last = s.table("ProgressTable", row)
     _chart(s, header_row, len(c.framework.themes))
     s.finish(header_row, len(labels), last)
+    s.ws.print_area = f"A1:Q{max(last, header_row + 20)}"  # the chart prints beside the table
 
 
 def _chart(s: Sheet, header_row: int, themes: int) -> None:
@@ -93,7 +94,7 @@ def overall_line(c: Comparison) -> str:
     last, now = rows["last"].mean(), rows["now"].mean()
     if math.isnan(last) or math.isnan(now):
         return "There is not enough to compare across all themes."
-    change = now - last
+    change = round(now - last, 1) + 0.0  # no "-0.0"
     word = "improved" if change > 0.05 else "declined" if change < -0.05 else "held steady"
     return (
         f"Across all themes the partnership {word}: its mean theme score moved from "
