@@ -16,6 +16,7 @@ import click
 
 from lsp_xlsx import __version__, workflow
 from lsp_xlsx.cli_options import (
+    ProgressBar,
     copies_dir_option,
     delivery_options,
     framework_option,
@@ -31,22 +32,6 @@ from lsp_xlsx.cli_options import (
 PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
 )
-
-
-class _ProgressBar:
-    """A progress bar on stderr, shown only on a terminal and only for more than 20 files."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None and total > 20 and sys.stderr.isatty():
-            self.bar = click.progressbar(length=total, label="Reading returns", file=sys.stderr)
-            self.bar.__enter__()
-        if self.bar is not None:
-            self.bar.update(1)
-            if done == total:
-                self.bar.__exit__(None, None, None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -166,7 +151,7 @@ def check_command(
 
     with our_errors():
         result = workflow.check_returns(
-            paths, framework, partners, limits, _ProgressBar(), manifest, round_label
+            paths, framework, partners, limits, ProgressBar(), manifest, round_label
         )
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
@@ -265,7 +250,7 @@ def collate_command(
             responses,
             partners,
             limits,
-            _ProgressBar(),
+            ProgressBar(),
             manifest,
             [g.strip() for g in group_by.split(",") if g.strip()] if group_by else None,
             False if no_board_paper else (board_paper or True),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -327,3 +328,19 @@ def manifest_option(f: F) -> F:
         help="manifest.csv from build --partners: verify each return came from the copy "
         "sent to the partner it claims to be.",
     )(f)
+
+
+class ProgressBar:
+    """A progress bar on stderr, shown only on a terminal and only for more than 20 files."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and total > 20 and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="Reading returns", file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(1)
+            if done == total:
+                self.bar.__exit__(None, None, None)
