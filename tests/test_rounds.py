@@ -152,6 +152,7 @@ def test_each_prefilled_workbook_holds_last_rounds_answers(
                     assert (row[col[label]] or "") == last[key], (pid, qid, label)
                 when = row[col["Target date"]]
                 assert (when.date().isoformat() if when else "") == last["target_date"]
+    assert problems(out / "police.xlsx") == []  # a pre-filled workbook is accessible too
     # A partner new this round gets a blank workbook, without the Last rating column.
     new = load_workbook(out / "nhs-trust.xlsx")["1 Outcomes"]
     assert "Last rating" not in [c.value for c in new[C.HEADER_ROW]]
@@ -285,6 +286,17 @@ def test_the_progress_sheets_show_what_changed_since_last_round(
             + theme_mean(now_t, "nhs", theme.id)
         ) / 3
         assert partnership[theme.sheet_name][4] == pytest.approx(now_m - then_m)
+    questions = [[c.value for c in r] for r in wb["Progress by question"].iter_rows()]
+    q_header = next(i for i, r in enumerate(questions) if r[0] == "ID")
+    by_id = {r[0]: r for r in questions[q_header + 1 :] if r[0]}
+    for question in framework.rated_questions[:10]:
+
+        def q_mean(tidy: pd.DataFrame, qid: str = question.id) -> float:
+            return float(
+                tidy[(tidy["question_id"] == qid) & tidy["rating"].notna()]["rating"].mean()
+            )
+
+        assert by_id[question.id][5] == pytest.approx(q_mean(now_t) - q_mean(then_t))
     subtitle = " ".join(str(r[0]) for r in rows[1:header] if r[0])
     assert "New this round: Nhs." in subtitle and "Not in this round: Vcs." in subtitle
     due = [[c.value for c in r] for r in wb["Actions due"].iter_rows()]

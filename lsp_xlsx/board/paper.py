@@ -292,7 +292,14 @@ def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = No
             lang.set(qn("w:val"), "en-GB")
     title = "Governance self-assessment: report to the board"
     doc.add_heading(title, level=0)
-    lines = [partnership, c.framework.title, f"Made {today.strftime('%d %B %Y')} by lsp-xlsx"]
+    names = [r.partnership for r in c.counted if r.partnership]
+    partnership = partnership or (max(set(names), key=names.count) if names else "")
+    lines = [
+        partnership,
+        c.framework.title,
+        f"Round {c.round}" if c.round else "",
+        f"Made {today.strftime('%d %B %Y')} by lsp-xlsx",
+    ]
     doc.add_paragraph(_clean(". ".join(x for x in lines if x) + "."))
     for part in (_returns, _themes, _questions, _groups):
         part(doc, c)

@@ -95,6 +95,8 @@ class Return:
     copy_id: str = ""
     #: The round the workbook was built for ('' for workbooks from before rounds).
     round: str = ""
+    #: The partnership's name the workbook was built with ('' when none was given).
+    partnership: str = ""
     mtime: float = 0.0
     responses: dict[str, Response] = field(default_factory=dict)
     extra: list[ExtraRow] = field(default_factory=list)

@@ -142,6 +142,7 @@ def _recognised(ret: Return, opened: _Opened, fw: Framework) -> bool:
         ret.built_at = meta.get("built_at", "")
         ret.copy_id = meta.get("copy_id", "")
         ret.round = meta.get("round", "")
+        ret.partnership = meta.get("partnership", "")
         if ret.framework_id != fw.id:
             ret.refuse(Code.REFUSED_OTHER_FRAMEWORK, found=ret.framework_id, expected=fw.id)
             return False
