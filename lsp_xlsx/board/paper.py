@@ -77,7 +77,7 @@ def _table(doc: Any, header: list[str], rows: list[list[Any]], widths: list[floa
             for paragraph in cell.paragraphs:
                 paragraph.paragraph_format.space_after = Pt(0)
                 for run in paragraph.runs:
-                    run.font.size = Pt(8.5)
+                    run.font.size = Pt(9)
     return table
 
 
@@ -175,7 +175,7 @@ def _themes(doc: Any, c: Comparison) -> None:
             )
             if thin:
                 cell.text = f"{_number(value)} *"
-                cell.paragraphs[0].runs[0].font.size = Pt(8.5)
+                cell.paragraphs[0].runs[0].font.size = Pt(9)
     names = "; ".join(
         f"{n}: {t.sheet_name}" for n, t in zip(short, c.framework.themes, strict=True)
     )
