@@ -5,8 +5,9 @@ checks before parsing (:mod:`~lsp_xlsx.returns.sniff`, :mod:`~lsp_xlsx.returns.x
 catch the ways found so far; this module is the design that makes the promise hold for
 ways nobody has found yet. Each worker:
 
-* runs under a memory limit (``RLIMIT_AS``: ``Limits.max_memory``), so an allocation that
-  would take the machine down fails inside the worker instead;
+* runs under a memory limit (``RLIMIT_AS``: ``Limits.max_memory``, where the system has
+  one: not on Windows), so an allocation that would take the machine down fails inside
+  the worker instead;
 * is given one file at a time, and is stopped if the file takes longer than
   ``Limits.max_seconds``;
 * is replaced when it dies, and only the file it was reading is refused, with a reason.
@@ -45,11 +46,14 @@ def _serve(
     partners_file: str,
 ) -> None:
     """A worker: read each path sent, send back its Return; stop at None."""
-    import resource
-
     from lsp_xlsx.returns.reader import read_return
 
-    resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory, limits.max_memory))
+    try:
+        import resource  # not on Windows: there the time limit still bounds each file
+
+        resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory, limits.max_memory))
+    except (ImportError, ValueError, OSError):
+        pass
     while True:
         path = conn.recv()
         if path is None:
