@@ -30,9 +30,8 @@ from lsp_xlsx.returns.model import Return
 from lsp_xlsx.returns.ratings import RatingReader
 from lsp_xlsx.returns.sniff import Limits, sniff
 from lsp_xlsx.returns.xlsx_scan import (
-    formula_cells_without_value,
-    has_non_finite_number,
-    oversized_sheet,
+    PackageScan,
+    scan_package,
     with_workbook_at_usual_path,
     without_number_formats,
 )
@@ -87,7 +86,7 @@ def _theme_sheets(workbook: Any, names: list[str]) -> list[ThemeSheet]:
     return sheets
 
 
-def _open(ret: Return, data: bytes) -> _Opened | None:
+def _open(ret: Return, data: bytes, non_finite: bool = False) -> _Opened | None:
     """Parse the workbook with calamine; refuse ``ret`` (and return None) if it cannot be.
 
     calamine gives up ("panics") on a date cell holding a number no date can be. Then an
@@ -96,7 +95,7 @@ def _open(ret: Return, data: bytes) -> _Opened | None:
     """
     xlsx = ret.fmt in ("xlsx", "xlsm", "xltx", "xltm")
     try:
-        if not (xlsx and has_non_finite_number(data)):
+        if not (xlsx and non_finite):
             return _parse(ret, data)
     except BaseException as exc:
         if type(exc).__name__ != "PanicException":
@@ -212,23 +211,20 @@ def read_return(
         data = verdict.data
     if verdict.workbook_part:
         data = with_workbook_at_usual_path(data, verdict.workbook_part)
-    if ret.fmt in ("xlsx", "xlsm", "xltx", "xltm"):
-        oversized = oversized_sheet(data, limits.max_cells)
-        if oversized is not None:
-            sheet, corner, cells = oversized
-            return ret.refuse(
-                Code.REFUSED_TOO_MANY_CELLS,
-                sheet_name=sheet,
-                corner=corner,
-                cells=f"{cells:,}",
-                limit=f"{limits.max_cells:,}",
-            )
-    opened = _open(ret, data)
+    scan = scan_package(data, limits.max_cells) if ret.fmt.startswith("xl") else PackageScan()
+    if scan.oversized is not None:
+        sheet, corner, cells = scan.oversized
+        return ret.refuse(
+            Code.REFUSED_TOO_MANY_CELLS,
+            sheet_name=sheet,
+            corner=corner,
+            cells=f"{cells:,}",
+            limit=f"{limits.max_cells:,}",
+        )
+    opened = _open(ret, data, scan.non_finite)
     if opened is None or not _recognised(ret, opened, framework):
         return ret
-    formula_cells: dict[str, set[str]] = {}
-    if ret.fmt in ("xlsx", "xlsm", "xltx", "xltm"):
-        formula_cells = formula_cells_without_value(data, [s.name for s in opened.sheets])
+    formula_cells = scan.formula_cells
     resolve_identity(ret, opened.meta or {}, opened.start, partners, partners_file)
     read_respondent(ret, opened.start)
     AnswerReader(ret, framework, RatingReader(framework.scale)).read(opened.sheets, formula_cells)

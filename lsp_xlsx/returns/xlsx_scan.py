@@ -16,14 +16,17 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from lsp_xlsx.core.xmlrows import column_letter, sheet_parts
 
-# A cell or row reference inside a tag: r="XFD1048576" or r="12".
-_CELL_REF = re.compile(rb'<(?:[\w.-]+:)?c\s[^<>]*?\br="([A-Z]{1,4})([0-9]{1,8})"')
-_ROW_REF = re.compile(rb'<(?:[\w.-]+:)?row\s[^<>]*?\br="([0-9]{1,8})"')
+# A cell or row reference: r="XFD1048576" on a cell, r="12" on a row. Only cells and rows
+# carry an r attribute in sheet XML; one elsewhere can only make the check stricter.
+_REF = re.compile(rb'\sr="([A-Z]{0,4})([0-9]{1,8})"')
 # The tags that matter for formulas: <c ...>, </c>, <f...>, <v>text.
 _TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|f|v)(?=[\s/>])([^<>]*)>([^<]?)")
+# A formula element, <f> or <f t="shared" ...>; not <formula1> of a data validation.
+_FORMULA_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
 _REF_ATTR = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _CHUNK = 1 << 20
 
@@ -56,10 +59,8 @@ def far_corner(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
     """(last row, last column) that any cell or row tag of the sheet mentions."""
     rows = cols = 0
     for data in _chunks(archive, part):
-        for letters, number in _CELL_REF.findall(data):
-            cols = max(cols, _column_number(letters))
-            rows = max(rows, int(number))
-        for number in _ROW_REF.findall(data):
+        for letters, number in _REF.findall(data):
+            cols = max(cols, _column_number(letters)) if letters else cols
             rows = max(rows, int(number))
     return rows, cols
 
@@ -104,7 +105,7 @@ def _formula_cells(archive: zipfile.ZipFile, part: str) -> set[str]:
     cells: set[str] = set()
     ref, formula, value = b"", False, False
     for data in _chunks(archive, part):
-        if b"<f" not in data and not ref:
+        if not ref and _FORMULA_TAG.search(data) is None:
             continue
         for closing, tag, attrs, after in _TOKEN.findall(data):
             if tag == b"c":
@@ -198,3 +199,48 @@ def with_workbook_at_usual_path(data: bytes, part: str) -> bytes:
                 content = content.replace(f'"{part}"'.encode(), b'"xl/workbook.xml"')
             target.writestr(renames.get(filename, filename), content)
     return out.getvalue()
+
+
+@dataclass
+class PackageScan:
+    """What one linear pass over every sheet of an xlsx package found."""
+
+    #: (sheet, far corner, cells) of the first sheet over the cell limit, or None.
+    oversized: tuple[str, str, int] | None = None
+    #: True when a sheet holds NaN or infinity as a number.
+    non_finite: bool = False
+    #: Cells holding a formula with no saved result, by sheet name.
+    formula_cells: dict[str, set[str]] = field(default_factory=dict)
+
+
+def scan_package(data: bytes, max_cells: int) -> PackageScan:
+    """One pass over each sheet's XML (each part is unpacked once) for all three checks."""
+    found = PackageScan()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name, part in sheet_parts(archive).items():
+                if part not in archive.NameToInfo:
+                    continue
+                rows = cols = 0
+                formulas = False
+                for chunk in _chunks(archive, part):
+                    refs = _REF.findall(chunk)
+                    if refs:
+                        rows = max(rows, max(int(n) for _, n in refs))
+                        cols = max(
+                            cols,
+                            max(_column_number(c) for c, _ in refs if c)
+                            if any(c for c, _ in refs)
+                            else 0,
+                        )
+                    found.non_finite = found.non_finite or bool(_NON_FINITE.search(chunk))
+                    formulas = formulas or _FORMULA_TAG.search(chunk) is not None
+                if rows * cols > max_cells and found.oversized is None:
+                    found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
+                if formulas:
+                    cells = _formula_cells(archive, part)
+                    if cells:
+                        found.formula_cells[name] = cells
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return found  # the parser will say what is wrong with the package
+    return found
