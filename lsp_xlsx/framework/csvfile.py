@@ -18,6 +18,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.xmlrows import column_letter
@@ -40,6 +41,17 @@ class CsvTable:
         """A1 reference of a column on a line, as Excel would show the CSV."""
         index = self.header.index(column) if column in self.header else 0
         return f"{column_letter(index + 1)}{line}"
+
+    def finding(self, code: Code, line: int, column: str, /, **params: Any) -> Finding:
+        """A finding placed at ``column`` on ``line``: the A1 cell is recorded and the
+        message names the line and column as the coordinator sees them."""
+        return finding(
+            code,
+            self.name,
+            cell=self.cell(column, line),
+            where=place_of(self, line, column),
+            **params,
+        )
 
 
 def place_of(table: CsvTable, line: int, column: str | None = None) -> str:

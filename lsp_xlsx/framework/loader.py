@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lsp_xlsx.core.errors import FrameworkError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
-from lsp_xlsx.framework.csvfile import CsvTable, place_of, read_csv
+from lsp_xlsx.framework.csvfile import CsvTable, read_csv
 from lsp_xlsx.framework.model import Framework, Question, ScaleOption, Theme
 
 
@@ -53,22 +53,20 @@ _ILLEGAL_SHEET_CHARS = set("[]:*?/\\")
 def _check_id(table: CsvTable, line: int, column: str, value: str, problems: list[Finding]) -> bool:
     if not value:
         problems.append(
-            finding(
+            table.finding(
                 Code.FRAMEWORK_EMPTY_VALUE,
-                table.name,
-                cell=table.cell(column, line),
-                where=place_of(table, line, column),
+                line,
+                column,
                 column=column,
             )
         )
         return False
     if not _ID_RE.match(value):
         problems.append(
-            finding(
+            table.finding(
                 Code.FRAMEWORK_BAD_ID,
-                table.name,
-                cell=table.cell(column, line),
-                where=place_of(table, line, column),
+                line,
+                column,
                 id=value,
             )
         )
@@ -101,11 +99,10 @@ def _load_themes(table: CsvTable, problems: list[Finding]) -> list[tuple[str, st
         ok = _check_id(table, line, "theme_id", theme_id, problems)
         if ok and theme_id in seen_ids:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_DUPLICATE_ID,
-                    table.name,
-                    cell=table.cell("theme_id", line),
-                    where=place_of(table, line, "theme_id"),
+                    line,
+                    "theme_id",
                     id=theme_id,
                     first=seen_ids[theme_id],
                 )
@@ -114,23 +111,19 @@ def _load_themes(table: CsvTable, problems: list[Finding]) -> list[tuple[str, st
         seen_ids.setdefault(theme_id, line)
         if not title:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_EMPTY_VALUE,
-                    table.name,
-                    cell=table.cell("title", line),
-                    where=place_of(table, line, "title"),
+                    line,
+                    "title",
                     column="title",
                 )
             )
-        where = place_of(table, line, "sheet_name")
-        cell = table.cell("sheet_name", line)
         if len(sheet_name) > 31:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_SHEET_NAME_LONG,
-                    table.name,
-                    cell=cell,
-                    where=where,
+                    line,
+                    "sheet_name",
                     sheet_name=sheet_name,
                     length=len(sheet_name),
                 )
@@ -138,11 +131,10 @@ def _load_themes(table: CsvTable, problems: list[Finding]) -> list[tuple[str, st
         why = sheet_name_problem(sheet_name)
         if why:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_SHEET_NAME_ILLEGAL,
-                    table.name,
-                    cell=cell,
-                    where=where,
+                    line,
+                    "sheet_name",
                     sheet_name=sheet_name,
                     why=why,
                 )
@@ -150,11 +142,10 @@ def _load_themes(table: CsvTable, problems: list[Finding]) -> list[tuple[str, st
         key = sheet_name.casefold()
         if sheet_name and key in seen_names:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_SHEET_NAME_DUPLICATE,
-                    table.name,
-                    cell=cell,
-                    where=where,
+                    line,
+                    "sheet_name",
                     sheet_name=sheet_name,
                     first=seen_names[key],
                 )
@@ -175,11 +166,10 @@ def _load_questions(
         ok = _check_id(table, line, "id", qid, problems)
         if ok and qid in seen:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_DUPLICATE_ID,
-                    table.name,
-                    cell=table.cell("id", line),
-                    where=place_of(table, line, "id"),
+                    line,
+                    "id",
                     id=qid,
                     first=seen[qid],
                 )
@@ -190,11 +180,10 @@ def _load_questions(
         theme = row["theme_id"]
         if theme not in theme_ids:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_UNKNOWN_THEME,
-                    table.name,
-                    cell=table.cell("theme_id", line),
-                    where=place_of(table, line, "theme_id"),
+                    line,
+                    "theme_id",
                     theme=theme,
                     known=", ".join(theme_ids) or "(none)",
                 )
@@ -202,11 +191,10 @@ def _load_questions(
             ok = False
         if not row["text"]:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_EMPTY_VALUE,
-                    table.name,
-                    cell=table.cell("text", line),
-                    where=place_of(table, line, "text"),
+                    line,
+                    "text",
                     column="text",
                 )
             )
@@ -214,11 +202,10 @@ def _load_questions(
         rated_raw = row["rated"].casefold()
         if rated_raw not in ("yes", "no"):
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_BAD_RATED,
-                    table.name,
-                    cell=table.cell("rated", line),
-                    where=place_of(table, line, "rated"),
+                    line,
+                    "rated",
                     value=row["rated"],
                 )
             )
@@ -240,26 +227,22 @@ def _resolve_parents(
         parent = question.parent_id
         if parent is None:
             continue
-        where = place_of(table, line, "parent_id")
-        cell = table.cell("parent_id", line)
         if parent not in by_id:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_UNKNOWN_PARENT,
-                    table.name,
-                    cell=cell,
-                    where=where,
+                    line,
+                    "parent_id",
                     parent=parent,
                     id=question.id,
                 )
             )
         elif by_id[parent].theme_id != question.theme_id:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_PARENT_OTHER_THEME,
-                    table.name,
-                    cell=cell,
-                    where=where,
+                    line,
+                    "parent_id",
                     parent=parent,
                     id=question.id,
                     parent_theme=by_id[parent].theme_id,
@@ -275,11 +258,10 @@ def _resolve_parents(
                 loop = [*chain[chain.index(current) :], current]
                 if not reported & set(loop):
                     problems.append(
-                        finding(
+                        table.finding(
                             Code.FRAMEWORK_CYCLE,
-                            table.name,
-                            cell=table.cell("parent_id", line),
-                            where=place_of(table, line, "parent_id"),
+                            line,
+                            "parent_id",
                             id=question.id,
                             chain=" → ".join(loop),
                         )
@@ -299,11 +281,10 @@ def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
         label = " ".join(row["label"].split())
         if not label:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_EMPTY_VALUE,
-                    table.name,
-                    cell=table.cell("label", line),
-                    where=place_of(table, line, "label"),
+                    line,
+                    "label",
                     column="label",
                 )
             )
@@ -311,11 +292,10 @@ def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
         key = label.casefold()
         if key in seen:
             problems.append(
-                finding(
+                table.finding(
                     Code.FRAMEWORK_SCALE_DUPLICATE_LABEL,
-                    table.name,
-                    cell=table.cell("label", line),
-                    where=place_of(table, line, "label"),
+                    line,
+                    "label",
                     label=label,
                     first=seen[key],
                 )
@@ -332,11 +312,10 @@ def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
                 score = int(number)
             except ValueError:
                 problems.append(
-                    finding(
+                    table.finding(
                         Code.FRAMEWORK_SCALE_BAD_SCORE,
-                        table.name,
-                        cell=table.cell("score", line),
-                        where=place_of(table, line, "score"),
+                        line,
+                        "score",
                         value=raw_score,
                     )
                 )
@@ -458,11 +437,10 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
         )
         if not questions and themes_table is not None and questions_table is not None:
             problems.append(
-                finding(
+                themes_table.finding(
                     Code.FRAMEWORK_THEME_EMPTY,
-                    themes_table.name,
-                    cell=themes_table.cell("theme_id", line),
-                    where=place_of(themes_table, line, "theme_id"),
+                    line,
+                    "theme_id",
                     theme=theme_id,
                 )
             )

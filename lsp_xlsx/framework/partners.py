@@ -106,11 +106,9 @@ def _check_row(
     table: CsvTable, row: dict[str, str], line: int, seen: dict[str, int], problems: list[Finding]
 ) -> bool:
     """Note every problem on one row; True when the row makes a usable partner."""
-    name = table.name
 
     def add(code: Code, column: str, **params: Any) -> None:
-        cell, where = table.cell(column, line), place_of(table, line, column)
-        problems.append(finding(code, name, cell=cell, where=where, **params))
+        problems.append(table.finding(code, line, column, **params))
 
     ok = True
     for column, value in row.items():
