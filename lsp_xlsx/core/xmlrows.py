@@ -21,7 +21,7 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from xml.sax.saxutils import escape
 
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
@@ -55,6 +55,23 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         if "name" in attrs and target:
             parts[attrs["name"]] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     return parts
+
+
+def rewrite_parts(data: bytes, change: Callable[[str, bytes], tuple[str, bytes]]) -> bytes:
+    """A copy of the package ``data`` with each part passed through ``change``, which gets the
+    part's name (backslashes read as '/') and content and returns the name and content to
+    write. A part keeps its zip entry (and so its timestamp) unless it is renamed."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            name = info.filename.replace("\\", "/")
+            new_name, content = change(name, source.read(info))
+            entry: zipfile.ZipInfo | str = info if new_name == info.filename else new_name
+            target.writestr(entry, content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def column_letter(index: int) -> str:

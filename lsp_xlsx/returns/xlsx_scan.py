@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from lsp_xlsx.core.xmlrows import column_letter, sheet_parts
+from lsp_xlsx.core.xmlrows import column_letter, rewrite_parts, sheet_parts
 
 # A cell or row reference: r="XFD1048576" on a cell, r="12" on a row. Only cells and rows
 # carry an r attribute in sheet XML; one elsewhere can only make the check stricter.
@@ -145,17 +145,13 @@ def without_number_formats(data: bytes) -> bytes:
     """The package with every cell format set to General, so that no number is read as a
     date. For a file whose date cells hold numbers no date can be (such as -1e12), which
     make the parser give up; the dates are then read from their serial numbers."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            part = source.read(info)
-            if info.filename.replace("\\", "/").casefold() == "xl/styles.xml":
-                part = _XF_FORMAT.sub(rb"\g<1>0\2", part)
-            target.writestr(info, part)
-    return out.getvalue()
+
+    def change(name: str, part: bytes) -> tuple[str, bytes]:
+        if name.casefold() == "xl/styles.xml":
+            part = _XF_FORMAT.sub(rb"\g<1>0\2", part)
+        return name, part
+
+    return rewrite_parts(data, change)
 
 
 _NON_FINITE = re.compile(rb"<(?:[\w.-]+:)?v>\s*[-+]?(?:nan|inf(?:inity)?)\s*<", re.IGNORECASE)
@@ -186,19 +182,14 @@ def with_workbook_at_usual_path(data: bytes, part: str) -> bytes:
     if folder != "xl" or not name:
         return data
     renames = {part: "xl/workbook.xml", f"xl/_rels/{name}.rels": "xl/_rels/workbook.xml.rels"}
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            filename = info.filename.replace("\\", "/")
-            content = source.read(info)
-            if filename in ("[Content_Types].xml", "_rels/.rels"):
-                content = content.replace(f"/{part}".encode(), b"/xl/workbook.xml")
-                content = content.replace(f'"{part}"'.encode(), b'"xl/workbook.xml"')
-            target.writestr(renames.get(filename, filename), content)
-    return out.getvalue()
+
+    def change(name: str, content: bytes) -> tuple[str, bytes]:
+        if name in ("[Content_Types].xml", "_rels/.rels"):
+            content = content.replace(f"/{part}".encode(), b"/xl/workbook.xml")
+            content = content.replace(f'"{part}"'.encode(), b'"xl/workbook.xml"')
+        return renames.get(name, name), content
+
+    return rewrite_parts(data, change)
 
 
 @dataclass

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from xml.sax.saxutils import escape as xml_escape
 from lsp_xlsx.core.errors import OutputExistsError
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.core.text import safe_text
+from lsp_xlsx.core.xmlrows import rewrite_parts
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, unique_filenames
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook, now_utc
@@ -77,19 +77,15 @@ def _xml_text(value: str) -> bytes:
 def personalise(template: bytes, partner: Partner, copy_id: str = "") -> bytes:
     """A copy of ``template`` with ``partner``'s id and name, and ``copy_id``, in place of
     the tokens."""
-    ident, name = _xml_text(partner.partner_id), _xml_text(partner.name)
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(template)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info)
-            if b"LSPXLSXTOKEN" in data:
-                data = data.replace(_NAME_TOKEN.encode(), name).replace(_ID_TOKEN.encode(), ident)
-                data = data.replace(_COPY_TOKEN.encode(), copy_id.encode("ascii"))
-            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    ident, name_xml = _xml_text(partner.partner_id), _xml_text(partner.name)
+
+    def change(name: str, data: bytes) -> tuple[str, bytes]:
+        if b"LSPXLSXTOKEN" in data:
+            data = data.replace(_NAME_TOKEN.encode(), name_xml).replace(_ID_TOKEN.encode(), ident)
+            data = data.replace(_COPY_TOKEN.encode(), copy_id.encode("ascii"))
+        return name, data
+
+    return rewrite_parts(template, change)
 
 
 def _clashes(out_dir: Path, names: list[str]) -> list[Path]:
