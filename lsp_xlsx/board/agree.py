@@ -21,7 +21,7 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.returns.cells import as_text, is_empty, sheet_rows
 from lsp_xlsx.returns.ratings import RatingReader
 from lsp_xlsx.returns.sniff import Limits, sniff
-from lsp_xlsx.returns.xlsx_scan import oversized_sheet
+from lsp_xlsx.returns.xlsx_scan import scan_package
 from lsp_xlsx.workbook.contract import normalise_label
 
 #: agreed.csv's columns, in order (agreed_raw, what was typed, comes last).
@@ -104,7 +104,7 @@ def read_agreed(path: Path, framework: Framework, limits: Limits | None = None) 
         result.refused = True
         result.note(verdict.code, **dict(verdict.details))
         return result
-    oversized = verdict.fmt.startswith("xl") and oversized_sheet(data, limits.max_cells)
+    oversized = verdict.fmt.startswith("xl") and scan_package(data, limits.max_cells).oversized
     if oversized:
         result.refused = True
         sheet, corner, cells = oversized

@@ -36,7 +36,7 @@ def write_agreed(s: Sheet, c: Comparison) -> None:
     s.header(header_row, [col.label for col in A.COLUMNS], [col.width for col in A.COLUMNS])
     stats = c.question_stats
     keys = [col.key for col in A.COLUMNS]
-    first_input = keys.index("agreed_rating") + 1
+    inputs = [keys.index(key) + 1 for key in A.INPUT_KEYS]
     row = header_row
     for qid, values in stats.iterrows():
         row += 1
@@ -46,17 +46,17 @@ def write_agreed(s: Sheet, c: Comparison) -> None:
         s.put(row, 4, values["mean"], "0.0")
         s.put(row, 5, values["spread"], "0")
         s.put(row, 6, _range(float(values["min"]), float(values["max"])), style="centre")
-        for col in range(first_input, len(keys) + 1):
+        for col in inputs:
             number_format = "dd/mm/yyyy" if keys[col - 1] == "target_date" else "General"
             s.put(row, col, None, number_format, "input")
         s.fit_cells(row)
     last = s.table(A.TABLE, row)
-    _validations(s, c, header_row + 1, last, first_input)
+    _validations(s, c, header_row + 1, last)
     S.protect(s.ws)
     s.finish(header_row, len(keys), last, freeze=f"D{header_row + 1}")
 
 
-def _validations(s: Sheet, c: Comparison, first: int, last: int, rating_col: int) -> None:
+def _validations(s: Sheet, c: Comparison, first: int, last: int) -> None:
     wb = s.ws.parent
     assert wb is not None
     lists = wb[A.LISTS_SHEET]
@@ -64,12 +64,13 @@ def _validations(s: Sheet, c: Comparison, first: int, last: int, rating_col: int
         lists.cell(row=index, column=1, value=label).data_type = "s"
     ref = f"{quote_sheetname(A.LISTS_SHEET)}!$A$1:$A${len(c.framework.labels)}"
     wb.defined_names[A.RATING_LIST_NAME] = DefinedName(A.RATING_LIST_NAME, attr_text=ref)
-    rating = get_column_letter(rating_col)
+    keys = [col.key for col in A.COLUMNS]
+    rating = get_column_letter(keys.index("agreed_rating") + 1)
     labels = c.framework.labels
     choose = choice_validation(A.RATING_LIST_NAME, "Agreed rating", labels, "the agreed rating")
     choose.add(f"{rating}{first}:{rating}{last}")
     s.ws.add_data_validation(choose)
-    date_col = get_column_letter(rating_col + 3)
+    date_col = get_column_letter(keys.index("target_date") + 1)
     dates = date_validation("Target date")
     dates.add(f"{date_col}{first}:{date_col}{last}")
     s.ws.add_data_validation(dates)

@@ -1,10 +1,11 @@
 """Look inside an xlsx package before any parser runs, in time linear in its size.
 
-* :func:`far_corner` finds the cell furthest from A1 that a sheet mentions, so that a
-  sheet claiming a cell at ``XFD1048576`` is refused before a parser tries to allocate a
-  grid of seventeen billion cells.
-* :func:`formula_cells_without_value` finds formulas saved with no result.
-* :func:`duplicate_part` finds a package with two parts of the same name.
+* :func:`scan_package` makes one pass over each sheet: the cell furthest from A1 that it
+  mentions (so that a sheet claiming a cell at ``XFD1048576`` is refused before a parser
+  tries to allocate a grid of seventeen billion cells), NaN or infinity stored as a
+  number, and formulas saved with no result.
+* :func:`without_number_formats` and :func:`with_workbook_at_usual_path` repair a package
+  so that the parser can read it.
 
 Every pattern here reads a token up to the next ``<`` or ``>`` at most (``[^<>]*``), so
 no character is looked at more than a fixed number of times, however the XML is crafted.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lsp_xlsx.core.xmlrows import column_letter, rewrite_parts, sheet_parts
@@ -55,53 +56,8 @@ def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
             yield tail
 
 
-def far_corner(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
-    """(last row, last column) that any cell or row tag of the sheet mentions."""
-    rows = cols = 0
-    for data in _chunks(archive, part):
-        for letters, number in _REF.findall(data):
-            cols = max(cols, _column_number(letters)) if letters else cols
-            rows = max(rows, int(number))
-    return rows, cols
-
-
-def oversized_sheet(data: bytes, max_cells: int) -> tuple[str, str, int] | None:
-    """(sheet, far corner, cells) of the first sheet whose used area passes ``max_cells``."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for name, part in sheet_parts(archive).items():
-                if part not in archive.NameToInfo:
-                    continue
-                rows, cols = far_corner(archive, part)
-                if rows * cols > max_cells:
-                    return name, f"{column_letter(cols)}{rows}", rows * cols
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return None  # the parser will say what is wrong with it
-    return None
-
-
-def formula_cells_without_value(data: bytes, sheet_names: Iterable[str]) -> dict[str, set[str]]:
-    """For xlsx: cells in the named sheets holding a formula with no saved result.
-
-    Such cells read as empty; openpyxl and other tools that do not calculate leave them.
-    """
-    found: dict[str, set[str]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = sheet_parts(archive)
-            for name in sheet_names:
-                part = parts.get(name)
-                if part is None or part not in archive.NameToInfo:
-                    continue
-                cells = _formula_cells(archive, part)
-                if cells:
-                    found[name] = cells
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return found
-    return found
-
-
 def _formula_cells(archive: zipfile.ZipFile, part: str) -> set[str]:
+    """Cells of one sheet holding a formula with no saved result: they read as empty."""
     cells: set[str] = set()
     ref, formula, value = b"", False, False
     for data in _chunks(archive, part):
@@ -123,21 +79,6 @@ def _formula_cells(archive: zipfile.ZipFile, part: str) -> set[str]:
     return cells
 
 
-def duplicate_part(data: bytes) -> str | None:
-    """The name of a part that appears twice in the package (ignoring case), or None."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            seen: set[str] = set()
-            for info in archive.infolist():
-                key = info.filename.replace("\\", "/").casefold()
-                if key in seen:
-                    return info.filename
-                seen.add(key)
-    except (zipfile.BadZipFile, OSError):
-        return None
-    return None
-
-
 _XF_FORMAT = re.compile(rb'(<(?:[\w.-]+:)?xf\s[^<>]*?\bnumFmtId=")[0-9]+(")')
 
 
@@ -155,21 +96,6 @@ def without_number_formats(data: bytes) -> bytes:
 
 
 _NON_FINITE = re.compile(rb"<(?:[\w.-]+:)?v>\s*[-+]?(?:nan|inf(?:inity)?)\s*<", re.IGNORECASE)
-
-
-def has_non_finite_number(data: bytes) -> bool:
-    """True when a sheet holds NaN or infinity as a number, which a date cell would show as
-    30 December 1899: such a file is read with its dates taken from serial numbers."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for part in sheet_parts(archive).values():
-                if part in archive.NameToInfo and any(
-                    _NON_FINITE.search(chunk) for chunk in _chunks(archive, part)
-                ):
-                    return True
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return False
-    return False
 
 
 def with_workbook_at_usual_path(data: bytes, part: str) -> bytes:

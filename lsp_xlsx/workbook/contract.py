@@ -88,7 +88,6 @@ def columns_for(prefilled: bool) -> tuple[Column, ...]:
     return (*COLUMNS[:at], LAST_RATING, *COLUMNS[at:])
 
 
-HEADER_LABELS = tuple(c.label for c in COLUMNS)
 #: What a partner types: every column after the question.
 RESPONSE_KEYS = (
     "rating",
