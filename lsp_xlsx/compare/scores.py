@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from lsp_xlsx.compare.grid import AnswerGrid, row_means
 from lsp_xlsx.framework.model import Framework
 
 #: A theme score resting on fewer than this share of the theme's rated questions is thin.
@@ -38,32 +40,29 @@ class GroupScores:
     n: pd.DataFrame  # theme (and ALL) x group: partners behind each mean
 
 
-def _partner_grid(
-    tidy: pd.DataFrame, names: list[str], framework: Framework
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _partner_grid(grid: AnswerGrid, framework: Framework) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(mean score, scored answers) for each theme and 'ALL' x partner."""
-    rated = tidy[tidy["rated"] == "yes"]
-    index = [t.id for t in framework.themes]
+    index = [t.id for t in framework.themes] + ["ALL"]
+    means, counts = [], []
+    for theme in framework.themes:
+        rows = grid.rows([q.id for q in theme.rated_questions])
+        mean, count = row_means(grid.score[rows].T)
+        means.append(mean)
+        counts.append(count)
+    mean, count = row_means(grid.score.T)
+    means.append(mean)
+    counts.append(count)
+    columns = pd.Index(grid.partners, name="partner_id")
+    return (
+        pd.DataFrame(np.vstack(means), index=index, columns=columns),
+        pd.DataFrame(np.vstack(counts).astype("float64"), index=index, columns=columns),
+    )
 
-    def per_theme(stat: str) -> pd.DataFrame:
-        grouped = rated.groupby(["theme_id", "partner_id"])["rating"].agg(stat)
-        overall = rated.groupby("partner_id")["rating"].agg(stat)
-        return pd.concat(
-            [
-                grouped.unstack("partner_id").reindex(index=index, columns=names),
-                overall.reindex(names).to_frame("ALL").T,
-            ]
-        ).astype("float64")
 
-    return per_theme("mean"), per_theme("count").fillna(0)
-
-
-def theme_scores(
-    tidy: pd.DataFrame, names: list[str], framework: Framework
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def theme_scores(grid: AnswerGrid, framework: Framework) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Themes (and 'All themes') x partners, then mean, min, max, spread and n; and the
     thin marks (True where a score rests on fewer than half the theme's questions)."""
-    scores, scored = _partner_grid(tidy, names, framework)
+    scores, scored = _partner_grid(grid, framework)
     rated = pd.Series(
         {t.id: len(t.rated_questions) for t in framework.themes}
         | {"ALL": len(framework.rated_questions)}
@@ -112,21 +111,14 @@ def group_scores(
 
 
 def question_gaps(
-    tidy: pd.DataFrame, members: dict[str, list[str]], grouping: str, framework: Framework
+    grid: AnswerGrid, members: dict[str, list[str]], grouping: str, framework: Framework
 ) -> pd.DataFrame:
     """For each rated question: every group's mean and n, the lowest and highest group,
     and the gap between them, flagged when it is :data:`GROUP_GAP` or more."""
-    rated = tidy[tidy["rated"] == "yes"]
-    order = [q.id for q in framework.rated_questions]
-    grid = rated.pivot(index="question_id", columns="partner_id", values="rating")
-    grid = grid.reindex(index=order).astype("Float64").astype("float64")
-    means = pd.DataFrame(
-        {g: grid.reindex(columns=ids).mean(axis=1) for g, ids in members.items()}, index=order
-    )
-    counts = pd.DataFrame(
-        {g: grid.reindex(columns=ids).notna().sum(axis=1) for g, ids in members.items()},
-        index=order,
-    )
+    order = grid.questions
+    means_n = {g: row_means(grid.score[:, grid.columns(ids)]) for g, ids in members.items()}
+    means = pd.DataFrame({g: m for g, (m, _) in means_n.items()}, index=order)
+    counts = pd.DataFrame({g: n for g, (_, n) in means_n.items()}, index=order)
     rows = []
     for qid in order:
         present = means.loc[qid].dropna().astype("float64")

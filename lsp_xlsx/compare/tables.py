@@ -43,6 +43,7 @@ from lsp_xlsx.compare.digests import (
     agenda,
     returns_table,
 )
+from lsp_xlsx.compare.grid import AnswerGrid, answer_grid, row_means
 from lsp_xlsx.compare.progress import Progress
 from lsp_xlsx.compare.scores import (
     GROUPING_SIZES,
@@ -182,47 +183,74 @@ def _partner_columns(
     return ordered, []
 
 
+def _repeated(values: Sequence[object], times: int, tile: bool) -> pd.Categorical:
+    """A column that repeats a few values: codes, not a Python object per row."""
+    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=False)
+    codes = np.tile(codes, times) if tile else np.repeat(codes, times)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
 def _tidy(
     counted: list[Return], columns: list[PartnerColumn], framework: Framework, full_in: str
 ) -> tuple[pd.DataFrame, list[Finding]]:
-    """The tidy table, built column by column (a dict per row is several times slower)."""
+    """The tidy table, partner by partner, each in framework question order.
+
+    Columns that repeat a partner's or a question's values are categorical (codes, not a
+    Python object per row): at 11,000 returns that is the difference between megabytes and
+    hundreds of megabytes. The answers are joined from each return's packed columns."""
     by_id = {r.partner_id.casefold(): r for r in counted}
+    rets = [by_id[p.partner_id.casefold()] for p in columns]
     questions = framework.questions
+    n, count = len(questions), len(rets)
     themes = [framework.theme_of[q.id] for q in questions]
-    data: dict[str, list[object]] = {name: [] for name in TIDY_COLUMNS}
-    fixes: list[Finding] = []
-    for partner in columns:
-        ret = by_id[partner.partner_id.casefold()]
-        responses = [ret.responses[q.id] for q in questions]
-        n = len(questions)
-        data["partner_id"] += [partner.partner_id] * n
-        data["partner"] += [partner.name] * n
-        data["sector"] += [partner.sector] * n
-        data["theme_id"] += [t.id for t in themes]
-        data["theme"] += [t.sheet_name for t in themes]
-        data["question_id"] += [q.id for q in questions]
-        data["parent_id"] += [q.parent_id or "" for q in questions]
-        data["question"] += [q.text for q in questions]
-        data["rated"] += ["yes" if q.rated else "no" for q in questions]
-        data["rating"] += [
-            r.rating if q.rated else None for q, r in zip(questions, responses, strict=True)
-        ]
-        for key in ("rating_label", "rating_raw", *C.TEXT_KEYS, "target_date"):
-            data[key] += [getattr(r, key) for r in responses]
-        data["respondent"] += [ret.respondent.name] * n
-        data["source_file"] += [ret.file] * n
-        data["source_sha256"] += [ret.sha256] * n
-        data["framework_id"] += [ret.framework_id] * n
-        data["framework_version"] += [ret.framework_version] * n
-        data["round"] += [ret.round] * n
-        for r in responses:
-            for key in TEXT_COLUMNS:
-                text = getattr(r, key)
-                if text and (len(text) > EXCEL_CELL_LIMIT or needs_cleaning(text)):
-                    fixes.extend(_text_fixes(ret, r, key, text, full_in))
-    frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS))
-    frame["rating"] = frame["rating"].astype("Int64")
+    per_question = {
+        "theme_id": [t.id for t in themes],
+        "theme": [t.sheet_name for t in themes],
+        "question_id": [q.id for q in questions],
+        "parent_id": [q.parent_id or "" for q in questions],
+        "question": [q.text for q in questions],
+        "rated": ["yes" if q.rated else "no" for q in questions],
+    }
+    per_partner = {
+        "partner_id": [p.partner_id for p in columns],
+        "partner": [p.name for p in columns],
+        "sector": [p.sector for p in columns],
+        "respondent": [r.respondent.name for r in rets],
+        "source_file": [r.file for r in rets],
+        "source_sha256": [r.sha256 for r in rets],
+        "framework_id": [r.framework_id for r in rets],
+        "framework_version": [r.framework_version for r in rets],
+        "round": [r.round for r in rets],
+    }
+    data: dict[str, object] = {k: _repeated(v, count, tile=True) for k, v in per_question.items()}
+    data |= {k: _repeated(v, n, tile=False) for k, v in per_partner.items()}
+    ratings = pd.array([x for r in rets for x in r.column("rating")], dtype="Int64")
+    ratings[~np.tile([q.rated for q in questions], count)] = pd.NA  # stems are never scored
+    data["rating"] = ratings
+    labels = [x for r in rets for x in r.column("rating_label")]
+    data["rating_label"] = pd.Categorical(labels)
+    for key in TEXT_COLUMNS:
+        data[key] = [x for r in rets for x in r.column(key)]
+    fixes = [f for r in rets for f in _fixes_in(r, full_in)]
+    frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS), index=pd.RangeIndex(n * count))
     return frame, fixes
+
+
+def _fixes_in(ret: Return, full_in: str) -> list[Finding]:
+    """Findings for a return's text that a cell cannot hold as it is (checked at once: a
+    search over all its text, and the longest, before looking answer by answer)."""
+    texts = [t for key in TEXT_COLUMNS for t in ret.column(key) if t]
+    if not texts or (
+        max(map(len, texts)) <= EXCEL_CELL_LIMIT and not needs_cleaning("\n".join(texts))
+    ):
+        return []
+    found = []
+    for r in ret.responses.values():
+        for key in TEXT_COLUMNS:
+            text = getattr(r, key)
+            if text and (len(text) > EXCEL_CELL_LIMIT or needs_cleaning(text)):
+                found.extend(_text_fixes(ret, r, key, text, full_in))
+    return found
 
 
 def _text_fixes(ret: Return, r: Response, key: str, text: str, full_in: str) -> list[Finding]:
@@ -274,7 +302,7 @@ def _members(columns: list[PartnerColumn], grouping: str) -> dict[str, list[str]
 
 
 def _groupings(
-    tidy: pd.DataFrame,
+    grid: AnswerGrid,
     table: pd.DataFrame,
     thin: pd.DataFrame,
     columns: list[PartnerColumn],
@@ -287,7 +315,7 @@ def _groupings(
         if not members:
             continue
         groups.append(group_scores(table, thin, members, grouping))
-        gaps.append(question_gaps(tidy, members, grouping, framework))
+        gaps.append(question_gaps(grid, members, grouping, framework))
     return groups, (pd.concat(gaps, ignore_index=True) if gaps else pd.DataFrame())
 
 
@@ -299,24 +327,12 @@ def _sector_scores(table: pd.DataFrame, groups: list[GroupScores]) -> pd.DataFra
     return pd.concat([table[["theme"]], sector.means], axis=1)
 
 
-def _question_stats(
-    tidy: pd.DataFrame, columns: list[PartnerColumn], framework: Framework
-) -> pd.DataFrame:
-    names = [p.partner_id for p in columns]
+def _question_stats(grid: AnswerGrid, framework: Framework) -> pd.DataFrame:
+    names = grid.partners
     unscored = [o.label for o in framework.scale if o.score is None]
-    rated = tidy[tidy["rated"] == "yes"]
-    order = [q.id for q in framework.rated_questions]
-
-    def grid(values: str) -> pd.DataFrame:
-        table = rated.pivot(index="question_id", columns="partner_id", values=values)
-        return table.reindex(index=order, columns=names)
-
-    scores = grid("rating").astype("Float64").astype("float64")
-    # numpy, not pandas, for the object grids: with one column per partner, pandas works
-    # column by column and takes seconds for a thousand partners.
-    score = scores.to_numpy()
-    label = grid("rating_label").fillna("").to_numpy(dtype=object)
-    raw = grid("rating_raw").fillna("").to_numpy(dtype=object)
+    order = grid.questions
+    score, label, raw = grid.score, grid.label, grid.raw
+    scores = pd.DataFrame(score, index=order, columns=names)
     # Each partner's cell: the score, else the unscored label chosen, else "not valid" when
     # something was typed that is not on the scale, else empty.
     nothing = np.full(raw.shape, None, dtype=object)
@@ -330,9 +346,10 @@ def _question_stats(
         "depth": [framework.by_id[q].depth for q in order],
     }
     spread = scores.max(axis=1) - scores.min(axis=1)
+    mean, _ = row_means(score)
     stats_after: dict[str, object] = {
         "answered": (label != "").sum(axis=1),
-        "mean": scores.mean(axis=1),
+        "mean": mean,
         "median": scores.median(axis=1),
         "min": scores.min(axis=1),
         "max": scores.max(axis=1),
@@ -364,10 +381,11 @@ def collate(
     counted = [r for r in returns if r.counts]
     columns, not_returned = _partner_columns(counted, partners)
     tidy, fixes = _tidy(counted, columns, framework, responses_name)
-    table, thin = theme_scores(tidy, [p.partner_id for p in columns], framework)
+    grid = answer_grid(tidy, [p.partner_id for p in columns], framework)
+    table, thin = theme_scores(grid, framework)
     chosen = list(group_by) if group_by is not None else default_groupings(partners)
-    groups, gaps = _groupings(tidy, table, thin, columns, chosen, framework)
-    stats = _question_stats(tidy, columns, framework)
+    groups, gaps = _groupings(grid, table, thin, columns, chosen, framework)
+    stats = _question_stats(grid, framework)
     evidence = tidy[
         [
             "partner",

@@ -27,6 +27,24 @@ class Status(enum.StrEnum):
     HELD = "held"
 
 
+#: The fields of a Response, in order: how a Return's answers travel packed (see Return).
+RESPONSE_FIELDS = (
+    "question_id",
+    "rated",
+    "rating",
+    "rating_label",
+    "rating_raw",
+    "evidence",
+    "evidence_source",
+    "improvement_action",
+    "lead",
+    "target_date",
+    "sheet",
+    "row",
+    "cells",
+)
+
+
 @dataclass(slots=True)  # a thousand returns hold 60,000 of these
 class Response:
     """One answer. ``rating_raw`` is exactly what was in the cell, as text."""
@@ -114,7 +132,61 @@ class Return:
     @property
     def answered(self) -> int:
         """Rated questions answered with an option from the scale."""
+        packed = self._still_packed()
+        if packed is not None:
+            return sum(
+                1
+                for rated, label in zip(packed["rated"], packed["rating_label"], strict=True)
+                if rated and label
+            )
         return sum(1 for r in self.responses.values() if r.rated and r.answered)
+
+    def column(self, name: str) -> tuple[Any, ...]:
+        """One field of every answer, in question order, without making Response objects."""
+        packed = self._still_packed()
+        if packed is not None:
+            return packed[name]
+        return tuple(getattr(r, name) for r in self.responses.values())
+
+    def _still_packed(self) -> dict[str, tuple[Any, ...]] | None:
+        if "responses" in self.__dict__:
+            return None
+        return self.__dict__.get("_packed")
+
+    # A worker sends each Return to the main process. Packed as one tuple per field, the
+    # answers pickle smaller and unpickle without making 60 objects a return; they are made
+    # only if something asks for ``responses`` (the tidy table reads the columns).
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        packed = state.pop("_packed", None)
+        responses = state.pop("responses", None)
+        if responses is None and packed is not None:
+            state["_packed"] = packed
+        if responses is not None:
+            cells = tuple(tuple(r.cells.items()) for r in responses.values())
+            state["_packed"] = {
+                name: cells
+                if name == "cells"
+                else tuple(getattr(r, name) for r in responses.values())
+                for name in RESPONSE_FIELDS
+            }
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only when ``responses`` is not yet made from the packed columns.
+        packed = self.__dict__.get("_packed")
+        if name != "responses" or packed is None:
+            raise AttributeError(name)
+        made = {}
+        for values in zip(*(packed[f] for f in RESPONSE_FIELDS), strict=True):
+            response = Response(*values)
+            response.cells = dict(values[-1])
+            made[response.question_id] = response
+        self.__dict__["responses"] = made
+        return made
 
     @property
     def read(self) -> bool:
