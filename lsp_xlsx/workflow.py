@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,15 +149,18 @@ def collate_returns(
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
     ``board_paper`` (each by default beside the workbook; ``board_paper=False`` skips it)."""
-    from lsp_xlsx.compare.tables import collate, write_responses_csv
-    from lsp_xlsx.compare.writer import save_comparison
-
     paths = list(paths)
     responses = responses or output.with_name(RESPONSES_NAME)
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
     outputs = {"the comparison workbook": output, "the tidy table": responses}
     check_outputs(paths, outputs | ({"the board paper": paper} if paper else {}))
+    # pandas, openpyxl and the writers are imported while the workers read the first returns.
+    warm = threading.Thread(target=_import_writers, daemon=True)
+    warm.start()
     result = check_returns(paths, framework, partners, limits, progress, manifest, round_label)
+    warm.join()
+    from lsp_xlsx.compare.tables import collate
+
     if not result.counted:
         return CollateOutcome(result, None, None, None)
     if group_by is not None and partners is not None:
@@ -173,14 +177,37 @@ def collate_returns(
 
         today = dt.date.fromisoformat(comparison.made_at[:10])
         comparison.progress = since(comparison.responses, read_tidy(previous), framework, today)
-    workbook = save_comparison(comparison, output)
-    responses.parent.mkdir(parents=True, exist_ok=True)
-    write_responses_csv(comparison, responses)
-    if paper is not None:
-        from lsp_xlsx.board.paper import save_board_paper
-
-        paper = save_board_paper(comparison, paper)
+    workbook, paper = write_outputs(comparison, output, responses, paper)
     return CollateOutcome(result, comparison, workbook, responses, paper)
+
+
+def _import_writers() -> None:
+    import lsp_xlsx.board.paper
+    import lsp_xlsx.compare.tables
+    import lsp_xlsx.compare.writer  # noqa: F401
+
+
+def write_outputs(
+    comparison: Comparison, output: Path, responses: Path, paper: Path | None
+) -> tuple[Path, Path | None]:
+    """The comparison workbook, the tidy table and (unless ``paper`` is None) the board paper.
+
+    The tidy table is written on a thread while the workbook is built: pyarrow releases the
+    GIL as it writes, so on two cores it costs next to nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lsp_xlsx.compare.tables import write_responses_csv
+    from lsp_xlsx.compare.writer import save_comparison
+
+    with ThreadPoolExecutor(1) as pool:
+        tidy = pool.submit(write_responses_csv, comparison, responses)
+        workbook = save_comparison(comparison, output)
+        if paper is not None:
+            from lsp_xlsx.board.paper import save_board_paper
+
+            paper = save_board_paper(comparison, paper)
+        tidy.result()
+    return workbook, paper
 
 
 def _check_groupings(group_by: Sequence[str], partners: PartnerList) -> None:

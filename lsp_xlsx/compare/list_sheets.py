@@ -8,7 +8,7 @@ from typing import Any
 
 from lsp_xlsx import __version__
 from lsp_xlsx.compare.digests import ACTION_COLUMNS
-from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped
+from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped_column
 from lsp_xlsx.compare.tables import Comparison
 
 
@@ -32,10 +32,10 @@ def write_evidence(s: Sheet, c: Comparison) -> None:
             clean = {v: s.cell_text(v) for v in set(values)}
             columns.append([clean[v] for v in values])
     rows = list(zip(*columns, strict=True))
-    heights = [
-        min(409.0, max(1, *(wrapped(str(v), w) for v, w in zip(r, widths, strict=True))) * LINE + 4)
-        for r in rows
+    lines = [
+        wrapped_column([str(v) for v in col], w) for col, w in zip(columns, widths, strict=True)
     ]
+    heights = [min(409.0, max(most) * LINE + 4) for most in zip(*lines, strict=True)]
     s.rows.block(header_row + 1, rows, [s.style("body")] * len(keys), heights)
     row = s.table("EvidenceTable", header_row + len(rows), stripes=True)
     s.finish(header_row, len(labels), row)

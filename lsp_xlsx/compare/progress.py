@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lsp_xlsx.compare.tidy_files import read_tidy_text
 from lsp_xlsx.framework.model import Framework
 
 #: How many of the largest improvements and declines are flagged on the question table.
@@ -38,8 +39,8 @@ class Progress:
 
 
 def read_tidy(path: Path) -> pd.DataFrame:
-    """A round's responses.csv, with its scores as numbers and its text as text."""
-    tidy = pd.read_csv(path, dtype=str, keep_default_na=False)
+    """A round's responses.csv (or .parquet), with its scores as numbers and its text as text."""
+    tidy = read_tidy_text(path)
     tidy["score"] = pd.to_numeric(tidy["rating"], errors="coerce")
     return tidy
 

@@ -43,18 +43,28 @@ SUBTITLE_WIDTH = 100
 def unique_labels(labels: Sequence[str]) -> list[str]:
     """Header labels a table accepts: one line each, none empty, none repeated."""
     out: list[str] = []
+    seen: set[str] = set()  # a set: a Questions sheet has a column per partner, thousands
     for index, label in enumerate(labels, start=1):
         text = " ".join(safe_text(str(label))[0].split()) or f"Column {index}"
         candidate, n = text, 2
-        while candidate.casefold() in (o.casefold() for o in out):
+        while candidate.casefold() in seen:
             candidate, n = f"{text} ({n})", n + 1
         out.append(candidate)
+        seen.add(candidate.casefold())
     return out
 
 
 def wrapped(text: str, width: float) -> int:
     """Lines of 10pt text in a column ``width`` characters wide."""
     return S.wrapped_lines(text, width, chars_per_unit=1.05)
+
+
+def wrapped_column(values: Sequence[str], width: float) -> list[int]:
+    """:func:`wrapped` for a whole column at once: the same counts, with the common case (no
+    line break) worked out without splitting, for the long sheets' hundreds of thousands of
+    cells."""
+    per_line = max(int(width * 1.05), 1)
+    return [wrapped(v, width) if "\n" in v else max(1, -(-len(v) // per_line)) for v in values]
 
 
 class StyleTable:

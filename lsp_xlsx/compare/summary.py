@@ -49,12 +49,15 @@ def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int, int]:
     labels += ["Spread", "Partners (n)"]
     s.header(header_row, labels, widths)
     first = row = header_row + 1
-    for theme_id, values in c.theme_scores.iterrows():
+    ids = [p.partner_id for p in c.partners]
+    # Arrays, not a .loc per cell: the table has a column per partner, perhaps thousands.
+    scores = c.theme_scores[ids].to_numpy(dtype=object)
+    thin = c.thin.reindex(index=c.theme_scores.index, columns=ids).fillna(False).to_numpy()
+    for i, (theme_id, values) in enumerate(c.theme_scores.iterrows()):
         style = "bold" if theme_id == "ALL" else "body"
         s.put(row, 1, values["theme"], style=style)
-        for col, partner in enumerate(c.partners, start=2):
-            thin = bool(c.thin.loc[str(theme_id), partner.partner_id])
-            s.put(row, col, values[partner.partner_id], '0.0" *"' if thin else "0.0", style)
+        for col, (value, marked) in enumerate(zip(scores[i], thin[i], strict=True), start=2):
+            s.put(row, col, value, '0.0" *"' if marked else "0.0", style)
         for offset, key in enumerate(("mean", "min", "max", "spread")):
             s.put(row, 2 + counted + offset, values[key], "0.0", style)
         s.put(row, 6 + counted, values["n"], "0", style)

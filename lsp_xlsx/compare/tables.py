@@ -52,7 +52,7 @@ from lsp_xlsx.compare.scores import (
     question_gaps,
     theme_scores,
 )
-from lsp_xlsx.core.files import atomic_path
+from lsp_xlsx.compare.tidy_files import write_tidy
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
 from lsp_xlsx.framework.model import Framework
@@ -421,8 +421,6 @@ def collate(
 
 
 def write_responses_csv(comparison: Comparison, path: str | os.PathLike[str]) -> Path:
-    """The tidy table as UTF-8 CSV, written by pandas, full text, nothing cut; atomically."""
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        comparison.responses.to_csv(tmp, index=False, encoding="utf-8")
-    return target
+    """The tidy table, full text, nothing cut, written atomically: CSV (UTF-8), or Parquet
+    when the name ends in .parquet (see :mod:`lsp_xlsx.compare.tidy_files`)."""
+    return write_tidy(comparison.responses, path)

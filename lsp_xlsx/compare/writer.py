@@ -28,7 +28,7 @@ from lsp_xlsx.compare import (
 )
 from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
-from lsp_xlsx.core.files import write_bytes
+from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, write_bytes
 from lsp_xlsx.core.text import TRUNCATION_MARKER
 from lsp_xlsx.core.xmlrows import inject_rows
 from lsp_xlsx.workbook import styles as S
@@ -87,7 +87,7 @@ def write_comparison(comparison: Comparison) -> bytes:
     wb.save(buffer)
     rows = {name: sheet.rows for name, sheet in sheets.items()}
     alt = {name: sheet.alt_texts for name, sheet in sheets.items() if sheet.alt_texts}
-    return inject_rows(buffer.getvalue(), rows, alt)
+    return inject_rows(buffer.getvalue(), rows, alt, comment=OWN_WORKBOOK_MARK)
 
 
 def save_comparison(comparison: Comparison, path: str | Path) -> Path:

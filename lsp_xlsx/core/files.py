@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 
+#: The zip comment on every comparison workbook: the last bytes of the file, so a returns
+#: folder can be searched for the tool's own outputs without opening each file as a zip.
+OWN_WORKBOOK_MARK = b"lsp-xlsx comparison workbook"
+
+
 def _new_file_mode(path: Path) -> int:
     """The mode the file should get: an existing file's own, else what the umask gives."""
     try:

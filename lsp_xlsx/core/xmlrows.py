@@ -253,10 +253,14 @@ def with_alt_texts(drawing: bytes, texts: list[str]) -> bytes:
 
 
 def inject_rows(
-    xlsx: bytes, rows: dict[str, SheetRows], alt_texts: dict[str, list[str]] | None = None
+    xlsx: bytes,
+    rows: dict[str, SheetRows],
+    alt_texts: dict[str, list[str]] | None = None,
+    comment: bytes = b"",
 ) -> bytes:
     """Put each sheet's rows into the workbook openpyxl saved (whose sheets have no values),
-    and each chart's alt text (``alt_texts``: sheet name -> a text per chart, in order).
+    and each chart's alt text (``alt_texts``: sheet name -> a text per chart, in order);
+    ``comment`` is the zip's comment.
 
     Each sheet's XML is streamed into the zip a piece at a time, so a large sheet never
     sits in memory whole.
@@ -267,6 +271,7 @@ def inject_rows(
     out = io.BytesIO()
     # Level 1: the big sheets compress nearly as well, three times faster.
     with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        target.comment = comment
         for info in source.infolist():
             data = source.read(info)
             if info.filename in drawings:

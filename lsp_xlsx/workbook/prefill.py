@@ -38,26 +38,32 @@ class Prefill:
     answers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
+def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The table's column names and rows, from CSV or (a name ending .parquet) Parquet."""
+    if path.suffix.casefold() == ".parquet":
+        from lsp_xlsx.compare.tidy_files import read_tidy_text
+
+        frame = read_tidy_text(path)
+        return list(frame.columns), frame.to_dict("records")  # type: ignore[return-value]
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
 def load_prefill(path: Path) -> dict[str, Prefill]:
     """Last round's answers, by partner id (case as written), from its responses.csv."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [
-                c
-                for c in ("partner_id", "question_id", *CARRIED)
-                if c not in (reader.fieldnames or [])
-            ]
-            if missing:
-                raise PrefillError(
-                    f"{path}, line 1: the column(s) {', '.join(missing)} are missing. Give "
-                    "--prefill the responses.csv that last round's collate wrote."
-                )
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError) as exc:
+        fields, rows = _rows(path)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise PrefillError(
             f"{path}: cannot read it ({exc}). Give --prefill last round's responses.csv."
         ) from exc
+    missing = [c for c in ("partner_id", "question_id", *CARRIED) if c not in fields]
+    if missing:
+        raise PrefillError(
+            f"{path}, line 1: the column(s) {', '.join(missing)} are missing. Give "
+            "--prefill the responses.csv that last round's collate wrote."
+        )
     answers: dict[str, dict[str, dict[str, str]]] = {}
     rounds: dict[str, str] = {}
     for row in rows:
