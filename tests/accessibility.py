@@ -159,7 +159,9 @@ def _rule4(wb: Any) -> list[str]:
         is_theme = ws.sheet_state == "visible" and any(
             ws.cell(row=r, column=1).value == "ID" for r in range(1, min(ws.max_row, 12) + 1)
         )
-        if ws.title not in TABLE_SHEETS and not is_theme:
+        # A continuation sheet ("Evidence (2)") holds the same table as its first part.
+        base = re.sub(r" \(\d+\)$", "", ws.title)
+        if base not in TABLE_SHEETS and not is_theme:
             continue
         if not ws.tables:
             found.append(f"4: '{ws.title}' holds a table of data that is not an Excel table")

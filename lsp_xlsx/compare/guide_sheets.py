@@ -54,7 +54,11 @@ def write_contents(s: Sheet, c: Comparison) -> None:
     for name in [n for n in workbook.sheetnames if workbook[n].sheet_state == "visible"]:
         row += 1
         s.link(row, 1, name, name)
-        s.put(row, 2, DESCRIPTIONS.get(name, ""))
+        base, _, number = name.partition(" (")
+        described = DESCRIPTIONS.get(name) or (
+            f"{base}, continued (part {number.rstrip(')')})." if base in DESCRIPTIONS else ""
+        )
+        s.put(row, 2, described)
         s.fit_cells(row)
     row = s.table("ContentsTable", row)
     s.finish(header_row, 2, row)

@@ -120,7 +120,15 @@ class StyleTable:
 class Sheet:
     """One sheet: openpyxl for its layout, SheetRows for its cells."""
 
-    def __init__(self, wb: Workbook, name: str, marker: str, styles: StyleTable) -> None:
+    def __init__(
+        self,
+        wb: Workbook,
+        name: str,
+        marker: str,
+        styles: StyleTable,
+        part: int = 1,
+        continued: str = "",
+    ) -> None:
         ws = wb.create_sheet(name)
         assert isinstance(ws, Worksheet)
         self.ws = ws
@@ -130,6 +138,10 @@ class Sheet:
         self.last_header: tuple[int, list[str]] = (0, [])
         #: Alt text for each chart on the sheet, in the order the charts were added.
         self.alt_texts: list[str] = []
+        #: For a table over several sheets: which part this is, and the words that say so
+        #: (see :mod:`~lsp_xlsx.compare.limits`); a note on a cut table goes there too.
+        self.part = part
+        self.continued = continued
 
     def cell_text(self, value: object) -> str:
         """Partner text made safe for a cell (cut, cleaned, escaped as Excel does)."""
@@ -145,8 +157,11 @@ class Sheet:
         it is split into lines that fit ``width`` characters, one row each, and each line
         runs on over the empty cells to its right, on screen and in print.
         """
+        if self.part > 1:
+            text = f"{text} (continued)"
         self.text(1, 1, text, "title")
         self.rows.height(1, 22)
+        subtitle = " ".join(t for t in (self.continued, subtitle) if t)
         lines = textwrap.wrap(subtitle, max(int(width * 1.05), 40)) if subtitle else []
         for offset, line in enumerate(lines, start=2):
             self.text(offset, 1, line, "subtitle")
@@ -182,6 +197,8 @@ class Sheet:
             last_row = header_row + 1
             self.put(last_row, 1, "None")
         ref = f"A{header_row}:{get_column_letter(len(labels))}{last_row}"
+        if self.part > 1:  # a table name is unique in the workbook
+            name = f"{name}{self.part}"
         table = Table(displayName=name, ref=ref)
         table.tableColumns = [TableColumn(id=i, name=n) for i, n in enumerate(labels, start=1)]
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=stripes)

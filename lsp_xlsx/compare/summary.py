@@ -35,9 +35,10 @@ def write_summary(s: Sheet, c: Comparison) -> None:
 def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int, int]:
     """The partner × theme table and the coverage row; returns the header row, the first
     row, the last theme row and the row after the table."""
+    # ``c.partners`` are the partners shown, fewer than counted only on a sheet too wide.
     counted, missing = len(c.partners), len(c.not_returned)
     subtitle = (
-        f"{c.framework.title}. Mean scores by theme: {counted} partner return(s) counted"
+        f"{c.framework.title}. Mean scores by theme: {len(c.counted)} partner return(s) counted"
         + (f", {missing} not returned" if missing else "")
         + f". {c.framework.describe_scale()}"
         + (f" {THIN_NOTE}" if c.thin.to_numpy().any() else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -26,6 +27,7 @@ from lsp_xlsx.compare import (
     question_sheets,
     summary,
 )
+from lsp_xlsx.compare.limits import Part, SheetLimits, plan_sheets
 from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, write_bytes
@@ -59,9 +61,14 @@ PROGRESS_WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
 SHEETS = (*WRITERS, agreed_contract.LISTS_SHEET)
 
 
-def write_comparison(comparison: Comparison) -> bytes:
+def write_comparison(comparison: Comparison, limits: SheetLimits | None = None) -> bytes:
     """The comparison workbook as xlsx bytes: Contents, Notes, Summary, Questions, Agenda,
-    Evidence, Action plan, Returns, Findings, About and Input files."""
+    Evidence, Action plan, Returns, Findings, About and Input files.
+
+    No sheet passes ``limits`` (Excel's, by default): long tables carry on over
+    continuation sheets and wide ones are cut, with a finding (see
+    :mod:`~lsp_xlsx.compare.limits`)."""
+    limits = limits or SheetLimits()
     wb = Workbook()
     default = wb.active
     assert isinstance(default, Worksheet)
@@ -74,13 +81,16 @@ def write_comparison(comparison: Comparison) -> bytes:
         items = list(writers.items())
         items[at:at] = list(PROGRESS_WRITERS.items())
         writers = dict(items)
-    sheets = {name: Sheet(wb, name, marker, styles) for name in writers}
+    parts = plan_sheets(comparison, list(writers), limits)
+    sheets = {
+        p.name: Sheet(wb, p.name, marker, styles, p.number, _note(p, comparison)) for p in parts
+    }
     wb.remove(default)
     # Machine data for the Agreed sheet's dropdown; Contents says it is there.
     lists = wb.create_sheet(agreed_contract.LISTS_SHEET)
     lists.sheet_state = "hidden"
-    for name, writer in writers.items():
-        writer(sheets[name], comparison)
+    for part in parts:
+        writers[part.base](sheets[part.name], _portion(comparison, part))
     subject = f"{comparison.framework.title}: {len(comparison.partners)} partner return(s)"
     S.set_properties(wb, "Self-assessment comparison", subject)
     buffer = io.BytesIO()
@@ -90,6 +100,37 @@ def write_comparison(comparison: Comparison) -> bytes:
     return inject_rows(buffer.getvalue(), rows, alt, comment=OWN_WORKBOOK_MARK)
 
 
-def save_comparison(comparison: Comparison, path: str | Path) -> Path:
+def save_comparison(
+    comparison: Comparison, path: str | Path, limits: SheetLimits | None = None
+) -> Path:
     """Write the comparison workbook to ``path`` atomically."""
-    return write_bytes(write_comparison(comparison), Path(path))
+    return write_bytes(write_comparison(comparison, limits), Path(path))
+
+
+def _note(part: Part, c: Comparison) -> str:
+    if part.partners_shown is not None:
+        return (
+            f"This sheet shows the first {part.partners_shown:,} of {len(c.partners):,} "
+            "partners, as many as fit in Excel's columns; its statistics are over every "
+            f"partner, and {c.responses_name} has every partner's answers."
+        )
+    return part.continued
+
+
+def _portion(c: Comparison, part: Part) -> Comparison:
+    """What one sheet shows: the comparison, or for a part of a table, its share of it."""
+    if part.partners_shown is not None:
+        return replace(c, partners=c.partners[: part.partners_shown])
+    if part.of == 1:
+        return c
+    window = part.window
+    if part.base == "Evidence":
+        return replace(c, evidence=c.evidence.iloc[window])
+    if part.base == "Action plan":
+        return replace(c, actions=c.actions.iloc[window])
+    if part.base == "Returns":
+        return replace(c, returns_table=c.returns_table.iloc[window])
+    if part.base == "Input files":
+        return replace(c, returns=c.returns[window])
+    # Findings: the returns' findings, then the output's, in that order, cut to the window.
+    return replace(c, returns=[], output_findings=c.findings[window])

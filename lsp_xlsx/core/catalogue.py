@@ -501,3 +501,10 @@ class Code(enum.StrEnum):
         "{count} character(s) that spreadsheets cannot hold (such as pasted Word control "
         "characters) were replaced in the workbook. The original text is in {full_in}.",
     )
+    SHEET_COLUMNS_CUT = (
+        "sheet-columns-cut",
+        W,
+        "this sheet shows the first {shown} of {partners} partners: a column per partner "
+        "would pass Excel's limit of {limit} columns. The statistics on the sheet are over "
+        "every partner; every partner's answers are in {full_in}.",
+    )
