@@ -17,6 +17,7 @@ import click
 from lsp_xlsx import __version__, workflow
 from lsp_xlsx.cli_options import (
     ProgressBar,
+    collate_output_options,
     copies_dir_option,
     delivery_options,
     framework_option,
@@ -161,53 +162,35 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     from lsp_xlsx.returns.console import format_table
 
     click.echo(format_table(outcome.check))
+    if outcome.split is not None:
+        _print_split(outcome.split, outcome.responses)
+        return
     if outcome.comparison is None:
         click.echo("No return could be read, so nothing was written.", err=True)
         return
     click.echo("")
     click.echo(f"Comparison workbook: {outcome.workbook}")
-    click.echo(f"Every answer (CSV):  {outcome.responses}")
+    kind = "Parquet" if str(outcome.responses).casefold().endswith(".parquet") else "CSV"
+    click.echo(f"Every answer ({kind}):{' ' * (5 - len(kind))}{outcome.responses}")
     if outcome.board_paper is not None:
         click.echo(f"Board paper (Word):  {outcome.board_paper}")
+
+
+def _print_split(split: Any, responses: Path | None) -> None:
+    click.echo("")
+    for part in split.parts:
+        where = part.workbook if part.workbook else "no return counts: nothing written"
+        click.echo(f"{part.name}: {where}")
+    click.echo("")
+    click.echo(f"Overview workbook:   {split.overview}")
+    click.echo(f"Every answer:        {responses}")
 
 
 @cli.command("collate")
 @PATHS
 @framework_option
 @partners_option()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=workflow.COMPARISON,
-    show_default=True,
-    help="The comparison workbook to write.",
-)
-@click.option(
-    "--responses",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The tidy CSV of every answer.  [default: responses.csv beside --output]",
-)
-@click.option(
-    "--board-paper",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The board paper (Word) to write.  [default: board-paper.docx beside --output]",
-)
-@click.option("--no-board-paper", is_flag=True, help="Do not write the board paper.")
-@click.option(
-    "--previous",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=None,
-    help="Last round's responses.csv: add the Progress sheets, what changed since.",
-)
-@click.option(
-    "--group-by",
-    default=None,
-    help="Columns of partners.csv to compare groups by, e.g. level,sector.  [default: sector "
-    "and every other column with 2 to 12 different values]",
-)
+@collate_output_options
 @manifest_option
 @round_option
 @limits_options
@@ -221,6 +204,7 @@ def collate_command(
     no_board_paper: bool,
     previous: Path | None,
     group_by: str | None,
+    split_by: str | None,
     manifest: Path | None,
     round_label: str | None,
     limits: Any,
@@ -237,10 +221,17 @@ def collate_command(
     The exit status follows check's rules: 1 when a file was refused or a return has an
     error, even though the outputs were written.
 
+    With --split-by partnership (a column of partners.csv), one run serves many
+    partnerships: each gets its own folder with the comparison workbook, board paper and
+    tidy table it would have had running collate alone, and an overview workbook compares
+    the partnerships theme by theme.
+
     \b
     Example:
         lsp-xlsx collate returns/ --partners partners.csv -o board/comparison.xlsx
         lsp-xlsx collate returns/ --partners partners.csv --group-by level
+        lsp-xlsx collate returns/ --partners partners.csv --responses all.parquet
+        lsp-xlsx collate region/ --partners partners.csv --split-by partnership
     """
     with our_errors():
         outcome = workflow.collate_returns(
@@ -256,6 +247,7 @@ def collate_command(
             False if no_board_paper else (board_paper or True),
             round_label,
             previous,
+            split_by,
         )
     _print_collated(outcome)
     sys.exit(outcome.exit_code)

@@ -330,6 +330,60 @@ def manifest_option(f: F) -> F:
     )(f)
 
 
+def collate_output_options(f: F) -> F:
+    """collate's outputs: -o, --responses, --split-by, the board paper, --previous and
+    --group-by."""
+    from lsp_xlsx.workflow import COMPARISON
+
+    options = [
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help=f"The comparison workbook to write (with --split-by, the overview).  [default: "
+            f"{COMPARISON}; with --split-by, outputs/overview.xlsx]",
+        ),
+        click.option(
+            "--responses",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="The tidy table of every answer: CSV, or Parquet when the name ends in .parquet.  "
+            "[default: responses.csv beside --output]",
+        ),
+        click.option(
+            "--split-by",
+            default=None,
+            metavar="COLUMN",
+            help="A column of partners.csv, such as partnership: write a comparison workbook (and "
+            "board paper and tidy table) per value into a folder named after the column beside "
+            "--output, and an overview workbook comparing them theme by theme at --output.",
+        ),
+        click.option(
+            "--board-paper",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="The board paper (Word) to write.  [default: board-paper.docx beside --output]",
+        ),
+        click.option("--no-board-paper", is_flag=True, help="Do not write the board paper."),
+        click.option(
+            "--previous",
+            type=click.Path(path_type=Path, dir_okay=False, exists=True),
+            default=None,
+            help="Last round's responses.csv: add the Progress sheets, what changed since.",
+        ),
+        click.option(
+            "--group-by",
+            default=None,
+            help="Columns of partners.csv to compare groups by, e.g. level,sector.  "
+            "[default: sector and every other column with 2 to 12 different values]",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 class ProgressBar:
     """A progress bar on stderr, shown only on a terminal and only for more than 20 files."""
 

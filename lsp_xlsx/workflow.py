@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lsp_xlsx.outreach.tracking import StatusReport
     from lsp_xlsx.workbook.build import BuildSettings
     from lsp_xlsx.workbook.copies import BuildResult
+    from lsp_xlsx.workflow_split import SplitOutcome
 
 #: Where outputs go unless told otherwise (``outputs/`` is git-ignored).
 BLANK_WORKBOOK = Path("outputs/lsp-self-assessment.xlsx")
@@ -125,6 +126,8 @@ class CollateOutcome:
     workbook: Path | None
     responses: Path | None
     board_paper: Path | None = None
+    #: With split_by: each partnership's outputs and the overview (``workbook`` is None).
+    split: SplitOutcome | None = None
 
     @property
     def exit_code(self) -> int:
@@ -135,7 +138,7 @@ class CollateOutcome:
 def collate_returns(
     paths: Iterable[str | Path],
     framework: Framework,
-    output: Path = COMPARISON,
+    output: Path | None = None,
     responses: Path | None = None,
     partners: PartnerList | None = None,
     limits: Limits | None = None,
@@ -145,15 +148,29 @@ def collate_returns(
     board_paper: Path | bool | None = True,
     round_label: str | None = None,
     previous: Path | None = None,
+    split_by: str | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
-    ``board_paper`` (each by default beside the workbook; ``board_paper=False`` skips it)."""
+    ``board_paper`` (each by default beside the workbook; ``board_paper=False`` skips it).
+
+    With ``split_by`` (a column of partners.csv, such as partnership), write instead a
+    folder per partnership and an overview workbook at ``output``: see
+    :mod:`lsp_xlsx.workflow_split`."""
+    from lsp_xlsx.workflow_split import OVERVIEW, check_split, split_folder
+
     paths = list(paths)
+    output = output or (OVERVIEW if split_by else COMPARISON)
     responses = responses or output.with_name(RESPONSES_NAME)
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
-    outputs = {"the comparison workbook": output, "the tidy table": responses}
-    check_outputs(paths, outputs | ({"the board paper": paper} if paper else {}))
+    if split_by:
+        check_split(split_by, partners)
+        outputs = {"the overview workbook": output, "the tidy table": responses}
+        outputs["the partnerships' folders"] = split_folder(output, split_by)
+    else:
+        outputs = {"the comparison workbook": output, "the tidy table": responses}
+        outputs |= {"the board paper": paper} if paper else {}
+    check_outputs(paths, outputs)
     # pandas, openpyxl and the writers are imported while the workers read the first returns.
     warm = threading.Thread(target=_import_writers, daemon=True)
     warm.start()
@@ -165,6 +182,21 @@ def collate_returns(
         return CollateOutcome(result, None, None, None)
     if group_by is not None and partners is not None:
         _check_groupings(group_by, partners)
+    if split_by and partners is not None:
+        from lsp_xlsx.workflow_split import write_split
+
+        split = write_split(
+            result,
+            framework,
+            partners,
+            split_by,
+            output,
+            responses,
+            bool(paper),
+            group_by,
+            previous,
+        )
+        return CollateOutcome(result, None, None, responses, None, split)
     comparison = collate(
         result.returns, framework, partners, responses_name=responses.name, group_by=group_by
     )

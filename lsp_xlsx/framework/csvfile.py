@@ -83,7 +83,7 @@ def _check_header(
     table: CsvTable,
     columns: Sequence[str],
     required: Sequence[str],
-    extras_allowed: bool,
+    extras_allowed: bool | Sequence[str],
     problems: list[Finding],
 ) -> None:
     name, header = table.name, table.header
@@ -105,7 +105,9 @@ def _check_header(
         close = difflib.get_close_matches(
             column, columns, n=1, cutoff=0.75 if extras_allowed else 0.5
         )
-        if extras_allowed and not close:
+        # A column named in ``extras_allowed`` is never taken for a misspelt known one.
+        recognised = not isinstance(extras_allowed, bool) and column.casefold() in extras_allowed
+        if extras_allowed and (not close or recognised):
             table.extra_columns.append(column)
             continue
         hint = f"Did you mean '{close[0]}'?" if close else f"Known columns: {', '.join(columns)}."
@@ -152,14 +154,15 @@ def read_csv(
     columns: Sequence[str],
     required: Sequence[str],
     problems: list[Finding],
-    extras_allowed: bool = False,
+    extras_allowed: bool | Sequence[str] = False,
 ) -> CsvTable | None:
     """Read one CSV, noting encoding, separator and header problems; None when unusable.
 
     Known column names are matched ignoring case and spaces around them; blank lines are
     skipped; each row keeps its line number as a spreadsheet shows it. With
     ``extras_allowed``, columns that are not known (and not a near miss of a known one)
-    are kept in the rows and listed in ``extra_columns``.
+    are kept in the rows and listed in ``extra_columns``; given as names, those columns are
+    kept even when they look like a known one (``partnership`` beside ``partner_id``).
     """
     name = path.name
     if not path.is_file():

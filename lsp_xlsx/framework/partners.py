@@ -19,6 +19,9 @@ from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.csvfile import CsvTable, place_of, read_csv
 
 PARTNER_COLUMNS = ("partner_id", "name", "sector", "contact_name", "email")
+#: Further columns with a known use (collate --split-by partnership, --group-by level),
+#: never mistaken for a misspelt known column.
+RECOGNISED_EXTRAS = ("partnership", "level", "region")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EMAIL_RE = re.compile(
     r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
@@ -191,7 +194,9 @@ def load_partners(path: str | Path) -> PartnerList:
             [finding(Code.PARTNERS_FILE_MISSING, str(path), columns=", ".join(PARTNER_COLUMNS))],
         )
     problems: list[Finding] = []
-    table = read_csv(path, PARTNER_COLUMNS, ("partner_id", "name"), problems, extras_allowed=True)
+    table = read_csv(
+        path, PARTNER_COLUMNS, ("partner_id", "name"), problems, extras_allowed=RECOGNISED_EXTRAS
+    )
     if table is None:
         raise PartnersError(str(path), problems)
     if table.extra_columns:

@@ -1,0 +1,185 @@
+"""One run, many partnerships: a comparison per partnership, and an overview across them.
+
+A regional body (or a national study) collates thousands of returns from hundreds of
+partnerships at once. With a column of partners.csv naming each partner's partnership,
+:func:`collate_split` makes:
+
+* a :class:`~lsp_xlsx.compare.tables.Comparison` per partnership, from its partners'
+  returns only, exactly as if that partnership had run ``collate`` alone;
+* an overview: for every partnership, its mean score on each theme (the mean of its
+  partners' theme scores, thin ones left out, as its own Summary shows), with how many
+  partners returned.
+
+Partners with no value in the column, and returns from partners not in partners.csv, form
+one more group, :data:`NOT_GIVEN`. Files that could not be tied to a partner (refused, or
+naming no partner in the file) are listed in the overview, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from lsp_xlsx.compare.tables import Comparison, collate, made_at_now
+from lsp_xlsx.framework.model import Framework
+from lsp_xlsx.framework.partners import Partner, slug
+from lsp_xlsx.returns.model import Return
+
+#: The group of partners with no value in the split column.
+NOT_GIVEN = "(not given)"
+
+
+@dataclass
+class Part:
+    """One partnership (one value of the split column) and its comparison."""
+
+    name: str
+    #: A safe folder name for its outputs, unique in the run.
+    folder: str
+    partners: list[Partner]
+    returns: list[Return]
+    comparison: Comparison | None
+
+    @property
+    def listed(self) -> int:
+        """Partners in partners.csv in this partnership."""
+        return len(self.partners)
+
+    @property
+    def returned(self) -> int:
+        """Partners whose return counts."""
+        return len(self.comparison.partners) if self.comparison else 0
+
+
+@dataclass
+class SplitComparison:
+    """Every partnership's comparison, and the overview across them."""
+
+    column: str
+    framework: Framework
+    parts: list[Part]
+    #: Files no partnership can claim: refused, or from no partner anyone knows.
+    unplaced: list[Return]
+    #: Partnership x (returned, listed, each theme's mean, ALL): what the overview shows.
+    overview: pd.DataFrame
+    made_at: str
+    #: Every answer of every partnership, with the split column added.
+    responses: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _groups(partners: Sequence[Partner], column: str) -> dict[str, list[Partner]]:
+    groups: dict[str, list[Partner]] = {}
+    for p in partners:
+        groups.setdefault(p.value(column).strip() or NOT_GIVEN, []).append(p)
+    return groups
+
+
+def _folders(names: list[str]) -> dict[str, str]:
+    taken: set[str] = set()
+    folders = {}
+    for name in names:
+        stem = slug(name if name != NOT_GIVEN else "not-given")
+        candidate, n = stem, 2
+        while candidate in taken:
+            candidate, n = f"{stem}-{n}", n + 1
+        taken.add(candidate)
+        folders[name] = candidate
+    return folders
+
+
+def collate_split(
+    returns: list[Return],
+    framework: Framework,
+    partners: Sequence[Partner],
+    column: str,
+    responses_name: str = "responses.csv",
+    group_by: Sequence[str] | None = None,
+    made_at: str | None = None,
+) -> SplitComparison:
+    """Collate each partnership's returns on their own, and the overview across them.
+
+    Partnerships are in name order, :data:`NOT_GIVEN` last; partners within each in
+    partners.csv order, as collate has them."""
+    made_at = made_at or made_at_now()
+    groups = _groups(partners, column)
+    home = {p.partner_id.casefold(): name for name, ps in groups.items() for p in ps}
+    by_group: dict[str, list[Return]] = {name: [] for name in groups}
+    unplaced: list[Return] = []
+    for ret in returns:
+        name = home.get(ret.partner_id.casefold()) if ret.partner_id else None
+        if name is None and ret.counts:
+            name = NOT_GIVEN  # counts, from a partner not in partners.csv
+            by_group.setdefault(NOT_GIVEN, [])
+        if name is None:
+            unplaced.append(ret)
+        else:
+            by_group[name].append(ret)
+    names = sorted((n for n in by_group if n != NOT_GIVEN), key=lambda n: (n.casefold(), n))
+    names += [NOT_GIVEN] if NOT_GIVEN in by_group else []
+    folders = _folders(names)
+    parts = []
+    for name in names:
+        members = groups.get(name, [])
+        rets = by_group[name]
+        comparison = (
+            collate(rets, framework, members, made_at, responses_name, group_by)
+            if any(r.counts for r in rets)
+            else None
+        )
+        parts.append(Part(name, folders[name], members, rets, comparison))
+    return SplitComparison(
+        column,
+        framework,
+        parts,
+        unplaced,
+        overview_table(parts, framework),
+        made_at,
+        _all_responses(parts, column),
+    )
+
+
+def overview_table(parts: list[Part], framework: Framework) -> pd.DataFrame:
+    """Partnership x theme: each partnership's mean (of its partners' theme scores, thin
+    ones left out) and how many partners are behind it; NaN where none."""
+    themes = [t.id for t in framework.themes] + ["ALL"]
+    rows = []
+    for part in parts:
+        means = (
+            part.comparison.theme_scores["mean"].reindex(themes).to_numpy(dtype="float64")
+            if part.comparison is not None
+            else np.full(len(themes), np.nan)
+        )
+        rows.append([part.returned, part.listed, *means])
+    table = pd.DataFrame(
+        rows,
+        index=pd.Index([p.name for p in parts], name="partnership"),
+        columns=["returned", "listed", *themes],
+    )
+    return table.astype({"returned": "int64", "listed": "int64"})
+
+
+def _all_responses(parts: list[Part], column: str) -> pd.DataFrame:
+    """Every partnership's tidy table, one after another, with the split column added.
+
+    Joined column by column so the repeated columns stay categorical (codes, not an object
+    per row), which at national scale is hundreds of megabytes."""
+    kept = [p for p in parts if p.comparison is not None]
+    frames = [p.comparison.responses for p in kept if p.comparison is not None]
+    if not frames:
+        return pd.DataFrame()
+    columns: dict[str, object] = {}
+    for name in frames[0].columns:
+        pieces = [f[name] for f in frames]
+        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
+            columns[name] = union_categoricals(pieces, ignore_order=True)
+        else:
+            columns[name] = pd.concat(pieces, ignore_index=True).array
+    codes = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+    # The partner's value, as in partners.csv: empty for the group with none.
+    values = pd.Index([p.name if p.name != NOT_GIVEN else "" for p in kept])
+    columns[column] = pd.Categorical.from_codes(codes, categories=values)
+    return pd.DataFrame(columns)
