@@ -53,32 +53,38 @@ def _repeat_header(row: Any) -> None:
 
 
 def _table(doc: Any, header: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
+    """A table with a navy header row repeated on each page, 9pt text, fixed widths.
+
+    Each cell is made in one pass (python-docx rebuilds row and cell lists on every access,
+    and a paper per partnership in a split run makes thousands of cells)."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = _clean(text)
-        run = cell.paragraphs[0].runs[0]
+    # Word reads each cell's width, LibreOffice the table's grid: set both. Rows added
+    # after the grid is set take its widths.
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+    for cell, text, width in zip(table.rows[0].cells, header, widths, strict=True):
+        cell.width = Mm(width)
+        run = _cell_text(cell, _clean(text))
         run.bold = True
         run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
         _fill(cell, S.NAVY)
     _repeat_header(table.rows[0])
     for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = _clean(value if isinstance(value, str) else _number(value))
-    # Word reads each cell's width, LibreOffice the table's grid: set both.
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Mm(width)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Mm(width)
-            for paragraph in cell.paragraphs:
-                paragraph.paragraph_format.space_after = Pt(0)
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)
+        for cell, value in zip(table.add_row().cells, values, strict=True):
+            _cell_text(cell, _clean(value if isinstance(value, str) else _number(value)))
     return table
+
+
+def _cell_text(cell: Any, text: str) -> Any:
+    """Put 9pt text in a new cell's paragraph, with no space after; returns the run."""
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.space_after = Pt(0)
+    run = paragraph.add_run(text)
+    run.font.size = Pt(9)
+    return run
 
 
 def _float(value: Any) -> float:
@@ -100,16 +106,18 @@ def _colour(score: float, low: float, high: float) -> str:
 
 def _chart(c: Comparison) -> tuple[bytes, str]:
     """A bar chart of the partnership's theme means (PNG), and its alt text."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A bare Figure on the Agg canvas: no pyplot state to set up or close, which counts
+    # when a split run draws a chart for each of hundreds of partnerships.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     table = c.theme_scores.drop(index="ALL")
     names = list(table["theme"])[::-1]
     means = [float(v) for v in table["mean"]][::-1]
     low, high = c.framework.score_range
-    figure, axes = plt.subplots(figsize=(6.3, 2.2), dpi=150)
+    figure = Figure(figsize=(6.3, 2.2), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
     bars = axes.barh(names, [0 if math.isnan(m) else m for m in means], color="#1F3864")
     for bar, mean in zip(bars, means, strict=True):
         label = "no score" if math.isnan(mean) else f"{mean:.1f}"
@@ -124,10 +132,13 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
     axes.set_xlabel(f"Partnership mean score ({low} to {high})", fontsize=8)
     axes.tick_params(labelsize=8)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
+    # Margins worked out from the longest theme name (about 0.6 of the 8pt font size a
+    # character), where tight_layout would draw the whole chart an extra time to find them.
+    longest = max((len(n) for n in names), default=10)
+    figure.subplots_adjust(left=min(0.6, 0.05 + longest * 8 * 0.6 / 72 / 6.3), right=0.95)
+    figure.subplots_adjust(top=0.95, bottom=0.2)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
     scored = [(n, m) for n, m in zip(names, means, strict=True) if not math.isnan(m)]
     alt = (
         f"Bar chart of the partnership's mean score for each of {len(names)} themes, "
@@ -167,8 +178,9 @@ def _themes(doc: Any, c: Comparison) -> None:
     table = _table(doc, ["Partner", *short, "All"], rows, [62.0, *[14.0] * len(themes)])
     low, high = c.framework.score_range
     for r, values in enumerate(rows, start=1):
+        cells = table.rows[r].cells  # python-docx builds these lists afresh on every access
         for k, value in enumerate(values[1:], start=1):
-            cell = table.rows[r].cells[k]
+            cell = cells[k]
             _fill(cell, _colour(value, low, high))
             thin = r <= len(partners) and bool(
                 c.thin.loc[themes[k - 1], partners[r - 1].partner_id]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from lsp_xlsx import __version__
 from lsp_xlsx.compare.digests import ACTION_COLUMNS
 from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped_column
 from lsp_xlsx.compare.tables import Comparison
+from lsp_xlsx.core.xmlrows import Piece
 
 
 def write_evidence(s: Sheet, c: Comparison) -> None:
@@ -23,22 +25,34 @@ def write_evidence(s: Sheet, c: Comparison) -> None:
     s.header(header_row, labels, widths)
     keys = ["partner", "theme", "question_id", "question", "rating_label", "evidence"]
     keys.append("evidence_source")
-    columns = []
-    for key in keys:
-        values = c.evidence[key].tolist()
-        if key in ("evidence", "evidence_source"):
-            columns.append([s.cell_text(v) for v in values])
-        else:  # names, themes and questions repeat for every partner: clean each once
-            clean = {v: s.cell_text(v) for v in set(values)}
-            columns.append([clean[v] for v in values])
-    rows = list(zip(*columns, strict=True))
-    lines = [
-        wrapped_column([str(v) for v in col], w) for col, w in zip(columns, widths, strict=True)
-    ]
-    heights = [min(409.0, max(most) * LINE + 4) for most in zip(*lines, strict=True)]
-    s.rows.block(header_row + 1, rows, [s.style("body")] * len(keys), heights)
-    row = s.table("EvidenceTable", header_row + len(rows), stripes=True)
+    evidence = c.evidence
+
+    def pieces() -> Iterator[Piece]:
+        # A piece at a time, made as the sheet is written: at national scale the sheet has
+        # hundreds of thousands of rows, never all in memory as Python objects at once.
+        for start in range(0, len(evidence), EVIDENCE_PIECE):
+            piece = evidence.iloc[start : start + EVIDENCE_PIECE]
+            columns = [_cleaned(s, piece[key].tolist(), key) for key in keys]
+            lines = [wrapped_column(col, w) for col, w in zip(columns, widths, strict=True)]
+            heights = [min(409.0, max(most) * LINE + 4) for most in zip(*lines, strict=True)]
+            yield list(zip(*columns, strict=True)), heights
+
+    s.rows.stream(header_row + 1, len(evidence), [s.style("body")] * len(keys), pieces)
+    row = s.table("EvidenceTable", header_row + len(evidence), stripes=True)
     s.finish(header_row, len(labels), row)
+
+
+#: Rows of the Evidence sheet made at a time.
+EVIDENCE_PIECE = 20_000
+
+
+def _cleaned(s: Sheet, values: list[Any], key: str) -> list[str]:
+    """Cell text for one column of a piece; names, themes and questions repeat for every
+    partner, so each distinct value is cleaned once."""
+    if key in ("evidence", "evidence_source"):
+        return [s.cell_text(v) for v in values]
+    clean = {v: s.cell_text(v) for v in set(values)}
+    return [clean[v] for v in values]
 
 
 def write_actions(s: Sheet, c: Comparison) -> None:

@@ -35,24 +35,42 @@ NOT_GIVEN = "(not given)"
 
 @dataclass
 class Part:
-    """One partnership (one value of the split column) and its comparison."""
+    """One partnership (one value of the split column): its partners and returns, then,
+    once collated, what the overview and the run's tidy table need from it."""
 
     name: str
     #: A safe folder name for its outputs, unique in the run.
     folder: str
     partners: list[Partner]
     returns: list[Return]
-    comparison: Comparison | None
+    #: The comparison, while it is in this process (dropped when made in a worker).
+    comparison: Comparison | None = None
+    #: Partners whose return counts.
+    returned: int = 0
+    #: Theme id (and 'ALL') -> the partnership's mean; empty when no return counts.
+    means: dict[str, float] = field(default_factory=dict)
+    #: Its tidy table (None when no return counts).
+    tidy: pd.DataFrame | None = None
 
     @property
     def listed(self) -> int:
         """Partners in partners.csv in this partnership."""
         return len(self.partners)
 
-    @property
-    def returned(self) -> int:
-        """Partners whose return counts."""
-        return len(self.comparison.partners) if self.comparison else 0
+    def collate(
+        self,
+        framework: Framework,
+        responses_name: str = "responses.csv",
+        group_by: Sequence[str] | None = None,
+        made_at: str | None = None,
+    ) -> Comparison | None:
+        """Collate this partnership's returns on their own (None when none counts)."""
+        if not any(r.counts for r in self.returns):
+            return None
+        c = collate(self.returns, framework, self.partners, made_at, responses_name, group_by)
+        self.comparison, self.returned, self.tidy = c, len(c.partners), c.responses
+        self.means = {str(k): float(v) for k, v in c.theme_scores["mean"].items()}
+        return c
 
 
 @dataclass
@@ -91,20 +109,11 @@ def _folders(names: list[str]) -> dict[str, str]:
     return folders
 
 
-def collate_split(
-    returns: list[Return],
-    framework: Framework,
-    partners: Sequence[Partner],
-    column: str,
-    responses_name: str = "responses.csv",
-    group_by: Sequence[str] | None = None,
-    made_at: str | None = None,
-) -> SplitComparison:
-    """Collate each partnership's returns on their own, and the overview across them.
-
-    Partnerships are in name order, :data:`NOT_GIVEN` last; partners within each in
-    partners.csv order, as collate has them."""
-    made_at = made_at or made_at_now()
+def plan_split(
+    returns: list[Return], partners: Sequence[Partner], column: str
+) -> tuple[list[Part], list[Return]]:
+    """The partnerships, each with its partners and returns (not yet collated), in name
+    order with :data:`NOT_GIVEN` last; and the files no partnership can claim."""
     groups = _groups(partners, column)
     home = {p.partner_id.casefold(): name for name, ps in groups.items() for p in ps}
     by_group: dict[str, list[Return]] = {name: [] for name in groups}
@@ -121,16 +130,34 @@ def collate_split(
     names = sorted((n for n in by_group if n != NOT_GIVEN), key=lambda n: (n.casefold(), n))
     names += [NOT_GIVEN] if NOT_GIVEN in by_group else []
     folders = _folders(names)
-    parts = []
-    for name in names:
-        members = groups.get(name, [])
-        rets = by_group[name]
-        comparison = (
-            collate(rets, framework, members, made_at, responses_name, group_by)
-            if any(r.counts for r in rets)
-            else None
-        )
-        parts.append(Part(name, folders[name], members, rets, comparison))
+    parts = [Part(n, folders[n], groups.get(n, []), by_group[n]) for n in names]
+    return parts, unplaced
+
+
+def collate_split(
+    returns: list[Return],
+    framework: Framework,
+    partners: Sequence[Partner],
+    column: str,
+    responses_name: str = "responses.csv",
+    group_by: Sequence[str] | None = None,
+    made_at: str | None = None,
+) -> SplitComparison:
+    """Collate each partnership's returns on their own, and the overview across them.
+
+    Partnerships are in name order, :data:`NOT_GIVEN` last; partners within each in
+    partners.csv order, as collate has them."""
+    made_at = made_at or made_at_now()
+    parts, unplaced = plan_split(returns, partners, column)
+    for part in parts:
+        part.collate(framework, responses_name, group_by, made_at)
+    return finish_split(column, framework, parts, unplaced, made_at)
+
+
+def finish_split(
+    column: str, framework: Framework, parts: list[Part], unplaced: list[Return], made_at: str
+) -> SplitComparison:
+    """The overview and the run's tidy table, from partnerships already collated."""
     return SplitComparison(
         column,
         framework,
@@ -148,11 +175,7 @@ def overview_table(parts: list[Part], framework: Framework) -> pd.DataFrame:
     themes = [t.id for t in framework.themes] + ["ALL"]
     rows = []
     for part in parts:
-        means = (
-            part.comparison.theme_scores["mean"].reindex(themes).to_numpy(dtype="float64")
-            if part.comparison is not None
-            else np.full(len(themes), np.nan)
-        )
+        means = [part.means.get(t, np.nan) for t in themes]
         rows.append([part.returned, part.listed, *means])
     table = pd.DataFrame(
         rows,
@@ -167,8 +190,8 @@ def _all_responses(parts: list[Part], column: str) -> pd.DataFrame:
 
     Joined column by column so the repeated columns stay categorical (codes, not an object
     per row), which at national scale is hundreds of megabytes."""
-    kept = [p for p in parts if p.comparison is not None]
-    frames = [p.comparison.responses for p in kept if p.comparison is not None]
+    kept = [p for p in parts if p.tidy is not None]
+    frames = [p.tidy for p in kept if p.tidy is not None]
     if not frames:
         return pd.DataFrame()
     columns: dict[str, object] = {}

@@ -30,13 +30,19 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def _plain(table: pa.Table) -> pa.Table:
+def _plain_schema(schema: pa.Schema) -> pa.Schema:
     """Dictionary (categorical) columns as their values: the CSV writer wants plain text."""
-    fields = [
-        pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-        for f in table.schema
-    ]
-    return table.cast(pa.schema(fields))
+    return pa.schema(
+        [
+            pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+            for f in schema
+        ]
+    )
+
+
+#: Rows decoded from categorical codes to text at a time, so that the CSV of 11,000 returns
+#: never holds every repeated question text as text at once.
+BATCH_ROWS = 65_536
 
 
 def write_tidy(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -51,7 +57,10 @@ def write_tidy(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
                 # The header by hand: pyarrow would quote the column names.
                 handle.write((",".join(frame.columns) + "\n").encode("utf-8"))
                 options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-                pa_csv.write_csv(_plain(table), handle, options)
+                plain = _plain_schema(table.schema)
+                with pa_csv.CSVWriter(handle, plain, write_options=options) as writer:
+                    for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+                        writer.write_table(pa.Table.from_batches([batch]).cast(plain))
     return target
 
 

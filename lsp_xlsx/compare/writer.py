@@ -30,9 +30,9 @@ from lsp_xlsx.compare import (
 from lsp_xlsx.compare.limits import Part, SheetLimits, plan_sheets
 from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
-from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, write_bytes
+from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, atomic_path
 from lsp_xlsx.core.text import TRUNCATION_MARKER
-from lsp_xlsx.core.xmlrows import inject_rows
+from lsp_xlsx.core.xmlrows import SheetRows, inject_rows_into
 from lsp_xlsx.workbook import styles as S
 
 #: The sheets, in order, and what writes each.
@@ -63,11 +63,22 @@ SHEETS = (*WRITERS, agreed_contract.LISTS_SHEET)
 
 def write_comparison(comparison: Comparison, limits: SheetLimits | None = None) -> bytes:
     """The comparison workbook as xlsx bytes: Contents, Notes, Summary, Questions, Agenda,
-    Evidence, Action plan, Returns, Findings, About and Input files.
+    Evidence, Action plan, Returns, Findings, About and Input files (see
+    :func:`save_comparison` to write a file).
 
     No sheet passes ``limits`` (Excel's, by default): long tables carry on over
     continuation sheets and wide ones are cut, with a finding (see
     :mod:`~lsp_xlsx.compare.limits`)."""
+    out = io.BytesIO()
+    inject_rows_into(out, *_laid_out(comparison, limits), comment=OWN_WORKBOOK_MARK)
+    return out.getvalue()
+
+
+def _laid_out(
+    comparison: Comparison, limits: SheetLimits | None
+) -> tuple[bytes, dict[str, SheetRows], dict[str, list[str]]]:
+    """The workbook as openpyxl saved it (layout, no values), each sheet's rows, and each
+    sheet's charts' alt texts: what :func:`~lsp_xlsx.core.xmlrows.inject_rows_into` joins."""
     limits = limits or SheetLimits()
     wb = Workbook()
     default = wb.active
@@ -97,14 +108,18 @@ def write_comparison(comparison: Comparison, limits: SheetLimits | None = None) 
     wb.save(buffer)
     rows = {name: sheet.rows for name, sheet in sheets.items()}
     alt = {name: sheet.alt_texts for name, sheet in sheets.items() if sheet.alt_texts}
-    return inject_rows(buffer.getvalue(), rows, alt, comment=OWN_WORKBOOK_MARK)
+    return buffer.getvalue(), rows, alt
 
 
 def save_comparison(
     comparison: Comparison, path: str | Path, limits: SheetLimits | None = None
 ) -> Path:
-    """Write the comparison workbook to ``path`` atomically."""
-    return write_bytes(write_comparison(comparison, limits), Path(path))
+    """Write the comparison workbook to ``path`` atomically, streamed into the file."""
+    target = Path(path)
+    laid_out = _laid_out(comparison, limits)
+    with atomic_path(target) as tmp, tmp.open("wb") as handle:
+        inject_rows_into(handle, *laid_out, comment=OWN_WORKBOOK_MARK)
+    return target
 
 
 def _note(part: Part, c: Comparison) -> str:

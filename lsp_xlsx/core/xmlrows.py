@@ -22,6 +22,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from typing import IO
 from xml.sax.saxutils import escape
 
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
@@ -83,6 +84,10 @@ def column_letter(index: int) -> str:
     return letters
 
 
+#: A piece of a streamed block: rows of values, and a height for each row.
+Piece = tuple[list[tuple[object, ...]], list[float]]
+
+
 class SheetRows:
     """Rows of cells for one sheet, rendered as sheetData XML.
 
@@ -93,14 +98,23 @@ class SheetRows:
     def __init__(self) -> None:
         self.cells: dict[int, dict[int, tuple[object, int]]] = {}
         self.heights: dict[int, float] = {}
-        # Bulk rows: (first row, rows of values, a style per column, a height per row).
-        self.blocks: list[tuple[int, list[tuple[object, ...]], list[int], list[float]]] = []
+        # Bulk rows: (first row, how many, a style per column, the pieces of rows and
+        # heights, made when the sheet is written).
+        self.blocks: list[tuple[int, int, list[int], Callable[[], Iterator[Piece]]]] = []
 
     def block(
         self, first: int, rows: list[tuple[object, ...]], styles: list[int], heights: list[float]
     ) -> None:
         """Many rows at once, from column 1: much faster than a put() per cell."""
-        self.blocks.append((first, rows, styles, heights))
+        self.blocks.append((first, len(rows), styles, lambda: iter([(rows, heights)])))
+
+    def stream(
+        self, first: int, count: int, styles: list[int], pieces: Callable[[], Iterator[Piece]]
+    ) -> None:
+        """``count`` rows from column 1, made a piece at a time by ``pieces`` (each piece: its
+        rows of values and their heights) only as the sheet is written: a sheet of hundreds
+        of thousands of rows is never in memory whole."""
+        self.blocks.append((first, count, styles, pieces))
 
     def put(self, row: int, col: int, value: object, style: int) -> None:
         """Set one cell: a str, int, float, date or None (an empty, styled cell)."""
@@ -120,8 +134,8 @@ class SheetRows:
         """The last row and column used."""
         rows = [max(self.cells)] if self.cells else [1]
         cols = [max(max(c) for c in self.cells.values())] if self.cells else [1]
-        for first, block, styles, _ in self.blocks:
-            rows.append(first + len(block) - 1)
+        for first, count, styles, _ in self.blocks:
+            rows.append(first + count - 1)
             cols.append(len(styles))
         return max(rows), max(cols)
 
@@ -131,14 +145,14 @@ class SheetRows:
         letters: dict[int, str] = {}
         single = sorted(set(self.cells) | set(self.heights))
         blocks = sorted(self.blocks, key=lambda b: b[0])
-        for first, block, _, _ in blocks:
-            if any(first <= r < first + len(block) for r in single):
-                raise ValueError(f"rows {first}-{first + len(block) - 1} are written twice")
+        for first, count, _, _ in blocks:
+            if any(first <= r < first + count for r in single):
+                raise ValueError(f"rows {first}-{first + count - 1} are written twice")
         for r in single:
             while blocks and blocks[0][0] < r:
                 yield "".join(out).encode("utf-8")
                 out.clear()
-                yield from _block_chunks(*blocks.pop(0))
+                yield from _stream_chunks(*blocks.pop(0))
             height = self.heights.get(r)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
             cells = []
@@ -171,7 +185,18 @@ class SheetRows:
             out.append(f'<row r="{r}"{attrs}>{"".join(cells)}</row>')
         yield "".join(out).encode("utf-8")
         for remaining in blocks:
-            yield from _block_chunks(*remaining)
+            yield from _stream_chunks(*remaining)
+
+
+def _stream_chunks(
+    first: int, count: int, styles: list[int], pieces: Callable[[], Iterator[Piece]]
+) -> Iterator[bytes]:
+    made = 0
+    for rows, heights in pieces():
+        yield from _block_chunks(first + made, rows, styles, heights)
+        made += len(rows)
+    if made != count:
+        raise ValueError(f"{count} rows were promised from row {first}, {made} were made")
 
 
 def _block_chunks(
@@ -260,7 +285,21 @@ def inject_rows(
 ) -> bytes:
     """Put each sheet's rows into the workbook openpyxl saved (whose sheets have no values),
     and each chart's alt text (``alt_texts``: sheet name -> a text per chart, in order);
-    ``comment`` is the zip's comment.
+    ``comment`` is the zip's comment. See :func:`inject_rows_into`."""
+    out = io.BytesIO()
+    inject_rows_into(out, xlsx, rows, alt_texts, comment)
+    return out.getvalue()
+
+
+def inject_rows_into(
+    out: IO[bytes],
+    xlsx: bytes,
+    rows: dict[str, SheetRows],
+    alt_texts: dict[str, list[str]] | None = None,
+    comment: bytes = b"",
+) -> None:
+    """:func:`inject_rows`, writing the workbook to ``out`` (a file, so that a workbook of
+    tens of megabytes is not also held in memory).
 
     Each sheet's XML is streamed into the zip a piece at a time, so a large sheet never
     sits in memory whole.
@@ -268,7 +307,6 @@ def inject_rows(
     source = zipfile.ZipFile(io.BytesIO(xlsx))
     parts = {part: name for name, part in sheet_parts(source).items() if name in rows}
     drawings = _drawing_alt_texts(source, alt_texts or {})
-    out = io.BytesIO()
     # Level 1: the big sheets compress nearly as well, three times faster.
     with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         target.comment = comment
@@ -296,4 +334,3 @@ def inject_rows(
                 for chunk in sheet.chunks():
                     stream.write(chunk)
                 stream.write(b"</sheetData>" + data[match.end() :])
-    return out.getvalue()

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.partners import Partner
@@ -69,6 +69,33 @@ class Response:
     def answered(self) -> bool:
         """True when the rating is an option on the scale (including unscored ones)."""
         return bool(self.rating_label)
+
+
+class CellColumns(NamedTuple):
+    """Where a row's answers were read, as the columns of its keys: the same for every
+    answer on a sheet, so a return's answers share one (and it travels once)."""
+
+    keys: tuple[str, ...]
+    letters: tuple[str, ...]
+
+
+def _pack_cells(
+    response: Response, shared: dict[CellColumns, CellColumns]
+) -> CellColumns | tuple[tuple[str, str], ...]:
+    row = str(response.row) if response.row is not None else ""
+    refs = response.cells.values()
+    if not row or not all(ref.endswith(row) and ref[: -len(row)].isalpha() for ref in refs):
+        return tuple(response.cells.items())  # not all on the response's row: as they are
+    columns = CellColumns(tuple(response.cells), tuple(ref[: -len(row)] for ref in refs))
+    return shared.setdefault(columns, columns)
+
+
+def _unpack_cells(
+    packed: CellColumns | tuple[tuple[str, str], ...], row: int | None
+) -> dict[str, str]:
+    if isinstance(packed, CellColumns):
+        return {k: f"{letter}{row}" for k, letter in zip(packed.keys, packed.letters, strict=True)}
+    return dict(packed)
 
 
 @dataclass
@@ -163,7 +190,8 @@ class Return:
         if responses is None and packed is not None:
             state["_packed"] = packed
         if responses is not None:
-            cells = tuple(tuple(r.cells.items()) for r in responses.values())
+            shared: dict[CellColumns, CellColumns] = {}
+            cells = tuple(_pack_cells(r, shared) for r in responses.values())
             state["_packed"] = {
                 name: cells
                 if name == "cells"
@@ -183,7 +211,7 @@ class Return:
         made = {}
         for values in zip(*(packed[f] for f in RESPONSE_FIELDS), strict=True):
             response = Response(*values)
-            response.cells = dict(values[-1])
+            response.cells = _unpack_cells(values[-1], response.row)
             made[response.question_id] = response
         self.__dict__["responses"] = made
         return made
