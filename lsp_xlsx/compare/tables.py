@@ -230,7 +230,9 @@ def _tidy(
     labels = [x for r in rets for x in r.column("rating_label")]
     data["rating_label"] = pd.Categorical(labels)
     for key in TEXT_COLUMNS:
-        data[key] = [x for r in rets for x in r.column(key)]
+        # object, not pyarrow strings: the column refers to the returns' own strings, so the
+        # text of 11,000 returns is held once, not twice.
+        data[key] = pd.Series([x for r in rets for x in r.column(key)], dtype=object)
     fixes = [f for r in rets for f in _fixes_in(r, full_in)]
     frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS), index=pd.RangeIndex(n * count))
     return frame, fixes

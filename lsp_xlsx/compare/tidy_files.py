@@ -11,6 +11,7 @@ ratings bare, UTF-8 without a byte-order mark, one header line of the column nam
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -26,8 +27,19 @@ def is_parquet(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.casefold() == ".parquet"
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(frame, preserve_index=False)
+def _schema(frame: pd.DataFrame) -> pa.Schema:
+    """The table's Arrow schema (text columns as strings, even if a slice has none)."""
+    schema = pa.Schema.from_pandas(frame.iloc[:1], preserve_index=False)
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in schema]
+    return pa.schema(fields, metadata=schema.metadata)  # pandas' metadata: Int64 stays Int64
+
+
+def _batches(frame: pd.DataFrame, schema: pa.Schema) -> Iterator[pa.Table]:
+    """The frame as Arrow tables of :data:`BATCH_ROWS` rows: converted a slice at a time, so
+    the text of 11,000 returns is never copied whole."""
+    for start in range(0, len(frame), BATCH_ROWS):
+        piece = frame.iloc[start : start + BATCH_ROWS]
+        yield pa.Table.from_pandas(piece, schema=schema, preserve_index=False)
 
 
 def _plain_schema(schema: pa.Schema) -> pa.Schema:
@@ -40,27 +52,28 @@ def _plain_schema(schema: pa.Schema) -> pa.Schema:
     )
 
 
-#: Rows decoded from categorical codes to text at a time, so that the CSV of 11,000 returns
-#: never holds every repeated question text as text at once.
+#: Rows converted to Arrow (and decoded from categorical codes) at a time.
 BATCH_ROWS = 65_536
 
 
 def write_tidy(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write the tidy table atomically: Parquet when the name ends in .parquet, else CSV."""
     target = Path(path)
-    table = _arrow(frame)
+    schema = _schema(frame)
     with atomic_path(target) as tmp:
         if is_parquet(target):
-            pq.write_table(table, tmp, compression="zstd")
+            with pq.ParquetWriter(tmp, schema, compression="zstd") as parquet:
+                for table in _batches(frame, schema):
+                    parquet.write_table(table)
         else:
             with Path(tmp).open("wb") as handle:
                 # The header by hand: pyarrow would quote the column names.
                 handle.write((",".join(frame.columns) + "\n").encode("utf-8"))
                 options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
-                plain = _plain_schema(table.schema)
+                plain = _plain_schema(schema)
                 with pa_csv.CSVWriter(handle, plain, write_options=options) as writer:
-                    for batch in table.to_batches(max_chunksize=BATCH_ROWS):
-                        writer.write_table(pa.Table.from_batches([batch]).cast(plain))
+                    for table in _batches(frame, schema):
+                        writer.write_table(table.cast(plain))
     return target
 
 
