@@ -9,7 +9,12 @@ In one run, on the same files, it times:
       loop over the files, then pandas.concat (a subprocess too);
   (c) the floor: python-calamine reading every sheet of every file and nothing more;
   (d) `lsp-xlsx build` of the blank workbook, end to end;
-  (e) `lsp-xlsx build --partners` for 200 partners, end to end.
+  (e) `lsp-xlsx build --partners` for 200 partners, end to end;
+  (f) `lsp-xlsx collate DIR --split-by partnership`, the same returns in partnerships of
+      about 30 (365 partnerships at 11,000 returns, as England had), end to end.
+
+The naive baseline (b) is skipped above --baseline-max returns (2,000): at 11,000 it would
+take over ten minutes a run.
 
 Each timing is the median of --repeat runs (at least 3). Peak memory is the largest total
 RSS of the process tree, sampled every 10 ms. Results go to outputs/bench.json.
@@ -79,38 +84,55 @@ class Timing:
     seconds: float
     runs: list[float]
     peak_rss_mb: float
+    peak_pss_mb: float
 
     @property
     def per_second(self) -> float:
         return self.files / self.seconds if self.seconds else 0.0
 
 
-def run(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall time and peak RSS (MB) of the whole process tree of one command."""
+def run(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall time, peak RSS (MB) and peak PSS (MB) of the whole process tree of one command.
+
+    RSS counts a page shared by several processes (the worker processes start from one
+    fork server and share its pages) once in each; PSS shares it out between them, so the
+    tree's PSS is what it really takes. PSS is read every 0.1 s (it costs more to read)."""
     start = time.perf_counter()
     proc = psutil.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_pss = 0
+    ticks = 0
     while proc.poll() is None:
         try:
             tree = [proc, *proc.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            if ticks % 10 == 0:
+                pss = sum(p.memory_full_info().pss for p in tree if p.is_running())
+                peak_pss = max(peak_pss, pss)
         except psutil.Error:
             pass
+        ticks += 1
         time.sleep(0.01)
     elapsed = time.perf_counter() - start
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0, 1):  # collate exits 1 when a return has an error finding
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr}")
-    return elapsed, peak / 1e6
+    return elapsed, peak / 1e6, peak_pss / 1e6
 
 
 def measure(name: str, cmd: list[str], files: int, repeat: int, cwd: Path) -> Timing:
     results = [run(cmd, cwd) for _ in range(repeat)]
-    times = [t for t, _ in results]
-    timing = Timing(name, files, statistics.median(times), times, max(m for _, m in results))
+    times = [t for t, _, _ in results]
+    timing = Timing(
+        name,
+        files,
+        statistics.median(times),
+        times,
+        max(m for _, m, _ in results),
+        max(p for _, _, p in results),
+    )
     print(
         f"  {name:<28} {timing.seconds:8.2f} s  {timing.per_second:9.1f} files/s  "
-        f"peak {timing.peak_rss_mb:7.1f} MB",
+        f"peak RSS {timing.peak_rss_mb:7.1f} MB, PSS {timing.peak_pss_mb:7.1f} MB",
         flush=True,
     )
     return timing
@@ -148,6 +170,21 @@ def make_returns(framework: Framework, folder: Path, count: int, seed: int = 6) 
         (folder / f"p{i:05d}.xlsx").write_bytes(personalise(variants[i % len(variants)], partner))
 
 
+def write_partnerships(path: Path, count: int) -> int:
+    """partners.csv for the returns p00000..., in partnerships of about 30 (365 at 11,000,
+    about as many as England's LSPs); returns how many partnerships."""
+    partnerships = max(1, round(count * 365 / 11000))
+    path.write_text(
+        "partner_id,name,partnership\n"
+        + "".join(
+            f"p{i:05d},Partner organisation {i:05d},Partnership {i * partnerships // count:03d}\n"
+            for i in range(count)
+        ),
+        encoding="utf-8",
+    )
+    return partnerships
+
+
 def machine() -> dict[str, object]:
     from importlib.metadata import version
 
@@ -162,6 +199,7 @@ def machine() -> dict[str, object]:
         "openpyxl": openpyxl.__version__,
         "pandas": pandas.__version__,
         "python_calamine": version("python-calamine"),
+        "pyarrow": version("pyarrow"),
     }
 
 
@@ -175,6 +213,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per timing (at least 3)")
     parser.add_argument("--partners", type=int, default=200, help="partners for build --partners")
     parser.add_argument("--skip-baseline", action="store_true", help="skip (b), which is slow")
+    parser.add_argument(
+        "--baseline-max", type=int, default=2000, help="skip (b) above this many returns"
+    )
+    parser.add_argument("--skip-split", action="store_true", help="skip (f)")
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench.json")
     args = parser.parse_args()
     repeat = max(3, args.repeat)
@@ -212,7 +254,27 @@ def main() -> None:
                     ROOT,
                 ),
             }
-            if not args.skip_baseline:
+            if not args.skip_split:
+                partners_csv = work / f"partners-{n}.csv"
+                partnerships = write_partnerships(partners_csv, n)
+                timings["split"] = measure(
+                    f"(f) --split-by ({partnerships})",
+                    [
+                        *cli,
+                        "collate",
+                        str(folder),
+                        "--partners",
+                        str(partners_csv),
+                        "--split-by",
+                        "partnership",
+                        "-o",
+                        str(work / f"split-{n}" / "overview.xlsx"),
+                    ],
+                    n,
+                    repeat,
+                    ROOT,
+                )
+            if not args.skip_baseline and n <= args.baseline_max:
                 timings["naive"] = measure(
                     "(b) naive pandas+openpyxl",
                     [sys.executable, "-c", NAIVE, str(folder)],
@@ -233,6 +295,7 @@ def main() -> None:
                 print(f"  collate is {entry['b_over_a']:.1f}x faster than naive", flush=True)
             print(f"  collate takes {entry['a_over_c']:.2f}x the floor", flush=True)
             entry["peak_mb_per_return"] = timings["collate"].peak_rss_mb / n
+            entry["peak_pss_mb_per_return"] = timings["collate"].peak_pss_mb / n
             results["runs"].append(entry)  # type: ignore[attr-defined]
             shutil.rmtree(folder)
         print("\nbuild", flush=True)

@@ -38,7 +38,7 @@ def test_bench_runs_and_writes_sane_json(tmp_path: Path) -> None:
     assert data["machine"]["cores"] >= 1
     (run,) = data["runs"]
     assert run["returns"] == 20
-    for name in ("collate", "floor", "naive"):
+    for name in ("collate", "floor", "naive", "split"):
         timing = run["timings"][name]
         assert timing["files"] == 20
         assert len(timing["runs"]) == 3
@@ -48,3 +48,4 @@ def test_bench_runs_and_writes_sane_json(tmp_path: Path) -> None:
     assert data["build"]["personalised"]["files"] == 20
     assert data["build"]["blank"]["files"] == 1
     assert "collate is" in result.stdout and f"wrote {out}" in result.stdout
+    assert "(f) --split-by (1)" in result.stdout  # 20 returns: one partnership of about 30
