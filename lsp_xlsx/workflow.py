@@ -157,16 +157,14 @@ def collate_returns(
     With ``split_by`` (a column of partners.csv, such as partnership), write instead a
     folder per partnership and an overview workbook at ``output``: see
     :mod:`lsp_xlsx.workflow_split`."""
-    from lsp_xlsx.workflow_split import OVERVIEW, check_split, split_folder
+    from lsp_xlsx.workflow_split import OVERVIEW, split_outputs
 
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
     responses = responses or output.with_name(RESPONSES_NAME)
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
     if split_by:
-        check_split(split_by, partners)
-        outputs = {"the overview workbook": output, "the tidy table": responses}
-        outputs["the partnerships' folders"] = split_folder(output, split_by)
+        outputs = split_outputs(split_by, partners, board_paper, output, responses)
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= {"the board paper": paper} if paper else {}

@@ -60,6 +60,28 @@ def split_folder(overview: Path, column: str) -> Path:
     return overview.parent / slug(column)
 
 
+def split_outputs(
+    column: str,
+    partners: PartnerList | None,
+    board_paper: Path | bool | None,
+    overview: Path,
+    responses: Path,
+) -> dict[str, Path]:
+    """What a split run will write, for checking against the inputs; refuses, before
+    anything is read, a split the options or the partners file cannot support."""
+    check_split(column, partners)
+    if isinstance(board_paper, Path):
+        raise UsageProblem(
+            "--board-paper names one file, but with --split-by each partnership's folder "
+            "gets its own board-paper.docx. Leave --board-paper out, or use --no-board-paper."
+        )
+    return {
+        "the overview workbook": overview,
+        "the tidy table": responses,
+        "the partnerships' folders": split_folder(overview, column),
+    }
+
+
 def check_split(column: str, partners: PartnerList | None) -> None:
     """Refuse a split the partners file cannot support, before anything is read."""
     if partners is None:

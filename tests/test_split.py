@@ -169,6 +169,27 @@ def test_split_needs_a_column_of_the_partners_file(region: Path) -> None:
     assert not (region / "out2").exists()
 
 
+def test_one_board_paper_file_with_split_is_a_usage_error(region: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "collate",
+            str(region / "returns"),
+            "--partners",
+            str(region / "partners.csv"),
+            "--split-by",
+            "partnership",
+            "--board-paper",
+            str(tmp_path / "paper.docx"),
+            "-o",
+            str(tmp_path / "o.xlsx"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "gets its own board-paper.docx" in result.output
+    assert not (tmp_path / "o.xlsx").exists()
+
+
 def test_parquet_tidy_table_reads_back_equal_to_the_csv(region: Path, tmp_path: Path) -> None:
     args = ["collate", str(region / "returns"), "--partners", str(region / "partners.csv")]
     for name in ("responses.csv", "responses.parquet"):
