@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_xlsx.core.errors import UsageProblem
+from lsp_xlsx.core.memory import release_freed_memory
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, PartnerList, load_partners
+from lsp_xlsx.returns.isolation import release_readers
 from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
 
@@ -174,6 +176,7 @@ def collate_returns(
     warm.start()
     result = check_returns(paths, framework, partners, limits, progress, manifest, round_label)
     warm.join()
+    release_readers(len(result.returns))
     from lsp_xlsx.compare.tables import collate
 
     if not result.counted:
@@ -199,6 +202,7 @@ def collate_returns(
         result.returns, framework, partners, responses_name=responses.name, group_by=group_by
     )
     comparison.round = result.round
+    release_freed_memory()
     if previous is not None:
         import datetime as dt
 

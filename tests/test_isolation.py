@@ -182,3 +182,23 @@ def test_limits_are_options_of_check_collate_and_status() -> None:
         text = CliRunner().invoke(cli, [command, "--help"]).output
         for option in ("--max-cells", "--max-seconds", "--max-memory", "--max-file-size"):
             assert option in text, (command, option)
+
+
+def test_stopping_the_fork_server_after_reading_frees_it_and_reading_still_works(
+    tmp_path: Path, framework: Framework
+) -> None:
+    import multiprocessing.forkserver as forkserver
+    import os
+
+    from lsp_xlsx.returns.isolation import stop_fork_server
+
+    path = make_return(tmp_path / "a.xlsx", framework, full_answers(framework), Partner("a", "A"))
+    (first,) = read_returns([path], framework)
+    pid = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    assert pid is not None
+    stop_fork_server()
+    assert forkserver._forkserver._forkserver_pid is None  # type: ignore[attr-defined]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the old server is gone
+    (again,) = read_returns([path], framework)  # a new server starts for the next read
+    assert again.status is first.status and again.answered == first.answered > 0

@@ -56,6 +56,11 @@ def answer_grid(tidy: pd.DataFrame, partners: list[str], framework: Framework) -
         values = tidy[column]
         if kind == "float":
             array = values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            # From the codes: each cell refers to its category's one string, where
+            # to_numpy would make a new string for every row.
+            categories = np.append(np.asarray(values.cat.categories, dtype=object), "")
+            array = categories[values.cat.codes.to_numpy()]  # code -1 (missing) -> ""
         else:
             array = values.fillna("").to_numpy(dtype=object)
         return array.reshape(len(partners), per_partner)[:, rated].T
