@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
 from lsp_xlsx.cli import cli
@@ -57,22 +57,16 @@ def region(tmp_path_factory: pytest.TempPathFactory, framework: Framework) -> Pa
     return root
 
 
+def _collate(region: Path, *args: str) -> Result:
+    """collate over the region's returns with its partners.csv, and the options given."""
+    base = ["collate", str(region / "returns"), "--partners", str(region / "partners.csv")]
+    return CliRunner().invoke(cli, [*base, *args])
+
+
 @pytest.fixture(scope="module")
 def run(region: Path) -> tuple[Path, str, int]:
     out = region / "out"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "collate",
-            str(region / "returns"),
-            "--partners",
-            str(region / "partners.csv"),
-            "--split-by",
-            "partnership",
-            "-o",
-            str(out / "overview.xlsx"),
-        ],
-    )
+    result = _collate(region, "--split-by", "partnership", "-o", str(out / "overview.xlsx"))
     return out, result.output, result.exit_code
 
 
@@ -151,39 +145,21 @@ def test_overview_is_accessible_and_lists_the_unplaced_file(run: tuple[Path, str
 
 
 def test_split_needs_a_column_of_the_partners_file(region: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "collate",
-            str(region / "returns"),
-            "--partners",
-            str(region / "partners.csv"),
-            "--split-by",
-            "region",
-            "-o",
-            str(region / "out2" / "o.xlsx"),
-        ],
-    )
+    result = _collate(region, "--split-by", "region", "-o", str(region / "out2" / "o.xlsx"))
     assert result.exit_code == 2
     assert "--split-by names region, which is not a column of partners.csv" in result.output
     assert not (region / "out2").exists()
 
 
 def test_one_board_paper_file_with_split_is_a_usage_error(region: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "collate",
-            str(region / "returns"),
-            "--partners",
-            str(region / "partners.csv"),
-            "--split-by",
-            "partnership",
-            "--board-paper",
-            str(tmp_path / "paper.docx"),
-            "-o",
-            str(tmp_path / "o.xlsx"),
-        ],
+    result = _collate(
+        region,
+        "--split-by",
+        "partnership",
+        "--board-paper",
+        str(tmp_path / "paper.docx"),
+        "-o",
+        str(tmp_path / "o.xlsx"),
     )
     assert result.exit_code == 2
     assert "gets its own board-paper.docx" in result.output

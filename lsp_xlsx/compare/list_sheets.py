@@ -177,14 +177,7 @@ def write_about(s: Sheet, c: Comparison) -> None:
         ("Full answers", f"{c.responses_name} beside this workbook holds every answer, uncut"),
         ("Input files", f"{len(c.returns)}, each with its SHA-256 on the sheet Input files"),
     ]
-    s.header(header_row, ["Item", "Value"], [26, 80])
-    row = header_row
-    for key, value in facts:
-        row += 1
-        s.put(row, 1, key)
-        s.put(row, 2, value)
-    row = s.table("AboutTable", row)
-    s.finish(header_row, 2, row)
+    s.facts(header_row, facts, 80)
 
 
 def write_inputs(s: Sheet, c: Comparison) -> None:

@@ -185,15 +185,7 @@ def _about(s: Sheet, split: SplitComparison) -> None:
         ("Made at (UTC)", split.made_at),
         ("Made by", f"lsp-xlsx {__version__}"),
     ]
-    header_row = s.title("About this workbook")
-    s.header(header_row, ["Item", "Value"], [26, 90])
-    row = header_row
-    for key, value in facts:
-        row += 1
-        s.put(row, 1, key)
-        s.put(row, 2, value)
-        s.fit_cells(row)
-    s.finish(header_row, 2, s.table("AboutTable", row))
+    s.facts(s.title("About this workbook"), facts, 90)
 
 
 def write_overview(split: SplitComparison, folder_of: dict[str, str]) -> bytes:

@@ -205,6 +205,17 @@ class Sheet:
         self.ws.add_table(table)
         return last_row
 
+    def facts(self, header_row: int, facts: Sequence[tuple[str, str]], width: float) -> None:
+        """An Item / Value table of facts below ``header_row``, to the end of the sheet."""
+        self.header(header_row, ["Item", "Value"], [26, width])
+        row = header_row
+        for key, value in facts:
+            row += 1
+            self.put(row, 1, key)
+            self.put(row, 2, value)
+            self.fit_cells(row)
+        self.finish(header_row, 2, self.table("AboutTable", row))
+
     def link(self, row: int, col: int, text: str, sheet: str) -> None:
         """A cell that goes to A1 of another sheet."""
         self.rows.put(row, col, safe_text(text, self.marker)[0], self.style("link"))

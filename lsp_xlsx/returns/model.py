@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,24 +26,6 @@ class Status(enum.StrEnum):
     INCOMPLETE = "incomplete"
     #: Read, but held out of the comparison until the coordinator resolves who sent it.
     HELD = "held"
-
-
-#: The fields of a Response, in order: how a Return's answers travel packed (see Return).
-RESPONSE_FIELDS = (
-    "question_id",
-    "rated",
-    "rating",
-    "rating_label",
-    "rating_raw",
-    "evidence",
-    "evidence_source",
-    "improvement_action",
-    "lead",
-    "target_date",
-    "sheet",
-    "row",
-    "cells",
-)
 
 
 @dataclass(slots=True)  # a thousand returns hold 60,000 of these
@@ -71,6 +53,9 @@ class Response:
         """True when the rating is an option on the scale (including unscored ones)."""
         return bool(self.rating_label)
 
+
+#: The fields of a Response, in order: how a Return's answers travel packed (see Return).
+RESPONSE_FIELDS = tuple(f.name for f in fields(Response))
 
 #: Packed answer fields whose values repeat across returns.
 _REPEATED = ("question_id", "rating_label", "sheet")
