@@ -129,6 +129,8 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
             fontsize=8,
         )
     axes.set_xlim(0, high + 0.5)
+    # Whole points only: the scale's steps, and half the tick labels to draw.
+    axes.set_xticks(range(0, int(high) + 1))
     axes.set_xlabel(f"Partnership mean score ({low} to {high})", fontsize=8)
     axes.tick_params(labelsize=8)
     axes.spines[["top", "right"]].set_visible(False)
