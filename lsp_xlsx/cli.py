@@ -170,8 +170,10 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
         return
     click.echo("")
     click.echo(f"Comparison workbook: {outcome.workbook}")
-    kind = "Parquet" if str(outcome.responses).casefold().endswith(".parquet") else "CSV"
-    click.echo(f"Every answer ({kind}):{' ' * (5 - len(kind))}{outcome.responses}")
+    from lsp_xlsx.core.tidy_files import kind
+
+    table = kind(outcome.responses or "")
+    click.echo(f"Every answer ({table}):{' ' * (5 - len(table))}{outcome.responses}")
     if outcome.board_paper is not None:
         click.echo(f"Board paper (Word):  {outcome.board_paper}")
 

@@ -171,6 +171,13 @@ def collate_returns(
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= {"the board paper": paper} if paper else {}
     check_outputs(paths, outputs)
+    if group_by is not None and partners is not None:
+        _check_groupings(group_by, partners)
+    before = None
+    if previous is not None:  # a bad file is refused before the returns are read
+        from lsp_xlsx.compare.progress import read_tidy
+
+        before = read_tidy(previous)
     # pandas, openpyxl and the writers are imported while the workers read the first returns.
     warm = threading.Thread(target=_import_writers, daemon=True)
     warm.start()
@@ -181,36 +188,22 @@ def collate_returns(
 
     if not result.counted:
         return CollateOutcome(result, None, None, None)
-    if group_by is not None and partners is not None:
-        _check_groupings(group_by, partners)
     if split_by and partners is not None:
         from lsp_xlsx.workflow_split import write_split
 
-        split = write_split(
-            result,
-            framework,
-            partners,
-            split_by,
-            output,
-            responses,
-            bool(paper),
-            group_by,
-            previous,
-        )
+        args = (split_by, output, responses, bool(paper), group_by, previous)
+        split = write_split(result, framework, partners, *args)
         return CollateOutcome(result, None, None, responses, None, split)
     comparison = collate(
         result.returns, framework, partners, responses_name=responses.name, group_by=group_by
     )
     comparison.round = result.round
     release_freed_memory()
-    if previous is not None:
-        import datetime as dt
+    if before is not None:
+        from lsp_xlsx.compare.progress import since_last_round
 
-        from lsp_xlsx.compare.progress import progress as since
-        from lsp_xlsx.compare.progress import read_tidy
-
-        today = dt.date.fromisoformat(comparison.made_at[:10])
-        comparison.progress = since(comparison.responses, read_tidy(previous), framework, today)
+        now = comparison.responses
+        comparison.progress = since_last_round(now, comparison.made_at, before, framework)
     workbook, paper = write_outputs(comparison, output, responses, paper)
     return CollateOutcome(result, comparison, workbook, responses, paper)
 

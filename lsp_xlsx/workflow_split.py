@@ -12,7 +12,6 @@ it alone on its own returns, so it can be sent to that partnership's board as it
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 from collections.abc import Sequence
@@ -118,7 +117,7 @@ def write_split(
     from lsp_xlsx.compare.overview_writer import save_overview
     from lsp_xlsx.compare.split import finish_split, plan_split
     from lsp_xlsx.compare.tables import made_at_now
-    from lsp_xlsx.compare.tidy_files import write_tidy
+    from lsp_xlsx.core.tidy_files import write_tidy
 
     made_at = made_at_now()
     parts, unplaced = plan_split(result.returns, partners, column)
@@ -200,13 +199,11 @@ def _write_part(part: Part, job: _Job) -> PartOutputs:
         return PartOutputs(part.name, folder, None, None, None)
     c.round = job.round_label
     if job.previous is not None:
-        from lsp_xlsx.compare.progress import progress
+        from lsp_xlsx.compare.progress import since_last_round
 
-        before = _previous_tidy(job.previous)
         ids = {p.partner_id for p in part.partners} | {p.partner_id for p in c.partners}
-        mine = before[before["partner_id"].isin(ids)]
-        today = dt.date.fromisoformat(c.made_at[:10])
-        c.progress = progress(c.responses, mine, job.framework, today)
+        before = _previous_tidy(job.previous)
+        c.progress = since_last_round(c.responses, c.made_at, before, job.framework, ids)
     workbook, paper = write_outputs(
         c,
         folder / "comparison.xlsx",

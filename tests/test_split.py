@@ -189,3 +189,53 @@ def test_parquet_tidy_table_reads_back_equal_to_the_csv(region: Path, tmp_path: 
     as_text = parquet.astype(object).where(parquet.notna(), "").astype(str)
     pd.testing.assert_frame_equal(as_text.reset_index(drop=True), csv, check_dtype=False)
     assert "Every answer (Parquet):" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("last.csv", b"partner_id,question_id\np1,T1.Q1\n", "the column(s) partner, theme_id"),
+        ("last.parquet", b"PAR1 not really parquet", "cannot read it as a Parquet table"),
+    ],
+)
+def test_an_unusable_previous_round_is_refused_naming_the_file_and_the_fix(
+    region: Path, tmp_path: Path, name: str, content: bytes, says: str
+) -> None:
+    previous = tmp_path / name
+    previous.write_bytes(content)
+    result = _collate(region, "--previous", str(previous), "-o", str(tmp_path / "c.xlsx"))
+    assert result.exit_code == 1
+    assert f"{previous}" in result.output and says in result.output
+    assert "Give --previous last round's responses.csv (or .parquet)" in result.output
+    assert not (tmp_path / "c.xlsx").exists()
+
+
+def test_collate_split_as_a_library_gives_each_partnership_its_own_comparison(
+    region: Path, framework: Framework
+) -> None:
+    from lsp_xlsx.compare.split import NOT_GIVEN, collate_split
+    from lsp_xlsx.framework.partners import load_partners
+    from lsp_xlsx.returns.batch import read_returns
+
+    returns = read_returns(sorted((region / "returns").iterdir()), framework)
+    split = collate_split(returns, framework, load_partners(region / "partners.csv"), "partnership")
+    assert [p.name for p in split.parts] == [
+        "East Borough LSP",
+        "North Shire Partnership",
+        "South Vale LSP",
+        NOT_GIVEN,
+    ]
+    assert [r.path.name for r in split.unplaced] == ["scan.xlsx"]
+    for part in split.parts:
+        assert part.comparison is not None
+        ids = {p.partner_id for p in part.comparison.partners}
+        assert ids == {r.partner_id for r in part.returns if r.counts}
+        means = part.comparison.theme_scores["mean"]
+        assert split.overview.loc[part.name, "ALL"] == pytest.approx(means["ALL"])
+        assert split.overview.loc[part.name, "returned"] == len(ids)
+    assert set(split.responses["partnership"]) == {
+        "East Borough LSP",
+        "North Shire Partnership",
+        "South Vale LSP",
+        "",
+    }

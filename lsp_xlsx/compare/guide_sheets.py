@@ -47,21 +47,18 @@ def write_contents(s: Sheet, c: Comparison) -> None:
         "count. Select a sheet name to go to it. A hidden sheet, _lists, holds the rating "
         "options for the Agreed sheet's dropdown.",
     )
-    s.header(header_row, ["Sheet", "What it holds"], [22, 90])
-    row = header_row
     workbook = s.ws.parent
     assert workbook is not None
-    for name in [n for n in workbook.sheetnames if workbook[n].sheet_state == "visible"]:
-        row += 1
-        s.link(row, 1, name, name)
-        base, _, number = name.partition(" (")
-        described = DESCRIPTIONS.get(name) or (
-            f"{base}, continued (part {number.rstrip(')')})." if base in DESCRIPTIONS else ""
-        )
-        s.put(row, 2, described)
-        s.fit_cells(row)
-    row = s.table("ContentsTable", row)
-    s.finish(header_row, 2, row)
+    visible = [n for n in workbook.sheetnames if workbook[n].sheet_state == "visible"]
+    s.contents(header_row, [(name, _describe(name)) for name in visible])
+
+
+def _describe(name: str) -> str:
+    """What a sheet holds; a continuation sheet ('Evidence (2)') says which part it is."""
+    base, _, number = name.partition(" (")
+    if name in DESCRIPTIONS or base not in DESCRIPTIONS:
+        return DESCRIPTIONS.get(name, "")
+    return f"{base}, continued (part {number.rstrip(')')})."
 
 
 def notes(c: Comparison) -> list[str]:
@@ -97,13 +94,4 @@ def notes(c: Comparison) -> list[str]:
 
 def write_notes(s: Sheet, c: Comparison) -> None:
     """Numbered notes that apply to many cells."""
-    header_row = s.title("Notes", "Notes that apply to many cells in this workbook.")
-    s.header(header_row, ["Note", "What it says"], [8, 110])
-    row = header_row
-    for number, text in enumerate(notes(c), start=1):
-        row += 1
-        s.put(row, 1, number)
-        s.put(row, 2, text)
-        s.fit_cells(row)
-    row = s.table("NotesTable", row)
-    s.finish(header_row, 2, row)
+    s.notes(notes(c))

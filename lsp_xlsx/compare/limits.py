@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lsp_xlsx.compare.tables import Comparison
-from lsp_xlsx.core.findings import Code, Finding, finding
+from lsp_xlsx.core.findings import Code, finding
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
@@ -63,7 +63,7 @@ class SheetLimits:
 
 
 @dataclass(frozen=True)
-class Part:
+class SheetPart:
     """One sheet of a table: the whole of it, or one part of a long one."""
 
     base: str
@@ -88,45 +88,39 @@ class Part:
         return f"Part {self.number} of {self.of}: rows {first:,} to {last:,} of the table."
 
 
-def plan_sheets(c: Comparison, names: list[str], limits: SheetLimits) -> list[Part]:
+def plan_sheets(c: Comparison, names: list[str], limits: SheetLimits) -> list[SheetPart]:
     """Every sheet to write, in order, with the continuation sheets after their first part.
 
-    Adds a finding to ``c.output_findings`` for each wide table cut (once, however often
-    the workbook is written)."""
-    cuts = _cut_findings(c, names, limits)
-    c.output_findings.extend(f for f in cuts if f not in c.output_findings)
-    parts: list[Part] = []
+    A wide table cut adds a finding to ``c.output_findings`` (once, however often the
+    workbook is written). The wide sheets come before Findings in ``names``, so the
+    Findings sheet's length counts those findings."""
+    parts: list[SheetPart] = []
     for name in names:
         if name in WIDE_TABLES:
-            fit = limits.columns - WIDE_TABLES[name](c)
-            shown = fit if len(c.partners) > fit else None
-            parts.append(Part(name, partners_shown=shown))
+            fit = max(0, limits.columns - WIDE_TABLES[name](c))
+            cut = len(c.partners) > fit
+            if cut:
+                _note_cut(c, name, fit, limits)
+            parts.append(SheetPart(name, partners_shown=fit if cut else None))
             continue
         rows = LONG_TABLES[name](c) if name in LONG_TABLES else 0
         size = limits.table_rows
         count = max(1, math.ceil(rows / size))
         for k in range(count):
             window = slice(k * size, min(rows, (k + 1) * size)) if count > 1 else slice(None)
-            parts.append(Part(name, k + 1, count, window))
+            parts.append(SheetPart(name, k + 1, count, window))
     return parts
 
 
-def _cut_findings(c: Comparison, names: list[str], limits: SheetLimits) -> list[Finding]:
-    found = []
-    for name in names:
-        if name not in WIDE_TABLES:
-            continue
-        fit = limits.columns - WIDE_TABLES[name](c)
-        if len(c.partners) > fit:
-            found.append(
-                finding(
-                    Code.SHEET_COLUMNS_CUT,
-                    "comparison workbook",
-                    name,
-                    shown=f"{fit:,}",
-                    partners=f"{len(c.partners):,}",
-                    limit=f"{limits.columns:,}",
-                    full_in=c.responses_name,
-                )
-            )
-    return found
+def _note_cut(c: Comparison, sheet: str, shown: int, limits: SheetLimits) -> None:
+    found = finding(
+        Code.SHEET_COLUMNS_CUT,
+        "comparison workbook",
+        sheet,
+        shown=f"{shown:,}",
+        partners=f"{len(c.partners):,}",
+        limit=f"{limits.columns:,}",
+        full_in=c.responses_name,
+    )
+    if found not in c.output_findings:
+        c.output_findings.append(found)

@@ -38,11 +38,6 @@ SHEETS = {
 }
 
 
-def _range(split: SplitComparison) -> tuple[float, float]:
-    scores = [o.score for o in split.framework.scale if o.score is not None]
-    return float(min(scores)), float(max(scores))
-
-
 def _theme_labels(split: SplitComparison) -> list[str]:
     return [t.sheet_name for t in split.framework.themes] + ["All themes"]
 
@@ -53,14 +48,7 @@ def _contents(s: Sheet, split: SplitComparison) -> None:
         f"{split.framework.title}. {len(split.parts)} {split.column} group(s) compared. "
         "Select a sheet name to go to it.",
     )
-    s.header(header_row, ["Sheet", "What it holds"], [22, 90])
-    row = header_row
-    for name, text in SHEETS.items():
-        row += 1
-        s.link(row, 1, name, name)
-        s.put(row, 2, text)
-        s.fit_cells(row)
-    s.finish(header_row, 2, s.table("ContentsTable", row))
+    s.contents(header_row, list(SHEETS.items()))
 
 
 def _overview(s: Sheet, split: SplitComparison, folder_of: dict[str, str]) -> None:
@@ -90,7 +78,7 @@ def _overview(s: Sheet, split: SplitComparison, folder_of: dict[str, str]) -> No
         s.put(row, 4 + len(themes), folder_of.get(name, ""))
         s.fit_cells(row)
     if len(table):
-        low, high = _range(split)
+        low, high = split.framework.score_range
         last = get_column_letter(3 + len(themes))
         heat_map(s.ws, f"D{header_row + 1}:{last}{row}", low, high)
     s.finish(header_row, len(labels), s.table("OverviewTable", row), freeze=f"B{header_row + 1}")
@@ -155,15 +143,7 @@ def _notes(s: Sheet, split: SplitComparison) -> None:
         f"Partners with no value in the '{split.column}' column of partners.csv, and "
         f"returns from partners not in partners.csv, are in the group '{NOT_GIVEN}'.",
     ]
-    header_row = s.title("Notes", "Notes that apply to many cells in this workbook.")
-    s.header(header_row, ["Note", "What it says"], [8, 110])
-    row = header_row
-    for number, text in enumerate(notes, start=1):
-        row += 1
-        s.put(row, 1, number)
-        s.put(row, 2, text)
-        s.fit_cells(row)
-    s.finish(header_row, 2, s.table("NotesTable", row))
+    s.notes(notes)
 
 
 def _about(s: Sheet, split: SplitComparison) -> None:

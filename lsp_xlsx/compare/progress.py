@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsp_xlsx.compare.tidy_files import read_tidy_text
+from lsp_xlsx.core.tidy_files import read_tidy_text
 from lsp_xlsx.framework.model import Framework
 
 #: How many of the largest improvements and declines are flagged on the question table.
@@ -38,9 +38,29 @@ class Progress:
     questions_removed: list[str] = field(default_factory=list)
 
 
+#: The columns of last round's tidy table that the comparison with it reads.
+NEEDED = (
+    "partner_id",
+    "partner",
+    "theme_id",
+    "theme",
+    "question_id",
+    "rated",
+    "rating",
+    "rating_label",
+    "improvement_action",
+    "lead",
+    "target_date",
+)
+
+
 def read_tidy(path: Path) -> pd.DataFrame:
-    """A round's responses.csv (or .parquet), with its scores as numbers and its text as text."""
-    tidy = read_tidy_text(path)
+    """A round's responses.csv (or .parquet), with its scores as numbers and its text as text.
+
+    Raises :class:`~lsp_xlsx.core.errors.TidyTableError` when it cannot be read or lacks a
+    column the comparison needs."""
+    advice = "Give --previous last round's responses.csv (or .parquet), as collate wrote it."
+    tidy = read_tidy_text(path, NEEDED, advice)
     tidy["score"] = pd.to_numeric(tidy["rating"], errors="coerce")
     return tidy
 
@@ -139,6 +159,21 @@ def _actions_due(before: pd.DataFrame, now: pd.DataFrame, today: dt.date) -> pd.
     ]
     columns = ["partner", "theme", "question_id", "improvement_action", "lead", "target_date"]
     return pd.DataFrame(rows, columns=[*columns, "rating_then", "rating_now"])
+
+
+def since_last_round(
+    now: pd.DataFrame,
+    made_at: str,
+    before: pd.DataFrame,
+    framework: Framework,
+    partner_ids: set[str] | None = None,
+) -> Progress:
+    """:func:`progress` dated by the comparison's ``made_at``; with ``partner_ids`` (one
+    partnership's partners in a split run), last round's rows of other partners are left
+    out, so they are not reported as gone."""
+    if partner_ids is not None:
+        before = before[before["partner_id"].isin(partner_ids)]
+    return progress(now, before, framework, dt.date.fromisoformat(made_at[:10]))
 
 
 def progress(

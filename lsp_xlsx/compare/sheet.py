@@ -207,14 +207,41 @@ class Sheet:
 
     def facts(self, header_row: int, facts: Sequence[tuple[str, str]], width: float) -> None:
         """An Item / Value table of facts below ``header_row``, to the end of the sheet."""
-        self.header(header_row, ["Item", "Value"], [26, width])
+        self._two_columns(header_row, ["Item", "Value"], [26, width], facts, "AboutTable")
+
+    def notes(self, texts: Sequence[str]) -> None:
+        """The Notes sheet: numbered notes that apply to many cells, under its title."""
+        header_row = self.title("Notes", "Notes that apply to many cells in this workbook.")
+        numbered = list(enumerate(texts, start=1))
+        self._two_columns(header_row, ["Note", "What it says"], [8, 110], numbered, "NotesTable")
+
+    def contents(self, header_row: int, sheets: Sequence[tuple[str, str]]) -> None:
+        """A Contents table: each sheet's name as a link to it, and what it holds."""
+        self.header(header_row, ["Sheet", "What it holds"], [22, 90])
         row = header_row
-        for key, value in facts:
+        for name, text in sheets:
             row += 1
-            self.put(row, 1, key)
-            self.put(row, 2, value)
+            self.link(row, 1, name, name)
+            self.put(row, 2, text)
             self.fit_cells(row)
-        self.finish(header_row, 2, self.table("AboutTable", row))
+        self.finish(header_row, 2, self.table("ContentsTable", row))
+
+    def _two_columns(
+        self,
+        header_row: int,
+        labels: list[str],
+        widths: list[float],
+        rows: Sequence[tuple[object, object]],
+        table: str,
+    ) -> None:
+        self.header(header_row, labels, widths)
+        row = header_row
+        for first, second in rows:
+            row += 1
+            self.put(row, 1, first)
+            self.put(row, 2, second)
+            self.fit_cells(row)
+        self.finish(header_row, 2, self.table(table, row))
 
     def link(self, row: int, col: int, text: str, sheet: str) -> None:
         """A cell that goes to A1 of another sheet."""
@@ -289,5 +316,6 @@ def heat_map(ws: Worksheet, ref: str, low: float, high: float) -> None:
 
 
 def score_range(comparison: Comparison) -> tuple[float, float]:
-    scores = [o.score for o in comparison.framework.scale if o.score is not None]
-    return float(min(scores)), float(max(scores))
+    """The scale's lowest and highest score, for a heat map's ends."""
+    low, high = comparison.framework.score_range
+    return float(low), float(high)

@@ -52,9 +52,9 @@ from lsp_xlsx.compare.scores import (
     question_gaps,
     theme_scores,
 )
-from lsp_xlsx.compare.tidy_files import write_tidy
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
+from lsp_xlsx.core.tidy_files import write_tidy
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.model import Response, Return
@@ -424,5 +424,5 @@ def collate(
 
 def write_responses_csv(comparison: Comparison, path: str | os.PathLike[str]) -> Path:
     """The tidy table, full text, nothing cut, written atomically: CSV (UTF-8), or Parquet
-    when the name ends in .parquet (see :mod:`lsp_xlsx.compare.tidy_files`)."""
+    when the name ends in .parquet (see :mod:`lsp_xlsx.core.tidy_files`)."""
     return write_tidy(comparison.responses, path)

@@ -27,7 +27,7 @@ from lsp_xlsx.compare import (
     question_sheets,
     summary,
 )
-from lsp_xlsx.compare.limits import Part, SheetLimits, plan_sheets
+from lsp_xlsx.compare.limits import SheetLimits, SheetPart, plan_sheets
 from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, atomic_path
@@ -122,7 +122,7 @@ def save_comparison(
     return target
 
 
-def _note(part: Part, c: Comparison) -> str:
+def _note(part: SheetPart, c: Comparison) -> str:
     if part.partners_shown is not None:
         return (
             f"This sheet shows the first {part.partners_shown:,} of {len(c.partners):,} "
@@ -132,7 +132,7 @@ def _note(part: Part, c: Comparison) -> str:
     return part.continued
 
 
-def _portion(c: Comparison, part: Part) -> Comparison:
+def _portion(c: Comparison, part: SheetPart) -> Comparison:
     """What one sheet shows: the comparison, or for a part of a table, its share of it."""
     if part.partners_shown is not None:
         return replace(c, partners=c.partners[: part.partners_shown])

@@ -67,6 +67,10 @@ class OutputExistsError(LspXlsxError):
     """Writing would overwrite files that may already have been sent."""
 
 
+class TidyTableError(LspXlsxError):
+    """Last round's tidy table (responses.csv or .parquet) cannot be read or lacks a column."""
+
+
 class ManifestError(LspXlsxError):
     """manifest.csv in the copies folder is missing a column or holds a value it cannot."""
 

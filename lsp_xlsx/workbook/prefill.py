@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsp_xlsx.core.errors import LspXlsxError
+from lsp_xlsx.core.errors import LspXlsxError, TidyTableError
 
 #: What is carried over: the tidy table's column -> the theme sheet's column key.
 CARRIED = {
@@ -41,9 +41,11 @@ class Prefill:
 def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """The table's column names and rows, from CSV or (a name ending .parquet) Parquet."""
     if path.suffix.casefold() == ".parquet":
-        from lsp_xlsx.compare.tidy_files import read_tidy_text
+        # Imported here: pyarrow is large, and most builds pre-fill from nothing or a CSV.
+        from lsp_xlsx.core.tidy_files import read_tidy_text
 
-        frame = read_tidy_text(path)
+        advice = "Give --prefill last round's responses.csv (or .parquet), as collate wrote it."
+        frame = read_tidy_text(path, advice=advice)
         return list(frame.columns), frame.to_dict("records")  # type: ignore[return-value]
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -54,6 +56,8 @@ def load_prefill(path: Path) -> dict[str, Prefill]:
     """Last round's answers, by partner id (case as written), from its responses.csv."""
     try:
         fields, rows = _rows(path)
+    except TidyTableError as exc:
+        raise PrefillError(str(exc)) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise PrefillError(
             f"{path}: cannot read it ({exc}). Give --prefill last round's responses.csv."

@@ -11,7 +11,7 @@ ratings bare, UTF-8 without a byte-order mark, one header line of the column nam
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,12 +19,18 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from lsp_xlsx.core.errors import TidyTableError
 from lsp_xlsx.core.files import atomic_path
 
 
 def is_parquet(path: str | os.PathLike[str]) -> bool:
     """True when the name asks for Parquet (ends in .parquet, any case)."""
     return Path(path).suffix.casefold() == ".parquet"
+
+
+def kind(path: str | os.PathLike[str]) -> str:
+    """'Parquet' or 'CSV': what a tidy table at ``path`` is written as."""
+    return "Parquet" if is_parquet(path) else "CSV"
 
 
 def _schema(frame: pd.DataFrame) -> pa.Schema:
@@ -77,11 +83,33 @@ def write_tidy(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def read_tidy_text(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A tidy table (CSV or Parquet) with every column as text and '' for empty."""
-    if is_parquet(path):
-        frame = pq.read_table(path).to_pandas()
-        return pd.DataFrame(
-            {c: frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in frame}
+#: What to do about a tidy table that cannot be used, unless the caller says better.
+ADVICE = "Give last round's responses.csv (or .parquet), as collate wrote it."
+
+
+def read_tidy_text(
+    path: str | os.PathLike[str], needed: Sequence[str] = (), advice: str = ADVICE
+) -> pd.DataFrame:
+    """A tidy table (CSV or Parquet) with every column as text and '' for empty.
+
+    Raises :class:`TidyTableError`, naming the file and what to give instead, when it
+    cannot be read or lacks one of the ``needed`` columns."""
+    try:
+        if is_parquet(path):
+            frame = pq.read_table(path).to_pandas()
+            frame = pd.DataFrame(
+                {c: frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in frame}
+            )
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:  # pyarrow's errors are these too
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise TidyTableError(
+            f"{path}: cannot read it as a {kind(path)} table ({reason}). {advice}"
+        ) from None
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise TidyTableError(
+            f"{path}, line 1: the column(s) {', '.join(missing)} are missing. {advice}"
         )
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return frame
