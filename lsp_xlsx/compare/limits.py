@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lsp_xlsx.compare.tables import Comparison
-from lsp_xlsx.core.findings import Code, finding
+from lsp_xlsx.core.findings import Code, Finding, finding
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
@@ -88,32 +88,37 @@ class SheetPart:
         return f"Part {self.number} of {self.of}: rows {first:,} to {last:,} of the table."
 
 
-def plan_sheets(c: Comparison, names: list[str], limits: SheetLimits) -> list[SheetPart]:
-    """Every sheet to write, in order, with the continuation sheets after their first part.
-
-    A wide table cut adds a finding to ``c.output_findings`` (once, however often the
-    workbook is written). The wide sheets come before Findings in ``names``, so the
-    Findings sheet's length counts those findings."""
+def plan_sheets(
+    c: Comparison, names: list[str], limits: SheetLimits
+) -> tuple[list[SheetPart], Comparison]:
+    """Every sheet to write, in order, with the continuation sheets after their first part;
+    and the comparison to write them from: ``c`` itself, or, when a wide table is cut, a
+    copy whose output findings say so (``c`` is left as it is)."""
     parts: list[SheetPart] = []
+    cuts: list[Finding] = []
     for name in names:
         if name in WIDE_TABLES:
             fit = max(0, limits.columns - WIDE_TABLES[name](c))
             cut = len(c.partners) > fit
             if cut:
-                _note_cut(c, name, fit, limits)
+                cuts.append(_cut_finding(c, name, fit, limits))
             parts.append(SheetPart(name, partners_shown=fit if cut else None))
+    shown = replace(c, output_findings=[*c.output_findings, *cuts]) if cuts else c
+    for name in names:
+        if name in WIDE_TABLES:
             continue
-        rows = LONG_TABLES[name](c) if name in LONG_TABLES else 0
+        rows = LONG_TABLES[name](shown) if name in LONG_TABLES else 0
         size = limits.table_rows
         count = max(1, math.ceil(rows / size))
         for k in range(count):
             window = slice(k * size, min(rows, (k + 1) * size)) if count > 1 else slice(None)
             parts.append(SheetPart(name, k + 1, count, window))
-    return parts
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(parts, key=lambda p: order[p.base]), shown  # stable: parts stay in order
 
 
-def _note_cut(c: Comparison, sheet: str, shown: int, limits: SheetLimits) -> None:
-    found = finding(
+def _cut_finding(c: Comparison, sheet: str, shown: int, limits: SheetLimits) -> Finding:
+    return finding(
         Code.SHEET_COLUMNS_CUT,
         "comparison workbook",
         sheet,
@@ -122,5 +127,3 @@ def _note_cut(c: Comparison, sheet: str, shown: int, limits: SheetLimits) -> Non
         limit=f"{limits.columns:,}",
         full_in=c.responses_name,
     )
-    if found not in c.output_findings:
-        c.output_findings.append(found)

@@ -92,7 +92,7 @@ def _laid_out(
         items = list(writers.items())
         items[at:at] = list(PROGRESS_WRITERS.items())
         writers = dict(items)
-    parts = plan_sheets(comparison, list(writers), limits)
+    parts, comparison = plan_sheets(comparison, list(writers), limits)
     sheets = {
         p.name: Sheet(wb, p.name, marker, styles, p.number, _note(p, comparison)) for p in parts
     }
