@@ -508,3 +508,60 @@ class Code(enum.StrEnum):
         "would pass Excel's limit of {limit} columns. The statistics on the sheet are over "
         "every partner; every partner's answers are in {full_in}.",
     )
+    # issue 21: bounds and identity
+    FINDINGS_CAPPED = (
+        "findings-capped",
+        I,
+        "{omitted} more finding(s) of code '{kind}' are not listed ({total} in all; the "
+        "first {shown} are above, and every count includes them all). The next are at: "
+        "{cells}. Ask the partner to fix the first ones and send the file again.",
+    )
+    REFUSED_TOO_MANY_SHEETS = (
+        "refused-too-many-sheets",
+        E,
+        "refused: the workbook names {sheets} sheets, over the limit of {limit} (a return has "
+        "about a dozen). Ask the partner to delete the extra sheets and save again; if it is "
+        "genuine, raise --max-sheets.",
+    )
+    REFUSED_RESULT_TOO_LARGE = (
+        "refused-result-too-large",
+        E,
+        "refused: what was read from it is {size} bytes, over the limit of {limit} (a return "
+        "reads to a few hundred kilobytes). Ask the partner to remove whatever was pasted in "
+        "bulk and save again; if it is genuine, raise --max-result-size.",
+    )
+    AGREED_ROW_UNMATCHED = (
+        "agreed-row-unmatched",
+        E,
+        "this row has the board's entries ({summary}), but {why}, so they cannot be matched "
+        "to a question. They are kept in agreed.csv (and the plan) as typed. Put the "
+        "question's ID in column {column}, or move the entries to the question's own row.",
+    )
+    IDENTITY_UNVERIFIED_HELD = (
+        "identity-unverified-held",
+        E,
+        "this return says it is from '{claimed}', but {why}, while {verified} is verified as "
+        "theirs. So this one is not counted and replaces nothing. Ask '{claimed}' whether "
+        "they sent it; if so, ask them to fill in the copy they were sent.",
+    )
+    COPY_ID_SHARED = (
+        "copy-id-shared",
+        E,
+        "this return and {others} come from the same copy of the workbook (copy id "
+        "{copy_id}), but say they are from different partners ({claims}), so none of them is "
+        "counted. Run again with --manifest to tell whose copy it is, or ask the partners.",
+    )
+    MANIFEST_DUPLICATE_COPY_ID = (
+        "manifest-duplicate-copy-id",
+        W,
+        "the copy id {copy_id} is given to more than one copy ({partners}), so a return made "
+        "from it cannot be verified and is held. Check the manifest was not edited by hand, "
+        "or build the copies again.",
+    )
+    META_CONTRACT_NEWER = (
+        "meta-contract-newer",
+        W,
+        "this workbook was made by a newer lsp-xlsx (workbook contract version {found}; this "
+        "tool reads version {supported}), so some of its contents may not be read. Update "
+        "lsp-xlsx, or check the answers shown for this file.",
+    )

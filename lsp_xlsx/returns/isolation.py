@@ -10,7 +10,15 @@ ways nobody has found yet. Each worker:
   the worker instead;
 * is given one file at a time, and is stopped if the file takes longer than
   ``Limits.max_seconds``;
+* refuses, before any parser runs, a workbook naming more sheets than ``Limits.max_sheets``,
+  and sends back no result bigger than ``Limits.max_result_size`` (the file is refused
+  instead), so the main process's work per file is bounded too;
 * is replaced when it dies, and only the file it was reading is refused, with a reason.
+
+Limits are in work done (bytes, cells, sheets, findings), so a file gets the same verdict
+however busy the machine is; time is the last resort. :class:`Isolated` runs any task this
+way: :class:`IsolatedReader` reads returns with it, and ``lsp-xlsx agree`` the board's
+comparison (:func:`read_isolated`).
 
 Workers start from a fork server (not a fork of this process, which may hold pandas' and
 OpenBLAS' threads) and read many files each, so isolation costs little.
@@ -19,10 +27,13 @@ OpenBLAS' threads) and read many files each, so isolation costs little.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
+import pickle
 import signal
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -31,6 +42,7 @@ from typing import Any
 
 from lsp_xlsx.core.findings import Code
 from lsp_xlsx.core.memory import release_freed_memory
+from lsp_xlsx.core.xmlrows import sheet_count
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.model import Return
@@ -38,17 +50,62 @@ from lsp_xlsx.returns.sniff import Limits
 
 _CONTEXT = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
+#: What a worker does with one file (picklable: a module-level function or a partial of one).
+Task = Callable[[Path], Any]
+#: How a file is refused when its task cannot finish: ``refuse(path, code, **params)``.
+Refuse = Callable[..., Any]
 
-def _serve(
-    conn: Connection,
-    framework: Framework,
-    limits: Limits,
-    partners: Sequence[Partner] | None,
-    partners_file: str,
-) -> None:
-    """A worker: read each path sent, send back its Return; stop at None."""
-    from lsp_xlsx.returns.reader import read_return
 
+def too_many_sheets(path: Path, limits: Limits) -> dict[str, str] | None:
+    """The refusal's details when the package at ``path`` names more sheets than
+    ``limits.max_sheets``, else None. Counted from the workbook part's bytes before any
+    parser runs, so the verdict is the same however busy the machine is."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            count = sheet_count(archive, limits.max_sheets)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError):
+        return None  # not a package, or a broken one: the reader says which
+    if count <= limits.max_sheets:
+        return None
+    return {"sheets": f"more than {limits.max_sheets:,}", "limit": f"{limits.max_sheets:,}"}
+
+
+def _run(path: Path, task: Task, refuse: Refuse, limits: Limits) -> Any:
+    """One file's result, or its refusal: a limit broken, a parser's surprise, no memory."""
+    sheets = too_many_sheets(path, limits)
+    if sheets is not None:
+        return refuse(path, Code.REFUSED_TOO_MANY_SHEETS, **sheets)
+    try:
+        return task(path)
+    except MemoryError:
+        return refuse(path, Code.REFUSED_CRASHED, detail=_memory(limits))
+    except Exception as exc:  # a bug or a parser's surprise: this file only
+        detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:150] if str(exc) else ''}"
+        return refuse(path, Code.REFUSED_CRASHED, detail=detail)
+
+
+def _pickled(path: Path, result: Any, refuse: Refuse, limits: Limits) -> bytes:
+    """The result as the bytes sent back; a result over ``limits.max_result_size`` is
+    replaced by the file's refusal, so the main process never unpacks a huge one."""
+    try:
+        blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        size = len(blob)
+    except MemoryError:
+        blob, size = b"", limits.max_memory
+    if size <= limits.max_result_size:
+        return blob
+    del blob
+    refusal = refuse(
+        path,
+        Code.REFUSED_RESULT_TOO_LARGE,
+        size=f"{size:,}" if size < limits.max_memory else f"more than {size:,}",
+        limit=f"{limits.max_result_size:,}",
+    )
+    return pickle.dumps(refusal, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _serve(conn: Connection, task: Task, refuse: Refuse, limits: Limits) -> None:
+    """A worker: run ``task`` on each path sent, send back its result; stop at None."""
     try:
         import resource  # not on Windows: there the time limit still bounds each file
 
@@ -59,14 +116,7 @@ def _serve(
         path = conn.recv()
         if path is None:
             return
-        try:
-            ret = read_return(path, framework, limits, partners, partners_file)
-        except MemoryError:
-            ret = _refused(path, framework, Code.REFUSED_CRASHED, detail=_memory(limits))
-        except Exception as exc:  # a bug or a parser's surprise: this file only
-            detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:150] if str(exc) else ''}"
-            ret = _refused(path, framework, Code.REFUSED_CRASHED, detail=detail)
-        conn.send(ret)
+        conn.send_bytes(_pickled(path, _run(path, task, refuse, limits), refuse, limits))
 
 
 def _memory(limits: Limits) -> str:
@@ -80,6 +130,20 @@ def _refused(path: Path, framework: Framework, code: Code, **params: Any) -> Ret
     return ret.refuse(code, **params)
 
 
+def _read_one_return(
+    path: Path,
+    framework: Framework,
+    limits: Limits,
+    partners: Sequence[Partner] | None,
+    partners_file: str,
+) -> Return:
+    from lsp_xlsx.returns.reader import read_return
+
+    ret = read_return(path, framework, limits, partners, partners_file)
+    ret.summarise_omitted()
+    return ret
+
+
 @dataclass
 class _Worker:
     process: Any
@@ -89,13 +153,13 @@ class _Worker:
 
 
 @dataclass
-class IsolatedReader:
-    """Reads files in ``workers`` isolated processes; see the module's description."""
+class Isolated:
+    """Runs ``task`` on each file in ``workers`` isolated processes, under ``limits``; a
+    file whose task dies, hangs or breaks a limit gets ``refuse(path, code, **params)``."""
 
-    framework: Framework
+    task: Task
+    refuse: Refuse
     limits: Limits
-    partners: Sequence[Partner] | None = None
-    partners_file: str = "partners.csv"
     workers: int = 1
     _pool: list[_Worker] = field(default_factory=list)
 
@@ -105,7 +169,7 @@ class IsolatedReader:
             # The server imports the reader once; every worker starts from it ready.
             ctx.set_forkserver_preload(["lsp_xlsx.returns.reader"])
         parent, child = ctx.Pipe()
-        args = (child, self.framework, self.limits, self.partners, self.partners_file)
+        args = (child, self.task, self.refuse, self.limits)
         process = ctx.Process(target=_serve, args=args, daemon=True)
         process.start()
         child.close()
@@ -130,10 +194,10 @@ class IsolatedReader:
         return f"it stopped with exit status {code}"
 
     def read_all(
-        self, files: Sequence[Path], progress: Callable[[Return], None] | None = None
-    ) -> list[Return]:
-        """Every file read or refused, in the order of ``files``."""
-        results: list[Return | None] = [None] * len(files)
+        self, files: Sequence[Path], progress: Callable[[Any], None] | None = None
+    ) -> list[Any]:
+        """Every file's result or refusal, in the order of ``files``."""
+        results: list[Any] = [None] * len(files)
         pending = list(range(len(files)))[::-1]
         self._pool = [self._start() for _ in range(max(1, min(self.workers, len(files))))]
         try:
@@ -151,11 +215,24 @@ class IsolatedReader:
                 self._stop(worker, kill=True)
         return [r for r in results if r is not None]
 
+    def _receive(self, index: int, worker: _Worker, path: Path) -> Any:
+        """The result the worker sent, or the file's refusal if it died or sent too much."""
+        try:
+            # The worker refuses a result over the limit itself; a longer message than that
+            # refusal can only come from a worker gone wrong, and is never unpacked.
+            blob = worker.conn.recv_bytes(maxlength=self.limits.max_result_size + (1 << 20))
+            return pickle.loads(blob)
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            alive = worker.process.is_alive()
+            why = f"its result could not be read back ({exc})" if alive else self._why_dead(worker)
+            self._replace(index, worker, kill=True)
+            return self.refuse(path, Code.REFUSED_CRASHED, detail=why)
+
     def _collect(
         self,
         files: Sequence[Path],
-        results: list[Return | None],
-        progress: Callable[[Return], None] | None,
+        results: list[Any],
+        progress: Callable[[Any], None] | None,
     ) -> None:
         busy = [w for w in self._pool if w.job is not None]
         now = time.monotonic()
@@ -164,27 +241,56 @@ class IsolatedReader:
         for index, worker in enumerate(self._pool):
             if worker.job is None:
                 continue
-            job, ret = worker.job, None
+            job, result = worker.job, None
             if worker.conn in ready:
-                try:
-                    ret = worker.conn.recv()
-                except (EOFError, OSError):
-                    why = self._why_dead(worker)
-                    ret = _refused(files[job], self.framework, Code.REFUSED_CRASHED, detail=why)
-                    self._replace(index, worker)
+                result = self._receive(index, worker, files[job])
             elif time.monotonic() - worker.started > self.limits.max_seconds:
                 seconds = f"{self.limits.max_seconds:g}"
-                ret = _refused(files[job], self.framework, Code.REFUSED_TIMEOUT, seconds=seconds)
+                result = self.refuse(files[job], Code.REFUSED_TIMEOUT, seconds=seconds)
                 self._replace(index, worker, kill=True)
-            if ret is not None:
-                results[job] = ret
+            if result is not None:
+                results[job] = result
                 worker.job = None
                 if progress:
-                    progress(ret)
+                    progress(result)
 
     def _replace(self, index: int, worker: _Worker, kill: bool = False) -> None:
         self._stop(worker, kill=kill)
         self._pool[index] = self._start()
+
+
+@dataclass
+class IsolatedReader:
+    """Reads returns in ``workers`` isolated processes; see the module's description."""
+
+    framework: Framework
+    limits: Limits
+    partners: Sequence[Partner] | None = None
+    partners_file: str = "partners.csv"
+    workers: int = 1
+
+    def read_all(
+        self, files: Sequence[Path], progress: Callable[[Return], None] | None = None
+    ) -> list[Return]:
+        """Every file read or refused, in the order of ``files``."""
+        task = functools.partial(
+            _read_one_return,
+            framework=self.framework,
+            limits=self.limits,
+            partners=self.partners,
+            partners_file=self.partners_file,
+        )
+        refuse = functools.partial(_refused, framework=self.framework)
+        engine = Isolated(task, refuse, self.limits, self.workers)
+        return engine.read_all(files, progress)
+
+
+def read_isolated(path: Path, task: Task, refuse: Refuse, limits: Limits) -> Any:
+    """One file's ``task`` run in an isolated worker under ``limits``: its result, or
+    ``refuse(path, code, **params)`` when it dies, hangs or breaks a limit. For any
+    workbook the tool did not just write (a return, or the board's comparison)."""
+    [result] = Isolated(task, refuse, limits, 1).read_all([Path(path)])
+    return result
 
 
 def stop_fork_server() -> None:

@@ -13,6 +13,27 @@ from typing import Any, NamedTuple
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.partners import Partner
 
+#: Most findings of any one code that one file keeps; past that, one finding gives the count
+#: and the first cells (so 360,000 findings in one hostile file cost the run nothing), while
+#: every count (:meth:`Return.count`, the summary) stays exact. Fixed: a file with more than
+#: this many of one problem needs the partner, not a longer list.
+MAX_FINDINGS_PER_CODE = 50
+#: How many of the cells past the limit the summarising finding names.
+OMITTED_CELLS_SHOWN = 10
+
+
+@dataclass
+class Omitted:
+    """The findings of one code a file did not keep: how many, and the first of their cells."""
+
+    count: int = 0
+    cells: list[str] = field(default_factory=list)
+
+    def add(self, sheet: str, cell: str) -> None:
+        self.count += 1
+        if len(self.cells) < OMITTED_CELLS_SHOWN and (sheet or cell):
+            self.cells.append(f"'{sheet}'!{cell}" if sheet and cell else sheet or cell)
+
 
 class Status(enum.StrEnum):
     """What became of a file."""
@@ -144,6 +165,10 @@ class Return:
     rated_total: int = 0
     #: True when dates had to be read from their serial numbers (see the reader).
     dates_as_numbers: bool = False
+    #: Findings not kept, by code, past MAX_FINDINGS_PER_CODE of one code.
+    omitted: dict[Code, Omitted] = field(default_factory=dict)
+    #: How many findings of each code are kept (so a note costs no count of the list).
+    kept: dict[Code, int] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:
@@ -227,24 +252,62 @@ class Return:
         return self.status not in (Status.REFUSED, Status.SUPERSEDED, Status.HELD)
 
     def count(self, severity: Severity) -> int:
-        """Findings of one severity."""
-        return sum(1 for f in self.findings if f.severity is severity)
+        """Findings of one severity: the true number, including those not kept."""
+        kept = sum(
+            1
+            for f in self.findings
+            if f.severity is severity and f.code is not Code.FINDINGS_CAPPED
+        )
+        return kept + sum(o.count for code, o in self.omitted.items() if code.severity is severity)
+
+    @property
+    def finding_total(self) -> int:
+        """Every finding about this file, including those not kept."""
+        return sum(self.count(s) for s in Severity)
 
     def note(self, code: Code, sheet: str = "", cell: str = "", **params: Any) -> None:
-        """Add a finding about this file, from the catalogue."""
+        """Add a finding about this file, from the catalogue; past MAX_FINDINGS_PER_CODE of
+        one code it is counted (with its cell) instead of kept."""
+        kept = self.kept.get(code, 0)
+        if kept >= MAX_FINDINGS_PER_CODE:
+            self.omitted.setdefault(code, Omitted()).add(sheet, cell)
+            return
+        self.kept[code] = kept + 1
         self.findings.append(finding(code, self.file, sheet, cell, **params))
 
     def refuse(self, code: Code, **params: Any) -> Return:
         """Mark the whole file refused, with one finding that says why; nothing is kept."""
         self.findings = [finding(code, self.file, **params)]
+        self.omitted, self.kept = {}, {code: 1}
         self.status = Status.REFUSED
         self.responses = {}
         return self
+
+    def summarise_omitted(self) -> None:
+        """One finding per code with findings not kept: how many, and their first cells."""
+        if not self.omitted:
+            return
+        self.findings = [f for f in self.findings if f.code is not Code.FINDINGS_CAPPED]
+        for code, omitted in self.omitted.items():
+            shown = self.kept.get(code, 0)
+            cells = ", ".join(omitted.cells) + (", …" if omitted.count > len(omitted.cells) else "")
+            self.findings.append(
+                finding(
+                    Code.FINDINGS_CAPPED,
+                    self.file,
+                    kind=str(code),
+                    shown=f"{shown:,}",
+                    omitted=f"{omitted.count:,}",
+                    total=f"{shown + omitted.count:,}",
+                    cells=cells or "not recorded",
+                )
+            )
 
     def finish(self) -> Return:
         """Set the status from the findings (a refused file stays refused)."""
         if self.status is Status.REFUSED:
             return self
+        self.summarise_omitted()
         if any(f.severity is Severity.ERROR for f in self.findings):
             self.status = Status.ERRORS
         elif self.answered < self.rated_total:
@@ -268,6 +331,8 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)
     #: The round being collated ('' when no return says).
     round: str = ""
+    #: Findings about the run's other inputs, e.g. a manifest giving one copy id twice.
+    run_findings: list[Finding] = field(default_factory=list)
 
     @property
     def not_returned(self) -> list[Partner]:
@@ -299,8 +364,14 @@ class CheckResult:
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding, file by file, in file order."""
-        return [f for r in self.returns for f in r.findings]
+        """Every finding: the run's own first, then file by file, in file order."""
+        return self.run_findings + [f for r in self.returns for f in r.findings]
+
+    def count(self, severity: Severity) -> int:
+        """Findings of one severity in the whole run: the true number, including those a
+        file did not keep (see MAX_FINDINGS_PER_CODE)."""
+        run = sum(1 for f in self.run_findings if f.severity is severity)
+        return run + sum(r.count(severity) for r in self.returns)
 
     @property
     def counted(self) -> list[Return]:
@@ -312,7 +383,8 @@ class CheckResult:
         """0 when no file is refused and no counted return has an error; else 1."""
         refused = any(r.status in (Status.REFUSED, Status.HELD) for r in self.returns)
         errors = any(r.count(Severity.ERROR) for r in self.counted)
-        return 1 if refused or errors else 0
+        run_errors = any(f.severity is Severity.ERROR for f in self.run_findings)
+        return 1 if refused or errors or run_errors else 0
 
     def summary(self) -> str:
         """One line: files by status, then findings by severity."""
@@ -327,9 +399,8 @@ class CheckResult:
             Status.INCOMPLETE: "incomplete",
         }
         parts = [f"{n} {words[s]}" for s, n in by_status.items() if n]
-        findings = self.findings
         counts = [
-            f"{sum(1 for f in findings if f.severity is s)} {name}"
+            f"{self.count(s)} {name}"
             for s, name in (
                 (Severity.ERROR, "error(s)"),
                 (Severity.WARNING, "warning(s)"),

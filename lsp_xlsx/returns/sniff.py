@@ -43,6 +43,10 @@ class Limits:
     max_seconds: float = 60.0
     #: Most memory the reader of one file may use, in bytes (``--max-memory``).
     max_memory: int = 2048 * MiB
+    #: Most sheets one workbook may name (``--max-sheets``); counted before any parser runs.
+    max_sheets: int = 1000
+    #: Largest result a worker may send back for one file, pickled (``--max-result-size``).
+    max_result_size: int = 64 * MiB
 
 
 @dataclass(frozen=True)
