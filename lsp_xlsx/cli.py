@@ -464,9 +464,15 @@ def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits
     for f in outcome.agreed.findings:
         click.echo(f"  {f.severity.upper():<7}  {visible(f.message)}")
     if outcome.csv is not None:
-        chosen = sum(1 for r in outcome.agreed.rows if r.agreed_label)
-        actions = sum(1 for r in outcome.agreed.rows if r.action.strip())
+        every = outcome.agreed.rows + outcome.agreed.unmatched
+        chosen = sum(1 for r in every if r.agreed_label)
+        actions = sum(1 for r in every if r.action.strip())
         click.echo(f"{chosen} agreed rating(s) and {actions} action(s) read.")
+        if outcome.agreed.unmatched:
+            click.echo(
+                f"{len(outcome.agreed.unmatched)} row(s) match no question; they are kept in "
+                "agreed.csv after the questions (see the errors above)."
+            )
         click.echo(f"Agreed position (CSV): {outcome.csv}")
         click.echo(f"Improvement plan:      {outcome.plan}")
     sys.exit(outcome.exit_code)

@@ -188,6 +188,20 @@ limits_options = _group(
             show_default=True,
             help="Refuse a file whose reading needs more memory than this many bytes.",
         ),
+        click.option(
+            "--max-sheets",
+            type=click.IntRange(min=1),
+            default=_LIMITS.max_sheets,
+            show_default=True,
+            help="Refuse a workbook that names more sheets than this.",
+        ),
+        click.option(
+            "--max-result-size",
+            type=click.IntRange(min=1024 * 1024),
+            default=_LIMITS.max_result_size,
+            show_default=True,
+            help="Refuse a file whose contents, as read, take more than this many bytes.",
+        ),
     ],
     lambda v: ("limits", Limits(**v)),
 )

@@ -1,14 +1,21 @@
 """Read back the board's agreed position from the comparison workbook's Agreed sheet.
 
-The file is treated like a return: sniffed from its bytes (any format: .xlsx, a
-LibreOffice re-save, .ods), checked against the limits, read by header label; an agreed
+The comparison comes back from the workshop through other hands, so it is read exactly as a
+return is: in an isolated worker under the same limits (:mod:`lsp_xlsx.returns.isolation`),
+sniffed from its bytes (any format: .xlsx, a LibreOffice re-save, .ods), with the same
+package scan before any parser runs and the same findings; then by header label. An agreed
 rating typed over the dropdown is kept as typed and reported; text is kept verbatim and
-written out safely. :func:`read_agreed` returns data; :func:`write_agreed_outputs` writes
-``agreed.csv`` and ``improvement-plan.xlsx``.
+written out safely; a row whose entries cannot be matched to a question (no ID, an unknown
+ID, an inserted row, a question's second row) is kept in :attr:`Agreed.unmatched` and
+reported with its cell, never dropped. :func:`read_agreed` returns data;
+:func:`~lsp_xlsx.board.plan.write_agreed_outputs` writes ``agreed.csv`` and
+``improvement-plan.xlsx``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +25,16 @@ from lsp_xlsx.compare import agreed_contract as A
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.core.xmlrows import column_letter
 from lsp_xlsx.framework.model import Framework
-from lsp_xlsx.returns.cells import as_text, is_empty, sheet_rows
+from lsp_xlsx.returns.cells import as_text, is_empty, not_a_date, serial_date, sheet_rows
+from lsp_xlsx.returns.isolation import read_isolated
+from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, Omitted, omitted_findings
 from lsp_xlsx.returns.ratings import RatingReader
 from lsp_xlsx.returns.sniff import Limits, sniff
-from lsp_xlsx.returns.xlsx_scan import scan_package
+from lsp_xlsx.returns.xlsx_scan import (
+    scan_package,
+    with_workbook_at_usual_path,
+    without_number_formats,
+)
 from lsp_xlsx.workbook.contract import normalise_label
 
 #: agreed.csv's columns, in order (agreed_raw, what was typed, comes last).
@@ -55,6 +68,8 @@ class AgreedRow:
     action: str = ""
     lead: str = ""
     target_date: str = ""
+    #: The row on the Agreed sheet it was read from (1-based), when known.
+    row: int | None = None
 
 
 @dataclass
@@ -65,6 +80,12 @@ class Agreed:
     rows: list[AgreedRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False
+    #: Rows with the board's entries that match no question (``question_id`` as typed):
+    #: kept, each with a finding, and written to agreed.csv after the questions.
+    unmatched: list[AgreedRow] = field(default_factory=list)
+    #: Findings not kept past MAX_FINDINGS_PER_CODE of one code (see returns.model).
+    omitted: dict[Code, Omitted] = field(default_factory=dict)
+    kept: dict[Code, int] = field(default_factory=dict, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -72,8 +93,30 @@ class Agreed:
         errors = any(f.severity is Severity.ERROR for f in self.findings)
         return 1 if self.refused or errors else 0
 
+    @property
+    def by_question(self) -> dict[str, AgreedRow]:
+        """The agreed entries of each question, by question id."""
+        return {r.question_id: r for r in self.rows}
+
     def note(self, code: Code, cell: str = "", **params: Any) -> None:
+        """Add a finding about the file; past MAX_FINDINGS_PER_CODE of one code it is
+        counted (with its cell) instead of kept."""
+        if self.kept.get(code, 0) >= MAX_FINDINGS_PER_CODE:
+            self.omitted.setdefault(code, Omitted()).add(A.SHEET if cell else "", cell)
+            return
+        self.kept[code] = self.kept.get(code, 0) + 1
         self.findings.append(finding(code, str(self.path), A.SHEET if cell else "", cell, **params))
+
+    def refuse(self, code: Code, **params: Any) -> Agreed:
+        """The whole file refused, with the one finding that says why."""
+        self.refused, self.rows, self.unmatched, self.omitted = True, [], [], {}
+        self.findings = [finding(code, str(self.path), **params)]
+        return self
+
+    def finish(self) -> Agreed:
+        """One finding per code with findings not kept: how many, and their first cells."""
+        self.findings += omitted_findings(str(self.path), self.omitted, self.kept)
+        return self
 
 
 def _number(value: object) -> float | None:
@@ -85,7 +128,7 @@ def _header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
         keys = {
             A.HEADER_KEYS[normalise_label(v)]: col
             for col, v in enumerate(row)
-            if isinstance(v, str) and normalise_label(v) in A.HEADER_KEYS
+            if isinstance(v, str) and len(v) < 100 and normalise_label(v) in A.HEADER_KEYS
         }
         if "id" in keys and "agreed_rating" in keys:
             return index, keys
@@ -93,68 +136,165 @@ def _header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
 
 
 def read_agreed(path: Path, framework: Framework, limits: Limits | None = None) -> Agreed:
-    """Read the Agreed sheet of a comparison workbook. Never raises for a problem in it."""
-    import python_calamine
-
+    """Read the Agreed sheet of a comparison workbook, in an isolated worker under
+    ``limits`` exactly as a return is read. Never raises for a problem in it: a file that
+    cannot be read comes back ``refused`` with the one finding that says why."""
     limits = limits or Limits()
-    result = Agreed(path)
-    data = path.read_bytes()
+    task = functools.partial(_read_here, framework=framework, limits=limits)
+    result: Agreed = read_isolated(Path(path), task, _refused, limits)
+    return result
+
+
+def _refused(path: Path, code: Code, **params: Any) -> Agreed:
+    return Agreed(Path(path)).refuse(code, **params)
+
+
+def _load(result: Agreed, limits: Limits) -> bytes | None:
+    try:
+        size = result.path.stat().st_size
+        if size > limits.max_file_size:
+            result.refuse(
+                Code.REFUSED_TOO_LARGE, size=f"{size:,}", limit=f"{limits.max_file_size:,}"
+            )
+            return None
+        return result.path.read_bytes()
+    except OSError as exc:
+        result.refuse(Code.REFUSED_UNREADABLE, detail=exc.strerror or str(exc))
+        return None
+
+
+def _read_here(path: Path, framework: Framework, limits: Limits) -> Agreed:
+    """The worker's part: the same steps before any parser as a return's, then the sheet."""
+    result = Agreed(Path(path))
+    data = _load(result, limits)
+    if data is None:
+        return result
     verdict = sniff(data, limits)
     if verdict.code is not None:
-        result.refused = True
-        result.note(verdict.code, **dict(verdict.details))
-        return result
-    oversized = verdict.fmt.startswith("xl") and scan_package(data, limits.max_cells).oversized
-    if oversized:
-        result.refused = True
-        sheet, corner, cells = oversized
-        result.note(
+        return result.refuse(verdict.code, **dict(verdict.details))
+    data = verdict.data or data  # an .xls with Excel's default key, decrypted
+    if verdict.workbook_part:
+        data = with_workbook_at_usual_path(data, verdict.workbook_part)
+    xlsx = verdict.fmt in ("xlsx", "xlsm", "xltx", "xltm")
+    scan = scan_package(data, limits.max_cells) if verdict.fmt.startswith("xl") else None
+    if scan is not None and scan.oversized:
+        sheet, corner, cells = scan.oversized
+        return result.refuse(
             Code.REFUSED_TOO_MANY_CELLS,
             sheet_name=sheet,
             corner=corner,
             cells=f"{cells:,}",
             limit=f"{limits.max_cells:,}",
         )
+    opened = _open(result, data, xlsx, bool(scan and scan.non_finite))
+    if opened is None or result.refused:
         return result
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(verdict.data or data))
-        rows = sheet_rows(workbook, A.SHEET) if A.SHEET in workbook.sheet_names else []
-    except Exception as exc:  # calamine's own errors: this file is refused, with the reason
-        result.refused = True
-        result.note(
-            Code.REFUSED_UNREADABLE,
-            detail=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
-        )
-        return result
+    rows, dates_as_numbers = opened
     found = _header(rows)
     if found is None:
-        result.refused = True
-        result.note(Code.REFUSED_UNRECOGNISED, expected=framework.id)
-        return result
-    _rows(result, rows, found, framework)
-    return result
+        return result.refuse(Code.REFUSED_UNRECOGNISED, expected=framework.id)
+    _rows(result, rows, found, framework, dates_as_numbers)
+    return result.finish()
+
+
+def _open(
+    result: Agreed, data: bytes, xlsx: bool, non_finite: bool
+) -> tuple[list[list[Any]], bool] | None:
+    """The Agreed sheet's rows, and whether dates are read as serial numbers; None (and
+    the file refused) when it cannot be parsed. As for a return: the parser gives up
+    ("panics") on a date cell holding a number no date can be (such as -1e12), so an xlsx
+    is then read again with every number format set to General."""
+    if not (xlsx and non_finite):
+        try:
+            return _parse(result, data), False
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            if not xlsx:
+                result.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first(exc)}")
+                return None
+    try:
+        return _parse(result, without_number_formats(data)), True
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        result.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first(exc)}")
+        return None
+
+
+def _parse(result: Agreed, data: bytes) -> list[list[Any]]:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return sheet_rows(workbook, A.SHEET) if A.SHEET in workbook.sheet_names else []
+    except python_calamine.PasswordError:
+        result.refuse(Code.REFUSED_PASSWORD)
+    except (python_calamine.CalamineError, python_calamine.ZipError) as exc:
+        result.refuse(Code.REFUSED_CORRUPT, detail=_first(exc))
+    except (python_calamine.XmlError, ValueError, RuntimeError, OSError) as exc:
+        result.refuse(Code.REFUSED_UNREADABLE, detail=_first(exc))
+    return []
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _rows(
-    result: Agreed, rows: list[list[Any]], found: tuple[int, dict[str, int]], fw: Framework
+    result: Agreed,
+    rows: list[list[Any]],
+    found: tuple[int, dict[str, int]],
+    fw: Framework,
+    dates_as_numbers: bool,
 ) -> None:
     header, cols = found
     ratings = RatingReader(fw.scale)
     by_id = {q.id.casefold(): q for q in fw.rated_questions}
+    seen: dict[str, int] = {}
+    id_column = column_letter(cols["id"] + 1)
     for index in range(header + 1, len(rows)):
         row = dict(_values(rows[index], cols))
+        cells = {k: f"{column_letter(c + 1)}{index + 1}" for k, c in cols.items()}
         qid = "" if is_empty(row.get("id")) else as_text(row["id"])[0].strip()
         question = by_id.get(qid.casefold())
-        if question is not None:
+        if question is not None and question.id not in seen:
+            seen[question.id] = index + 1
             agreed = AgreedRow(fw.theme_of[question.id].id, question.id, question.text)
-            _fill(
-                result,
-                agreed,
-                row,
-                {k: f"{column_letter(c + 1)}{index + 1}" for k, c in cols.items()},
-                ratings,
-            )
+            agreed.row = index + 1
+            _fill(result, agreed, row, cells, ratings, dates_as_numbers)
             result.rows.append(agreed)
+            continue
+        entries = {k: row[k] for k in A.INPUT_KEYS if k in row and not is_empty(row[k])}
+        if not entries:
+            continue  # nothing the board typed: nothing to keep
+        typed = "" if is_empty(row.get("question")) else as_text(row["question"])[0]
+        extra = AgreedRow("", qid, typed, row=index + 1)
+        _fill(result, extra, row, cells, ratings, dates_as_numbers)
+        result.unmatched.append(extra)
+        if not qid:
+            why = "it has no question ID"
+        elif question is None:
+            why = f"the ID '{qid}' is not a rated question of framework '{fw.id}'"
+        else:
+            why = f"question {question.id} already has its row (row {seen[question.id]})"
+        summary = ", ".join(f"{_label(k)} '{_short(as_text(v)[0])}'" for k, v in entries.items())
+        result.note(
+            Code.AGREED_ROW_UNMATCHED, cells["id"], summary=summary, why=why, column=id_column
+        )
+
+
+_LABELS = {c.key: c.label for c in A.COLUMNS}
+
+
+def _label(key: str) -> str:
+    return _LABELS.get(key, key)
+
+
+def _short(text: str) -> str:
+    one = " ".join(text.split())
+    return f"{one[:40]}…" if len(one) > 40 else one
 
 
 def _values(row: list[Any], cols: dict[str, int]) -> list[tuple[str, object]]:
@@ -167,6 +307,7 @@ def _fill(
     row: dict[str, object],
     cells: dict[str, str],
     ratings: RatingReader,
+    dates_as_numbers: bool,
 ) -> None:
     agreed.mean, agreed.spread = _number(row.get("mean")), _number(row.get("spread"))
     raw = row.get("agreed_rating")
@@ -191,12 +332,25 @@ def _fill(
                 )
     agreed.action = "" if is_empty(row.get("action")) else as_text(row["action"])[0]
     agreed.lead = "" if is_empty(row.get("lead")) else as_text(row["lead"])[0]
-    agreed.target_date = _date(row.get("target_date"))
+    date = row.get("target_date")
+    if dates_as_numbers and isinstance(date, int | float) and not isinstance(date, bool):
+        agreed.target_date = _serial(result, date, cells.get("target_date", ""))
+    else:
+        agreed.target_date = _date(date)
+
+
+def _serial(result: Agreed, value: float, cell: str) -> str:
+    """A target date read as its serial number (see _open): the date, or the number as
+    typed, with a warning, when no date can be it."""
+    why = not_a_date(float(value))
+    if why:
+        raw = as_text(value)[0]
+        result.note(Code.NUMBER_NOT_A_DATE, cell, column="Target date", raw=raw, why=why)
+        return raw
+    return serial_date(value).isoformat()
 
 
 def _date(value: object) -> str:
-    import datetime as dt
-
     from lsp_xlsx.core.dates import parse_date
 
     if isinstance(value, dt.datetime):

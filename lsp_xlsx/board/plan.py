@@ -29,11 +29,12 @@ PLAN_COLUMNS = (
 
 
 def write_agreed_csv(agreed: Agreed, path: Path) -> Path:
-    """Every rated question's agreed position, exactly as typed (UTF-8, atomically)."""
+    """Every rated question's agreed position, exactly as typed (UTF-8, atomically), then
+    each row that matched no question, with its ID as typed and no theme."""
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(AGREED_COLUMNS)
-        for row in agreed.rows:
+        for row in agreed.rows + agreed.unmatched:
             writer.writerow(
                 ["" if getattr(row, c) is None else getattr(row, c) for c in AGREED_COLUMNS]
             )
@@ -64,7 +65,7 @@ def plan_workbook(agreed: Agreed, framework: Framework) -> Workbook:
     title.font = S.font(size=14, bold=True, color=S.NAVY)
     note = ws.cell(row=2, column=1, value="Every agreed action, by target date; undated last.")
     note.font = S.font(color=S.GREY_TEXT)
-    actions = sorted((r for r in agreed.rows if r.action.strip()), key=_order)
+    actions = sorted((r for r in agreed.rows + agreed.unmatched if r.action.strip()), key=_order)
     for col, (label, width) in enumerate(PLAN_COLUMNS, start=1):
         cell = ws.cell(row=3, column=col, value=label)
         cell.font, cell.fill, cell.border = (

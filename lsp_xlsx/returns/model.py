@@ -35,6 +35,28 @@ class Omitted:
             self.cells.append(f"'{sheet}'!{cell}" if sheet and cell else sheet or cell)
 
 
+def omitted_findings(
+    file: str, omitted: dict[Code, Omitted], kept: dict[Code, int]
+) -> list[Finding]:
+    """A ``findings-capped`` finding for each code with findings not kept."""
+    found = []
+    for code, left_out in omitted.items():
+        shown = kept.get(code, 0)
+        more = ", …" if left_out.count > len(left_out.cells) else ""
+        found.append(
+            finding(
+                Code.FINDINGS_CAPPED,
+                file,
+                kind=str(code),
+                shown=f"{shown:,}",
+                omitted=f"{left_out.count:,}",
+                total=f"{shown + left_out.count:,}",
+                cells=(", ".join(left_out.cells) + more) or "not recorded",
+            )
+        )
+    return found
+
+
 class Status(enum.StrEnum):
     """What became of a file."""
 
@@ -285,23 +307,9 @@ class Return:
 
     def summarise_omitted(self) -> None:
         """One finding per code with findings not kept: how many, and their first cells."""
-        if not self.omitted:
-            return
-        self.findings = [f for f in self.findings if f.code is not Code.FINDINGS_CAPPED]
-        for code, omitted in self.omitted.items():
-            shown = self.kept.get(code, 0)
-            cells = ", ".join(omitted.cells) + (", …" if omitted.count > len(omitted.cells) else "")
-            self.findings.append(
-                finding(
-                    Code.FINDINGS_CAPPED,
-                    self.file,
-                    kind=str(code),
-                    shown=f"{shown:,}",
-                    omitted=f"{omitted.count:,}",
-                    total=f"{shown + omitted.count:,}",
-                    cells=cells or "not recorded",
-                )
-            )
+        if self.omitted:
+            self.findings = [f for f in self.findings if f.code is not Code.FINDINGS_CAPPED]
+            self.findings += omitted_findings(self.file, self.omitted, self.kept)
 
     def finish(self) -> Return:
         """Set the status from the findings (a refused file stays refused)."""
