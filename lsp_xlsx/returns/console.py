@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lsp_xlsx.core.findings import Severity
 from lsp_xlsx.core.text import visible
-from lsp_xlsx.returns.model import CheckResult, Return, Status
+from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, CheckResult, Return, Status
 
 
 def _partner(ret: Return) -> str:
@@ -77,6 +78,10 @@ def as_data(result: CheckResult) -> dict[str, Any]:
             "copy_id": r.copy_id,
             "respondent": r.respondent.name,
             "completed": r.respondent.completed.isoformat() if r.respondent.completed else None,
+            # Every finding about the file, and those of each code past the limit a file
+            # keeps (MAX_FINDINGS_PER_CODE): counted here, summed up in a findings-capped.
+            "findings_total": r.finding_total,
+            "findings_not_listed": {str(code): o.count for code, o in r.omitted.items()},
         }
         for r in result.returns
     ]
@@ -88,6 +93,8 @@ def as_data(result: CheckResult) -> dict[str, Any]:
             {"partner_id": p.partner_id, "partner": p.name} for p in result.not_returned
         ],
         "counts": result.counts(),
+        "finding_counts": {str(s): result.count(s) for s in Severity},
+        "findings_listed_per_code": MAX_FINDINGS_PER_CODE,
         "notes": result.notes,
         "summary": result.summary(),
         "exit_code": result.exit_code,

@@ -123,7 +123,7 @@ def _memory(limits: Limits) -> str:
     return f"it needed more than {limits.max_memory / 2**20:,.0f} MiB of memory (--max-memory)"
 
 
-def _refused(path: Path, framework: Framework, code: Code, **params: Any) -> Return:
+def _refused(path: Path, code: Code, *, framework: Framework, **params: Any) -> Return:
     ret = Return(path=Path(path), rated_total=len(framework.rated_questions))
     with contextlib.suppress(OSError):
         ret.mtime = Path(path).stat().st_mtime
