@@ -100,7 +100,7 @@ def check_returns(
     """Read every return under ``paths``: what ``check`` reports, and what ``collate`` and
     ``status`` read. With ``manifest``, each return's copy id is verified against it."""
     from lsp_xlsx.returns.batch import check, discover
-    from lsp_xlsx.workbook.manifest import issued_copies
+    from lsp_xlsx.returns.verify import issued_copies
 
     issued = issued_copies(manifest) if manifest is not None else None
     partners_file = partners.path.name if partners is not None else "partners.csv"

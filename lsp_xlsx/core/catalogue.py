@@ -540,9 +540,9 @@ class Code(enum.StrEnum):
     IDENTITY_UNVERIFIED_HELD = (
         "identity-unverified-held",
         E,
-        "this return says it is from '{claimed}', but {why}, while {verified} is verified as "
-        "theirs. So this one is not counted and replaces nothing. Ask '{claimed}' whether "
-        "they sent it; if so, ask them to fill in the copy they were sent.",
+        "this return says it is from '{claimed}', but {why}; {other} {other_is}. So this one is "
+        "not counted and replaces no other return. Ask '{claimed}' whether they sent it; if "
+        "so, ask them to fill in the copy they were sent.",
     )
     COPY_ID_SHARED = (
         "copy-id-shared",

@@ -15,7 +15,7 @@ from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.isolation import IsolatedReader, default_workers
 from lsp_xlsx.returns.model import CheckResult, Return, Status
 from lsp_xlsx.returns.sniff import Limits
-from lsp_xlsx.returns.verify import check_round, verify_identity
+from lsp_xlsx.returns.verify import IssuedCopies, check_round, hold_unverified, verify_identity
 from lsp_xlsx.workbook.manifest import ManifestEntry
 
 #: Files no partner sends: operating-system clutter, whatever the folder.
@@ -181,6 +181,8 @@ def check(
     )
     notes = verify_identity(returns, issued)
     chosen = check_round(returns, round_label)
+    hold_unverified(returns, manifest=issued is not None)
     resolve_duplicates(returns)
     listed = list(partners) if partners is not None else None
-    return CheckResult(returns, ignored, listed, notes, chosen)
+    run = issued.findings() if isinstance(issued, IssuedCopies) else []
+    return CheckResult(returns, ignored, listed, notes, chosen, run)

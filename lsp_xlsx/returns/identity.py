@@ -52,6 +52,7 @@ def resolve_identity(
     partners_file: str,
 ) -> None:
     """Set ``ret.partner_id`` and ``partner_name``, noting every doubt as a finding."""
+    _contract_version(ret, meta.get("contract_version", ""))
     start_id, start_org = _start_text(start, "partner_id"), _start_text(start, "organisation")
     meta_id, meta_name = meta.get("partner_id", ""), meta.get("partner_name", "")
     if meta_id and start_id and meta_id != start_id:
@@ -81,6 +82,21 @@ def resolve_identity(
         _match_partner(ret, partners, partners_file)
     if not ret.partner_id:
         ret.partner_id = slug(ret.partner_name)
+
+
+def _contract_version(ret: Return, found: str) -> None:
+    """A workbook from a newer lsp-xlsx may hold what this one does not read: say so."""
+    try:
+        version = int(float(found.strip()))
+    except (ValueError, OverflowError):
+        return  # absent (a workbook from before contract versions) or not a number
+    if version > C.CONTRACT_VERSION:
+        ret.note(
+            Code.META_CONTRACT_NEWER,
+            C.META_SHEET,
+            found=found.strip(),
+            supported=str(C.CONTRACT_VERSION),
+        )
 
 
 def _match_partner(ret: Return, partners: Sequence[Partner], partners_file: str) -> None:

@@ -187,6 +187,9 @@ class Return:
     rated_total: int = 0
     #: True when dates had to be read from their serial numbers (see the reader).
     dates_as_numbers: bool = False
+    #: True when its copy id checks out: against the manifest, or (without one) as a copy
+    #: id no other return disputes. A return that is not never supersedes one that is.
+    identity_verified: bool = False
     #: Findings not kept, by code, past MAX_FINDINGS_PER_CODE of one code.
     omitted: dict[Code, Omitted] = field(default_factory=dict)
     #: How many findings of each code are kept (so a note costs no count of the list).
