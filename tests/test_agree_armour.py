@@ -180,3 +180,25 @@ def test_more_sheets_than_the_limit_are_refused_before_parsing(
     agreed = read_agreed(hostile, framework)
     assert agreed.refused and agreed.findings[0].code is Code.REFUSED_TOO_MANY_SHEETS
     assert "over the limit of 1,000" in agreed.findings[0].message
+
+
+def test_past_fifty_unmatched_rows_the_findings_are_summed_up_and_no_row_is_lost(
+    comparison: Path, tmp_path: Path, framework: Framework
+) -> None:
+    _, cols = _header_and_columns(comparison)
+    wb = load_workbook(comparison)
+    ws = wb[A.SHEET]
+    below = ws.max_row + 1
+    for offset in range(60):
+        ws.cell(row=below + offset, column=cols["ID"]).value = f"X{offset}"
+        ws.cell(row=below + offset, column=cols["Agreed action"]).value = f"Action {offset}"
+    wb.save(tmp_path / "many.xlsx")
+    result = _agree(tmp_path / "many.xlsx", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.output.count("this row has the board's entries") == 50
+    assert "10 more finding(s) of code 'agreed-row-unmatched' are not listed (60 in all" in (
+        result.output
+    )
+    agreed = pd.read_csv(tmp_path / "out" / "agreed.csv", dtype=str, keep_default_na=False)
+    kept = agreed.iloc[len(framework.rated_questions) :]
+    assert list(kept["action"]) == [f"Action {n}" for n in range(60)]
