@@ -192,8 +192,6 @@ class Return:
     identity_verified: bool = False
     #: Findings not kept, by code, past MAX_FINDINGS_PER_CODE of one code.
     omitted: dict[Code, Omitted] = field(default_factory=dict)
-    #: How many findings of each code are kept (so a note costs no count of the list).
-    kept: dict[Code, int] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:
@@ -229,6 +227,7 @@ class Return:
     # only if something asks for ``responses`` (the tidy table reads the columns).
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
+        state.pop("_kept", None)
         packed = state.pop("_packed", None)
         responses = state.pop("responses", None)
         if responses is None and packed is not None:
@@ -285,6 +284,17 @@ class Return:
         )
         return kept + sum(o.count for code, o in self.omitted.items() if code.severity is severity)
 
+    def kept(self) -> dict[Code, int]:
+        """How many findings of each code are kept: counted once, then kept up to date by
+        :meth:`note` (so a note costs no count of the list). Not sent between processes."""
+        kept: dict[Code, int] | None = self.__dict__.get("_kept")
+        if kept is None:
+            kept = {}
+            for f in self.findings:
+                kept[f.code] = kept.get(f.code, 0) + 1
+            self.__dict__["_kept"] = kept
+        return kept
+
     @property
     def finding_total(self) -> int:
         """Every finding about this file, including those not kept."""
@@ -293,17 +303,18 @@ class Return:
     def note(self, code: Code, sheet: str = "", cell: str = "", **params: Any) -> None:
         """Add a finding about this file, from the catalogue; past MAX_FINDINGS_PER_CODE of
         one code it is counted (with its cell) instead of kept."""
-        kept = self.kept.get(code, 0)
-        if kept >= MAX_FINDINGS_PER_CODE:
+        kept = self.kept()
+        if kept.get(code, 0) >= MAX_FINDINGS_PER_CODE:
             self.omitted.setdefault(code, Omitted()).add(sheet, cell)
             return
-        self.kept[code] = kept + 1
+        kept[code] = kept.get(code, 0) + 1
         self.findings.append(finding(code, self.file, sheet, cell, **params))
 
     def refuse(self, code: Code, **params: Any) -> Return:
         """Mark the whole file refused, with one finding that says why; nothing is kept."""
         self.findings = [finding(code, self.file, **params)]
-        self.omitted, self.kept = {}, {code: 1}
+        self.omitted = {}
+        self.__dict__["_kept"] = {code: 1}
         self.status = Status.REFUSED
         self.responses = {}
         return self
@@ -312,7 +323,7 @@ class Return:
         """One finding per code with findings not kept: how many, and their first cells."""
         if self.omitted:
             self.findings = [f for f in self.findings if f.code is not Code.FINDINGS_CAPPED]
-            self.findings += omitted_findings(self.file, self.omitted, self.kept)
+            self.findings += omitted_findings(self.file, self.omitted, self.kept())
 
     def finish(self) -> Return:
         """Set the status from the findings (a refused file stays refused)."""
