@@ -163,3 +163,25 @@ def test_doubling_a_workbook_part_at_most_doubles_the_time_to_find_its_sheets(
     # the machine is shared: linear gives a ratio near 2, quadratic near 4.
     small, large = seconds(400_000), seconds(800_000)
     assert large / small < 3, (small, large)
+
+
+def test_a_return_with_one_long_sheet_tag_gets_a_verdict_not_a_timeout(
+    base: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "returns"
+    folder.mkdir()
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "xl/workbook.xml":
+            return data.replace(b"<sheet ", b"<sheet " + b"x" * 94_000 + b" ", 1)
+        return data
+
+    rewrite_zip(base, folder / "long-tag.xlsx", edit)
+    result = CliRunner().invoke(
+        cli, ["check", str(folder), "--format", "json", "--max-seconds", "60"]
+    )
+    data = json.loads(result.output)
+    codes = {f["code"] for f in data["findings"]}
+    assert str(Code.REFUSED_TIMEOUT) not in codes  # the old scan took over 300 s
+    [entry] = data["files"]
+    assert entry["status"] in ("ok", "refused"), entry
