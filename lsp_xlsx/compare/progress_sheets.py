@@ -109,8 +109,8 @@ def overall_line(c: Comparison) -> str:
     word = "improved" if change > 0 else "declined" if change < 0 else "held steady"
     return (
         f"Across all themes the partnership {word}: its mean score moved from "
-        f"{shown_figure(last)} (n={overall['n_last']}) to "
-        f"{shown_figure(now)} (n={overall['n_now']}) ({change:+.1f})."
+        f"{shown_figure(last)} (n={int(overall['n_last'])}) to "
+        f"{shown_figure(now)} (n={int(overall['n_now'])}) ({change:+.1f})."
     )
 
 
