@@ -28,7 +28,7 @@ from lsp_xlsx.compare.rules import (
     shown_change,
     shown_figure,
 )
-from lsp_xlsx.compare.tables import Comparison, collate, write_responses_csv
+from lsp_xlsx.compare.tables import collate, write_responses_csv
 from lsp_xlsx.compare.writer import save_comparison
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
@@ -99,7 +99,7 @@ def test_split_questions_are_flagged_and_consensus_ones_are_not(
     assert set(c.agenda.index[:4]) == split  # the Agenda opens with the split questions
     first = c.agenda.iloc[0]["reason"]
     assert re.match(r"split: \d+ partners? at 1–2 \(Partner \d{3}", first), first
-    assert f"at 3–4 (Partner" in first
+    assert "at 3–4 (Partner" in first
 
 
 def test_the_old_spread_rule_would_have_flagged_nearly_everything(framework: Framework) -> None:
@@ -144,7 +144,7 @@ def test_no_large_gap_rests_on_a_small_group(framework: Framework, tmp_path: Pat
     plan += [(f"h{i}", "Health", 2) for i in range(3)] + [(f"c{i}", "Council", 2) for i in range(4)]
     partners, returns = [], []
     for pid, sector, base in plan:
-        scores = {q: base for q in rated}
+        scores = dict.fromkeys(rated, base)
         if sector == "Council":
             scores[rated[0]] = 4
         partners.append(Partner(pid, pid.upper(), sector))
@@ -167,7 +167,7 @@ def test_the_paper_says_when_no_grouping_has_groups_big_enough(
     rated = [q.id for q in framework.rated_questions]
     partners = [Partner(f"p{i}", f"P{i}", f"Sector {i}") for i in range(4)]
     returns = [
-        _return(framework, p.partner_id, p.name, {q: 1 + i for q in rated})
+        _return(framework, p.partner_id, p.name, dict.fromkeys(rated, 1 + i))
         for i, p in enumerate(partners)
     ]
     c = collate(returns, framework, partners, made_at=MADE_AT)
@@ -201,13 +201,13 @@ def _mixed(framework: Framework) -> tuple[list[Return], list[Partner]]:
     incomplete, one with errors, one refused file, one partner not returned."""
     rated = [q.id for q in framework.rated_questions]
     t1 = [q.id for q in framework.themes[0].rated_questions]
-    base = {q: 3 for q in rated}
+    base = dict.fromkeys(rated, 3)
     a = base | dict(zip(t1, [2, 2, 2, 3] + [None] * (len(t1) - 4), strict=True))
     returns = [
         _return(framework, "a", "Alpha", a),
         _return(framework, "b", "Beta", base | {t1[0]: 1}),
         _return(framework, "c", "Gamma", base | {t1[0]: 4}),
-        _return(framework, "d", "Delta", {q: 2 for q in rated[:10]}),
+        _return(framework, "d", "Delta", dict.fromkeys(rated[:10], 2)),
     ]
     errors = _return(framework, "e", "Epsilon", base)
     errors.status = Status.ERRORS
@@ -349,7 +349,7 @@ def test_progress_shows_last_rounds_means_as_its_summary_did(
 
 def test_no_sub_question_appears_without_its_stem(framework: Framework, tmp_path: Path) -> None:
     subs = {q.id for q in framework.questions if q.parent_id}
-    returns, split = _designed(framework, 6)
+    returns, _split = _designed(framework, 6)
     c = collate(returns, framework, made_at=MADE_AT)
     save_comparison(c, tmp_path / "comparison.xlsx")
     save_board_paper(c, tmp_path / "paper.docx")

@@ -222,13 +222,13 @@ def _questions(doc: Any, c: Comparison) -> None:
         rows = [
             [str(q), _clean(v["question_whole"]), float(v["mean"])] for q, v in frame.iterrows()
         ]
-        _table(doc, ["ID", "Question", "Mean"], rows, [16.0, 142.0, 16.0])
+        _table(doc, ["ID", "Question", "Mean"], rows, [18.0, 140.0, 16.0])
     doc.add_heading("Questions to discuss first", level=1)
     rows = [
         [str(q), _clean(v["question"]), float(v["mean"]), _clean(v["reason"])]
         for q, v in c.agenda.head(5).iterrows()
     ]
-    _table(doc, ["ID", "Question", "Mean", "Why discuss it"], rows, [16.0, 86.0, 14.0, 58.0])
+    _table(doc, ["ID", "Question", "Mean", "Why discuss it"], rows, [18.0, 84.0, 14.0, 58.0])
     _small(doc, f"{AGENDA_ORDER} {disagreement_rule(c.framework)}")
 
 
@@ -245,6 +245,13 @@ def _groups(doc: Any, c: Comparison) -> None:
             for name in group.groups
         ]
         _table(doc, header, rows, [62.0, *[14.0] * (len(header) - 1)])
+        big = [g for g in group.groups if _float(group.n.loc["ALL", g]) >= GROUP_MIN_SIZE]
+        if len(big) < 2:
+            _small(
+                doc,
+                f"Fewer than two groups by {group.grouping} have {GROUP_MIN_SIZE} partners or "
+                "more, so no gap between them is called large.",
+            )
     every = c.group_gaps
     compared = not every.empty and bool(every["gap"].notna().any())
     if not compared:

@@ -56,7 +56,7 @@ WEAK_AGREEMENT = 0.5
 #: one partner's unusual rating would make a "gap" between whole sectors.
 GROUP_MIN_SIZE = 3
 #: How many partners a reason names in each part of the scale before "…".
-NAMED = 3
+NAMED = 2
 
 
 def round_half_up(value: float, places: int = 1) -> float:
