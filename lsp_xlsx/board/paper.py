@@ -265,8 +265,8 @@ def _groups(doc: Any, c: Comparison) -> None:
     if not large.empty:
         top = large.sort_values("gap", ascending=False, kind="mergesort").head(3)
         gaps = "; ".join(
-            f"{r['question_id']} ({r['grouping']}: {r['lowest']} {r['lowest_mean']:.1f}, "
-            f"{r['highest']} {r['highest_mean']:.1f})"
+            f"{r['question_id']} ({r['grouping']}: {r['lowest']} "
+            f"{shown_figure(r['lowest_mean'])}, {r['highest']} {shown_figure(r['highest_mean'])})"
             for r in top.to_dict("records")
         )
         _small(doc, f"Largest gaps between groups: {gaps}. The Groups sheet has every question.")
