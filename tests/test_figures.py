@@ -24,6 +24,7 @@ from lsp_xlsx.compare.progress import read_tidy, since_last_round
 from lsp_xlsx.compare.rules import (
     GROUP_MIN_SIZE,
     agreement,
+    disagreement_rule,
     round_half_up,
     shown_change,
     shown_figure,
@@ -375,4 +376,36 @@ def test_no_sub_question_appears_without_its_stem(framework: Framework, tmp_path
     assert text == (
         "What risk management procedures are there to: support strategic thinking and forward "
         "planning"
+    )
+
+
+SCALES = {
+    "1-3": "score,label,description\n1,1 - Weak,w\n2,2 - Fair,f\n3,3 - Strong,s\n",
+    "1-5": (
+        "score,label,description\n1,1 - Very weak,a\n2,2 - Weak,b\n3,3 - Fair,c\n"
+        "4,4 - Strong,d\n5,5 - Exemplary,e\n,Unsure,not scored\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("scale", sorted(SCALES))
+@pytest.mark.parametrize("n", [6, 30])
+def test_the_rule_holds_on_other_scales(framework_copy: Path, scale: str, n: int) -> None:
+    from lsp_xlsx.framework.loader import load_framework
+
+    (framework_copy / "scale.csv").write_text(SCALES[scale], encoding="utf-8")
+    framework = load_framework(framework_copy)
+    returns, split = _designed(framework, n)
+    c = collate(returns, framework, made_at=MADE_AT)
+    flagged = set(c.question_stats.index[c.question_stats["disagreement"] == "Yes"])
+    assert split <= flagged
+    assert len(flagged - split) <= (len(framework.rated_questions) - len(split)) / 7
+    assert set(c.agenda.index[:4]) == split
+    low, high = framework.score_range
+    ends = "at 1 (" if scale == "1-3" else "at 1–2 ("
+    assert ends in c.agenda.iloc[0]["reason"]
+    # The rule's threshold is derived from the scale: (1 - 0.5) x (A² - 1) / 12.
+    options = high - low + 1
+    assert f"{low} to {high} scale, a variance of {(options**2 - 1) / 24:.2f}" in (
+        disagreement_rule(framework)
     )
