@@ -24,6 +24,7 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -132,9 +133,10 @@ class Comparison:
         """Returns that count: read and not superseded."""
         return [r for r in self.returns if r.counts]
 
-    @property
+    @cached_property
     def return_counts(self) -> ReturnCounts:
-        """Returns by state: the one count every sheet, the paper and the terminal show."""
+        """Returns by state: the one count every sheet, the paper and the terminal show
+        (made once: at 11,000 returns, counting the incomplete reads every answer)."""
         return count_returns(self.returns, len(self.not_returned))
 
     @property
