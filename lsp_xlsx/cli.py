@@ -169,6 +169,8 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
         click.echo("No return could be read, so nothing was written.", err=True)
         return
     click.echo("")
+    # The one count of returns by state, as the Returns sheet, Summary and paper give it.
+    click.echo(outcome.comparison.return_counts.sentence())
     click.echo(f"Comparison workbook: {outcome.workbook}")
     from lsp_xlsx.core.tidy_files import kind
 

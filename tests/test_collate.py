@@ -164,10 +164,16 @@ def test_sector_scores(comparison: Comparison) -> None:
 
 def test_agenda_order_and_reasons(comparison: Comparison) -> None:
     agenda = comparison.agenda
-    # Largest spread first (T1.Q1: 3 points), then T7.Q8 (2 points), then lowest mean.
+    # Issue 19: least agreement (r_wg) first: T1.Q1 (4, 1, 2: r_wg -0.87), then T7.Q8
+    # (1, 2, 3: r_wg 0.2), then the lowest mean; each reason names who is where.
     assert list(agenda.index[:3]) == ["T1.Q1", "T7.Q8", "T1.Q3"]
-    assert agenda.loc["T1.Q1", "reason"] == "partners differ by 3 points"
-    assert agenda.loc["T7.Q8", "reason"] == "partners differ by 2 points; lowest-rated in theme 7"
+    assert agenda.loc["T1.Q1", "reason"] == (
+        "split: 2 partners at 1–2 (Gamma Trust, Beta Police), 1 at 3–4 (Alpha Council)"
+    )
+    assert agenda.loc["T7.Q8", "reason"] == (
+        "split: 2 partners at 1–2 (Alpha Council, Beta Police), 1 at 3–4 (Gamma Trust); "
+        "lowest-rated in theme 7"
+    )
     assert agenda.loc["T1.Q3", "reason"] == "lowest-rated in theme 1"
 
 

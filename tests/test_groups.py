@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from lsp_xlsx.cli import cli
+from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, shown_figure
 from lsp_xlsx.framework.model import Framework
 
 
@@ -76,11 +77,20 @@ def test_the_groups_sheet_gives_each_groups_mean_per_question(
         by_level = scores.groupby("level")["rating"].agg(["mean", "count"])
         shown = level.loc[question.id, "Groups: mean (n)"]
         for name, values in by_level.iterrows():
-            assert f"{name} {values['mean']:.1f} (n={int(values['count'])})" in shown
-        if len(by_level) >= 2:
-            gap = by_level["mean"].max() - by_level["mean"].min()
+            # Issue 19: a group below GROUP_MIN_SIZE is shown with its n, marked, never compared.
+            n = int(values["count"])
+            mark = "" if n >= GROUP_MIN_SIZE else ", too few to compare"
+            assert f"{name} {shown_figure(values['mean'])} (n={n}{mark})" in shown
+        big = by_level[by_level["count"] >= GROUP_MIN_SIZE]
+        if len(big) < 2:
+            assert pd.isna(level.loc[question.id, "Gap"])
+            assert pd.isna(level.loc[question.id, "Large gap"])
+        else:
+            gap = big["mean"].max() - big["mean"].min()
             assert level.loc[question.id, "Gap"] == pytest.approx(gap)
             assert (level.loc[question.id, "Large gap"] == "Yes") == (gap >= 1.0)
+            for side in ("Lowest group", "Highest group"):
+                assert int(by_level.loc[level.loc[question.id, side], "count"]) >= GROUP_MIN_SIZE
 
 
 def test_a_partial_return_is_incomplete_everywhere(demo: Path, framework: Framework) -> None:

@@ -121,6 +121,7 @@ def test_every_sheet_is_present_with_its_headers(wb: Workbook) -> None:
             "Std dev",
             "Don't know",
             "Not applicable",
+            "Agreement (r_wg)",  # issue 19: the disagreement measure, shown
             "Disagreement",
         ],
         "Agenda": [
@@ -132,6 +133,7 @@ def test_every_sheet_is_present_with_its_headers(wb: Workbook) -> None:
             "=Beta Police",
             "Mean",
             "Spread",
+            "Agreement (r_wg)",  # issue 19
             "Why discuss it",
         ],
         "Evidence": ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"],

@@ -23,8 +23,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from lsp_xlsx import __version__
-from lsp_xlsx.compare.digests import DISAGREEMENT_SPREAD
-from lsp_xlsx.compare.scores import THIN_SHARE
+from lsp_xlsx.compare.digests import AGENDA_ORDER
+from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, disagreement_rule, group_rule, shown_figure
+from lsp_xlsx.compare.scores import GROUP_GAP, THIN_SHARE
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.workbook import styles as S
@@ -94,7 +95,8 @@ def _float(value: Any) -> float:
 def _number(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
+    # Rounded half up, as the workbook's 0.0 shows it: one rounding for one figure.
+    return shown_figure(value) if isinstance(value, float) else str(value)
 
 
 def _colour(score: float, low: float, high: float) -> str:
@@ -120,7 +122,7 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
     axes = figure.subplots()
     bars = axes.barh(names, [0 if math.isnan(m) else m for m in means], color="#1F3864")
     for bar, mean in zip(bars, means, strict=True):
-        label = "no score" if math.isnan(mean) else f"{mean:.1f}"
+        label = "no score" if math.isnan(mean) else shown_figure(mean)
         axes.text(
             bar.get_width() + 0.05,
             bar.get_y() + bar.get_height() / 2,
@@ -148,14 +150,14 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
     )
     if scored:
         best, worst = max(scored, key=lambda x: x[1]), min(scored, key=lambda x: x[1])
-        alt += f" Highest: {best[0]} ({best[1]:.1f}). Lowest: {worst[0]} ({worst[1]:.1f})."
+        high_text, low_text = shown_figure(best[1]), shown_figure(worst[1])
+        alt += f" Highest: {best[0]} ({high_text}). Lowest: {worst[0]} ({low_text})."
     return buffer.getvalue(), alt + " The numbers are in the table below."
 
 
 def _returns(doc: Any, c: Comparison) -> None:
     doc.add_heading("Returns", level=1)
-    expected = len(c.partners) + len(c.not_returned)
-    text = f"{len(c.partners)} of {expected} partners returned a workbook that counts."
+    text = c.return_counts.sentence()  # the same count as the Returns sheet and Summary
     if c.not_returned:
         text += " Not returned: " + ", ".join(p.name for p in c.not_returned) + "."
     partial = [r.partner_name for r in c.counted if r.answered < r.rated_total]
@@ -217,14 +219,17 @@ def _questions(doc: Any, c: Comparison) -> None:
     worst = scored.sort_values("mean", kind="mergesort").head(5)
     for title, frame in (("Strongest", best), ("Weakest", worst)):
         doc.add_heading(title, level=2)
-        rows = [[str(q), _clean(v["question"]), float(v["mean"])] for q, v in frame.iterrows()]
-        _table(doc, ["ID", "Question", "Mean"], rows, [16.0, 142.0, 16.0])
+        rows = [
+            [str(q), _clean(v["question_whole"]), float(v["mean"])] for q, v in frame.iterrows()
+        ]
+        _table(doc, ["ID", "Question", "Mean"], rows, [18.0, 140.0, 16.0])
     doc.add_heading("Questions to discuss first", level=1)
     rows = [
         [str(q), _clean(v["question"]), float(v["mean"]), _clean(v["reason"])]
         for q, v in c.agenda.head(5).iterrows()
     ]
-    _table(doc, ["ID", "Question", "Mean", "Why discuss it"], rows, [16.0, 98.0, 14.0, 46.0])
+    _table(doc, ["ID", "Question", "Mean", "Why discuss it"], rows, [18.0, 84.0, 14.0, 58.0])
+    _small(doc, f"{AGENDA_ORDER} {disagreement_rule(c.framework)}")
 
 
 def _groups(doc: Any, c: Comparison) -> None:
@@ -240,12 +245,28 @@ def _groups(doc: Any, c: Comparison) -> None:
             for name in group.groups
         ]
         _table(doc, header, rows, [62.0, *[14.0] * (len(header) - 1)])
-    large = c.group_gaps[c.group_gaps["large_gap"] == "Yes"] if not c.group_gaps.empty else None
-    if large is not None and not large.empty:
+        big = [g for g in group.groups if _float(group.n.loc["ALL", g]) >= GROUP_MIN_SIZE]
+        if len(big) < 2:
+            _small(
+                doc,
+                f"Fewer than two groups by {group.grouping} have {GROUP_MIN_SIZE} partners or "
+                "more, so no gap between them is called large.",
+            )
+    every = c.group_gaps
+    compared = not every.empty and bool(every["gap"].notna().any())
+    if not compared:
+        _small(
+            doc,
+            f"No grouping has two groups of at least {GROUP_MIN_SIZE} partners, so no gap "
+            "between groups is called large.",
+        )
+        return
+    large = every[every["large_gap"] == "Yes"]
+    if not large.empty:
         top = large.sort_values("gap", ascending=False, kind="mergesort").head(3)
         gaps = "; ".join(
-            f"{r['question_id']} ({r['grouping']}: {r['lowest']} {r['lowest_mean']:.1f}, "
-            f"{r['highest']} {r['highest_mean']:.1f})"
+            f"{r['question_id']} ({r['grouping']}: {r['lowest']} "
+            f"{shown_figure(r['lowest_mean'])}, {r['highest']} {shown_figure(r['highest_mean'])})"
             for r in top.to_dict("records")
         )
         _small(doc, f"Largest gaps between groups: {gaps}. The Groups sheet has every question.")
@@ -283,9 +304,10 @@ def _method(doc: Any, c: Comparison) -> None:
             f"Each partner rated each question on the framework's scale: {scale} A partner's "
             "theme score is the mean of its "
             "scores on the theme's rated questions, and the partnership's is the mean of "
-            "partners' theme scores, so every partner counts once. Partners disagree on a "
-            f"question when their scores differ by {DISAGREEMENT_SPREAD} points or more; the "
-            "comparison workbook holds every number and the evidence behind it."
+            "partners' theme scores, so every partner counts once. "
+            f"{disagreement_rule(c.framework)} {group_rule(GROUP_GAP)} Figures are rounded "
+            "half up, as the comparison workbook shows them; the workbook holds every "
+            "number and the evidence behind it."
         )
     )
 

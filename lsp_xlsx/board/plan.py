@@ -80,7 +80,10 @@ def plan_workbook(agreed: Agreed, framework: Framework) -> Workbook:
         if row is not None:
             theme = themes.get(row.theme_id, row.theme_id)
             rating = row.agreed_label or row.agreed_raw
-            values = [row.target_date, theme, row.question_id, row.question]
+            # Shown whole: a sub-question has no parent row beside it in the plan.
+            known = row.question_id in framework.by_id
+            question = framework.whole_text(row.question_id) if known else row.question
+            values = [row.target_date, theme, row.question_id, question]
             values += [row.action, row.lead, rating]
         lines = 1
         for col, value in enumerate(values, start=1):

@@ -42,7 +42,7 @@ def write_agreed(s: Sheet, c: Comparison) -> None:
         row += 1
         s.put(row, 1, values["theme"])
         s.put(row, 2, str(qid))
-        s.put(row, 3, values["question"])
+        s.put(row, 3, values["question_whole"])  # no parent row beside it: with its stem
         s.put(row, 4, values["mean"], "0.0")
         s.put(row, 5, values["spread"], "0")
         s.put(row, 6, _range(float(values["min"]), float(values["max"])), style="centre")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+import math
 
 import pandas as pd
 
+from lsp_xlsx.compare.rules import PartnerColumn, disagrees, shown_figure, where_partners_are
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.returns.model import Return
-
-if TYPE_CHECKING:
-    from lsp_xlsx.compare.tables import PartnerColumn
 
 #: The action plan's columns, in the order the Action plan sheet shows them.
 ACTION_COLUMNS = (
@@ -24,39 +22,62 @@ ACTION_COLUMNS = (
     "lead",
     "rating_label",
 )
-#: Spread at which partners are said to disagree on a question.
-DISAGREEMENT_SPREAD = 2
 AGENDA_SIZE = 10
+#: The agenda's order in words, for the Agenda sheet and the paper.
+AGENDA_ORDER = (
+    "Questions where partners disagree come first, the least agreement first; then the "
+    "lowest mean score."
+)
 
 
-def agenda(stats: pd.DataFrame, framework: Framework, size: int = AGENDA_SIZE) -> pd.DataFrame:
-    """The questions to discuss first: largest spread, then lowest mean."""
+def agenda(
+    stats: pd.DataFrame,
+    framework: Framework,
+    partners: list[PartnerColumn] | None = None,
+    size: int = AGENDA_SIZE,
+) -> pd.DataFrame:
+    """The questions to discuss first: those where partners disagree (least agreement,
+    r_wg, first), then the lowest mean. Each row's reason says who is where on the scale.
+    The question is shown whole, with its stem."""
     scored = stats[stats["mean"].notna()].copy()
     if scored.empty:
         return scored.assign(reason=pd.Series(dtype=object))
     scored["order"] = range(len(scored))
+    flagged = scored["agreement"].map(disagrees)
+    scored["_rank"] = (~flagged).astype(int)
+    scored["_agreement"] = scored["agreement"].where(flagged, 0.0)
     lowest_in_theme = scored.groupby("theme")["mean"].transform("min") == scored["mean"]
-    ranked = scored.sort_values(
-        ["spread", "mean", "order"], ascending=[False, True, True], kind="mergesort"
-    ).head(size)
-    reasons = []
+    ranked = scored.sort_values(["_rank", "_agreement", "mean", "order"], kind="mergesort").head(
+        size
+    )
     overall = scored["mean"].mean()
+    ids = [p.partner_id for p in partners or [] if p.partner_id in stats.columns]
+    names = {p.partner_id: p.name for p in partners or []}
+    reasons = []
     for qid, row in ranked.iterrows():
         parts = []
-        if row["spread"] >= DISAGREEMENT_SPREAD:
-            parts.append(f"partners differ by {row['spread']:g} points")
+        if disagrees(float(row["agreement"])):
+            present = [(float(row[i]), names[i]) for i in ids if _is_score(row[i])]
+            where = where_partners_are([v for v, _ in present], [n for _, n in present], framework)
+            parts.append(f"split: {where}")
         if bool(lowest_in_theme.loc[str(qid)]):
             number = framework.theme_of[str(qid)].number
             parts.append(f"lowest-rated in theme {number}")
         if not parts:
             if row["mean"] < overall:
-                parts.append(f"mean {row['mean']:.1f}, below the partnership's {overall:.1f}")
+                mean, average = shown_figure(row["mean"]), shown_figure(overall)
+                parts.append(f"mean {mean}, below the partnership's {average}")
             else:
-                parts.append(f"partners differ by {row['spread']:g} point(s)")
+                parts.append(f"mean {shown_figure(row['mean'])}; partners broadly agree")
         reasons.append("; ".join(parts))
-    ranked = ranked.drop(columns=["order"])
+    ranked = ranked.drop(columns=["order", "_rank", "_agreement"])
+    ranked["question"] = ranked["question_whole"]
     ranked["reason"] = reasons
     return ranked
+
+
+def _is_score(value: object) -> bool:
+    return isinstance(value, int | float) and not math.isnan(float(value))
 
 
 def _sort_date(text: str) -> dt.date | None:
@@ -78,6 +99,7 @@ def actions_table(
     acts["_p"] = acts["partner_id"].map(partner_rank)
     acts["_q"] = acts["question_id"].map(question_rank)
     acts = acts.sort_values(["_undated", "_date", "_p", "_q"], kind="mergesort")
+    acts["question"] = acts["question_id"].map(framework.whole_text)  # with its stem
     return acts[list(ACTION_COLUMNS)].reset_index(drop=True)
 
 

@@ -7,6 +7,7 @@ the lowest and the highest group, and the gap between them, flagged when it is l
 
 from __future__ import annotations
 
+from lsp_xlsx.compare.rules import group_rule
 from lsp_xlsx.compare.scores import GROUP_GAP
 from lsp_xlsx.compare.sheet import Sheet
 from lsp_xlsx.compare.tables import Comparison
@@ -45,9 +46,8 @@ def write_groups(s: Sheet, c: Comparison) -> None:
     names = ", ".join(g.grouping for g in c.groups) or "none (partners.csv has no groupings)"
     header_row = s.title(
         "Groups: how each group of partners rates each question",
-        f"Groupings: {names}. Large gap: the highest and lowest group's means differ by "
-        f"{GROUP_GAP:g} point or more. A group's mean is over its partners who scored the "
-        "question; n is how many.",
+        f"Groupings: {names}. {group_rule(GROUP_GAP)} A group's mean is over its partners "
+        "who scored the question; n is how many.",
     )
     s.header(header_row, LABELS, [14, 16, 8, 46, 44, 14, 9, 14, 9, 7, 8])
     row = header_row

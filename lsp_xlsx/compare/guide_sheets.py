@@ -7,7 +7,9 @@ alone.
 
 from __future__ import annotations
 
-from lsp_xlsx.compare.digests import DISAGREEMENT_SPREAD
+from lsp_xlsx.compare.digests import AGENDA_ORDER
+from lsp_xlsx.compare.rules import disagreement_rule, group_rule
+from lsp_xlsx.compare.scores import GROUP_GAP
 from lsp_xlsx.compare.sheet import Sheet
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT
@@ -43,8 +45,8 @@ def write_contents(s: Sheet, c: Comparison) -> None:
     """A table of every sheet, each name a link to it, with a line on what it holds."""
     header_row = s.title(
         "Self-assessment comparison: contents",
-        f"{c.framework.title}. Made {c.made_at[:10]} from {len(c.counted)} return(s) that "
-        "count. Select a sheet name to go to it. A hidden sheet, _lists, holds the rating "
+        f"{c.framework.title}. Made {c.made_at[:10]}. {c.return_counts.sentence()} "
+        "Select a sheet name to go to it. A hidden sheet, _lists, holds the rating "
         "options for the Agreed sheet's dropdown.",
     )
     workbook = s.ws.parent
@@ -76,8 +78,16 @@ def notes(c: Comparison) -> list[str]:
         "with a star (*): it is shown, but left out of the partnership's mean, min, max and "
         "spread, and of group means. Every mean of a group of partners shows n, how many "
         "partners are behind it.",
-        f"Disagreement (Questions sheet): partners' scores on the question differ by "
-        f"{DISAGREEMENT_SPREAD} points or more. The flag is the word Yes, not a colour.",
+        f"Disagreement (Questions and Agenda sheets): {disagreement_rule(c.framework)} "
+        "The measure is r_wg (James, Demaree and Wolf, 1984), the usual index of agreement "
+        "among raters on one item: unlike the range (max minus min), it does not grow with "
+        "the number of partners, so it means the same at 6 partners as at 60; it is relative "
+        "to the framework's own scale. The flag is the word Yes, not a colour. "
+        f"Agenda: {AGENDA_ORDER}",
+        f"Groups: {group_rule(GROUP_GAP)}",
+        "Every figure is rounded half up, as Excel shows it (2.25 shows as 2.3), here and in "
+        "the board paper, so the same figure reads the same in both. Sub-questions are shown "
+        "with their question's stem wherever the stem's row is not beside them.",
         "Colours on the Summary, Questions and Agenda sheets follow the number in each cell: "
         "orange for low, yellow for the middle of the scale, green for high. Every coloured "
         "cell shows its number, so the colour adds nothing the number does not say.",

@@ -39,7 +39,7 @@ LONG_TABLES: dict[str, Callable[[Comparison], int]] = {
 
 def _questions_columns(c: Comparison) -> int:
     unscored = sum(1 for o in c.framework.scale if o.score is None)
-    return 3 + 8 + unscored  # theme, ID, question; the statistics; disagreement
+    return 3 + 9 + unscored  # theme, ID, question; the statistics; agreement, disagreement
 
 
 #: Wide tables: sheet -> the columns it has besides one per partner.

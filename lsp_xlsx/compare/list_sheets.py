@@ -90,12 +90,9 @@ def write_actions(s: Sheet, c: Comparison) -> None:
 
 def write_returns(s: Sheet, c: Comparison) -> None:
     table = c.returns_table
-    returned = sum(1 for st in table["status"] if st in ("ok", "warnings", "errors"))
-    expected = len(c.partners) + len(c.not_returned)
     header_row = s.title(
         "Returns",
-        f"{returned} of {expected} partners returned a workbook that counts. "
-        "Refused and superseded files are listed after the partners.",
+        f"{c.return_counts.sentence()} Refused and superseded files are listed after the partners.",
     )
     labels = [
         "Partner ID",

@@ -1,9 +1,12 @@
 """What changed since last round: from last round's tidy table and this round's.
 
-Both rounds' means are made the same way from their tidy tables (responses.csv): a
-partner's theme score is the mean of its scores on the theme's rated questions, the
-partnership's is the mean of partners' theme scores, and a question's mean is over the
-partners who scored it. Every change is this round's mean minus last round's.
+Both rounds' means are made from their tidy tables (responses.csv) exactly as each round's
+Summary reported them: a partner's theme score is the mean of its scores on the theme's
+rated questions, a thin score (on fewer than half of them) is left out, the partnership's
+is the mean of partners' theme scores, and a question's mean is over the partners who
+scored it; each with its n. A change is this round's mean minus last round's, from the
+unrounded means; ``shown_change`` is the difference of the two figures as shown (rounded
+half up), which the sheets print, so "2.6 to 2.8" always comes with "+0.2".
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from lsp_xlsx.compare.rules import shown_change
+from lsp_xlsx.compare.scores import THIN_SHARE
 from lsp_xlsx.core.tidy_files import read_tidy_text
 from lsp_xlsx.framework.model import Framework
 
@@ -65,13 +70,27 @@ def read_tidy(path: Path) -> pd.DataFrame:
     return tidy
 
 
-def _partner_themes(tidy: pd.DataFrame, framework: Framework) -> pd.DataFrame:
-    rated = tidy[(tidy["rated"] == "yes") & tidy["score"].notna()]
-    table = rated.groupby(["theme_id", "partner_id"])["score"].mean().unstack("partner_id")
+def _partner_themes(tidy: pd.DataFrame, framework: Framework) -> tuple[pd.DataFrame, pd.Series]:
+    """A round's theme scores as its Summary reported them: partner x theme (and "ALL"),
+    thin scores (fewer than :data:`THIN_SHARE` of the theme's rated questions, as that
+    round's table has them) left out, with the partnership's mean; and its n per theme."""
+    rated_rows = tidy[tidy["rated"] == "yes"]
+    rated = rated_rows[rated_rows["score"].notna()]
+    # The rated questions each theme had in that round, from that round's own table.
+    asked = rated_rows.groupby("theme_id")["question_id"].nunique()
     themes = [t.id for t in framework.themes]
-    table = table.reindex(themes)
-    table["__partnership__"] = table.mean(axis=1)
-    return table
+    means = rated.groupby(["theme_id", "partner_id"])["score"].mean().unstack("partner_id")
+    scored = rated.groupby(["theme_id", "partner_id"])["score"].count().unstack("partner_id")
+    means, scored = means.reindex(themes), scored.reindex(themes)
+    means.loc["ALL"] = rated.groupby("partner_id")["score"].mean()
+    scored.loc["ALL"] = rated.groupby("partner_id")["score"].count()
+    asked = asked.reindex(themes).fillna(0)
+    asked.loc["ALL"] = rated_rows["question_id"].nunique()
+    thin = scored.fillna(0).lt(asked * THIN_SHARE, axis=0)
+    kept = means.where(~thin)
+    table = means.copy()
+    table["__partnership__"] = kept.mean(axis=1)
+    return table, kept.notna().sum(axis=1)
 
 
 def _score(value: object) -> float:
@@ -85,48 +104,57 @@ def _names(tidy: pd.DataFrame) -> dict[str, str]:
 def _themes(
     before: pd.DataFrame, now: pd.DataFrame, fw: Framework, names: dict[str, str]
 ) -> pd.DataFrame:
-    then_t, now_t = _partner_themes(before, fw), _partner_themes(now, fw)
+    (then_t, then_n), (now_t, now_n) = _partner_themes(before, fw), _partner_themes(now, fw)
     partners = [
         "__partnership__",
         *[p for p in now_t.columns if p in then_t.columns and p != "__partnership__"],
     ]
+    labels = [(t.id, t.sheet_name) for t in fw.themes] + [("ALL", "All themes")]
     rows = []
     for pid in partners:
-        for theme in fw.themes:
-            last, this = _score(then_t.loc[theme.id, pid]), _score(now_t.loc[theme.id, pid])
+        mean_row = pid == "__partnership__"
+        for theme_id, theme in labels:
+            last, this = _score(then_t.loc[theme_id, pid]), _score(now_t.loc[theme_id, pid])
             rows.append(
                 {
-                    "partner": "Partnership mean"
-                    if pid == "__partnership__"
-                    else names.get(pid, pid),
-                    "theme": theme.sheet_name,
+                    "partner": "Partnership mean" if mean_row else names.get(pid, pid),
+                    "theme": theme,
                     "last": last,
                     "now": this,
                     "change": this - last,
+                    "shown_change": shown_change(last, this),
+                    "n_last": int(then_n[theme_id]) if mean_row else None,
+                    "n_now": int(now_n[theme_id]) if mean_row else None,
                 }
             )
     return pd.DataFrame(rows)
 
 
 def _questions(before: pd.DataFrame, now: pd.DataFrame, fw: Framework) -> pd.DataFrame:
-    def means(tidy: pd.DataFrame) -> pd.Series:
+    def means(tidy: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         rated = tidy[(tidy["rated"] == "yes") & tidy["score"].notna()]
-        return rated.groupby("question_id")["score"].mean()
+        grouped = rated.groupby("question_id")["score"]
+        return grouped.mean(), grouped.count()
 
-    then_m, now_m = means(before), means(now)
+    (then_m, then_n), (now_m, now_n) = means(before), means(now)
     order = [q.id for q in fw.rated_questions]
     frame = pd.DataFrame(
         {
             "question_id": order,
             "theme": [fw.theme_of[q].sheet_name for q in order],
-            "question": [fw.by_id[q].text for q in order],
+            "question": [fw.whole_text(q) for q in order],  # no parent row beside it
             "last": [then_m.get(q) for q in order],
             "now": [now_m.get(q) for q in order],
+            "n_last": [int(then_n.get(q, 0)) for q in order],
+            "n_now": [int(now_n.get(q, 0)) for q in order],
         }
     )
     frame["last"] = pd.to_numeric(frame["last"])
     frame["now"] = pd.to_numeric(frame["now"])
     frame["change"] = frame["now"] - frame["last"]
+    frame["shown_change"] = [
+        shown_change(a, b) for a, b in zip(frame["last"], frame["now"], strict=True)
+    ]
     ranked = frame.dropna(subset=["change"])
     ups = set(ranked[ranked["change"] > 0].nlargest(MOVERS, "change")["question_id"])
     downs = set(ranked[ranked["change"] < 0].nsmallest(MOVERS, "change")["question_id"])

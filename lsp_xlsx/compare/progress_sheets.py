@@ -11,25 +11,33 @@ import math
 
 from openpyxl.chart import BarChart, Reference
 
+from lsp_xlsx.compare.rules import shown_figure
 from lsp_xlsx.compare.sheet import Sheet
 from lsp_xlsx.compare.tables import Comparison
 
 
 def _direction(change: float) -> str:
+    """The arrow for a change as shown (the difference of the two rounded figures)."""
     if change is None or math.isnan(change):
         return ""
-    if change > 0.05:
+    if change > 0:
         return "▲ up"
-    if change < -0.05:
+    if change < 0:
         return "▼ down"
     return "= same"
+
+
+CHANGE_NOTE = (
+    "Last round's figures are as that round's comparison reported them (thin scores left "
+    "out, as then). A change is the difference of the two figures as shown, rounded half up."
+)
 
 
 def write_progress(s: Sheet, c: Comparison) -> None:
     """By partner and theme: last round, this round, the change and its direction."""
     p = c.progress
     assert p is not None
-    lines = [f"Since round {p.previous_round}. {overall_line(c)}"]
+    lines = [f"Since round {p.previous_round}. {overall_line(c)} {CHANGE_NOTE}"]
     if p.partners_new or p.partners_gone:
         lines.append(
             f"New this round: {', '.join(p.partners_new) or 'none'}. "
@@ -42,7 +50,8 @@ def write_progress(s: Sheet, c: Comparison) -> None:
         )
     header_row = s.title("Progress since last round", " ".join(lines))
     labels = ["Partner", "Theme", "Last round", "This round", "Change", "Direction"]
-    s.header(header_row, labels, [30, 22, 10, 10, 9, 10])
+    labels += ["Last round (n)", "This round (n)"]
+    s.header(header_row, labels, [30, 22, 10, 10, 9, 10, 10, 10])
     row = header_row
     for record in p.themes.to_dict("records"):
         row += 1
@@ -55,8 +64,10 @@ def write_progress(s: Sheet, c: Comparison) -> None:
         s.put(row, 2, record["theme"])
         s.put(row, 3, record["last"], "0.0")
         s.put(row, 4, record["now"], "0.0")
-        s.put(row, 5, record["change"], "+0.0;-0.0;0.0")
-        s.put(row, 6, _direction(record["change"]), style="centre")
+        s.put(row, 5, record["shown_change"], "+0.0;-0.0;0.0")
+        s.put(row, 6, _direction(record["shown_change"]), style="centre")
+        s.put(row, 7, record["n_last"], "0")
+        s.put(row, 8, record["n_now"], "0")
         s.fit_cells(row)
     last = s.table("ProgressTable", row)
     _chart(s, header_row, len(c.framework.themes))
@@ -90,15 +101,16 @@ def overall_line(c: Comparison) -> str:
     """The partnership's movement across all themes, in one sentence."""
     p = c.progress
     assert p is not None
-    rows = p.themes[p.themes["partner"] == "Partnership mean"]
-    last, now = rows["last"].mean(), rows["now"].mean()
+    rows = p.themes[(p.themes["partner"] == "Partnership mean")]
+    overall = rows[rows["theme"] == "All themes"].iloc[0]
+    last, now, change = overall["last"], overall["now"], overall["shown_change"]
     if math.isnan(last) or math.isnan(now):
         return "There is not enough to compare across all themes."
-    change = round(now - last, 1) + 0.0  # no "-0.0"
-    word = "improved" if change > 0.05 else "declined" if change < -0.05 else "held steady"
+    word = "improved" if change > 0 else "declined" if change < 0 else "held steady"
     return (
-        f"Across all themes the partnership {word}: its mean theme score moved from "
-        f"{last:.1f} to {now:.1f} ({change:+.1f})."
+        f"Across all themes the partnership {word}: its mean score moved from "
+        f"{shown_figure(last)} (n={int(overall['n_last'])}) to "
+        f"{shown_figure(now)} (n={int(overall['n_now'])}) ({change:+.1f})."
     )
 
 
@@ -109,7 +121,8 @@ def write_question_progress(s: Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Progress by question",
         f"The partnership's mean on each rated question in round {p.previous_round} and now. "
-        "The five largest improvements and declines are flagged.",
+        "The five largest improvements and declines are flagged. n is how many partners "
+        f"scored the question in each round. {CHANGE_NOTE}",
     )
     labels = [
         "ID",
@@ -120,8 +133,10 @@ def write_question_progress(s: Sheet, c: Comparison) -> None:
         "Change",
         "Direction",
         "Movement",
+        "Last round (n)",
+        "This round (n)",
     ]
-    s.header(header_row, labels, [8, 18, 50, 10, 10, 9, 10, 18])
+    s.header(header_row, labels, [8, 18, 50, 10, 10, 9, 10, 18, 10, 10])
     row = header_row
     for record in p.questions.to_dict("records"):
         row += 1
@@ -129,9 +144,11 @@ def write_question_progress(s: Sheet, c: Comparison) -> None:
             s.put(row, col, record[key])
         s.put(row, 4, record["last"], "0.0")
         s.put(row, 5, record["now"], "0.0")
-        s.put(row, 6, record["change"], "+0.0;-0.0;0.0")
-        s.put(row, 7, _direction(record["change"]), style="centre")
+        s.put(row, 6, record["shown_change"], "+0.0;-0.0;0.0")
+        s.put(row, 7, _direction(record["shown_change"]), style="centre")
         s.put(row, 8, record["movement"], style="bold" if record["movement"] else "body")
+        s.put(row, 9, record["n_last"], "0")
+        s.put(row, 10, record["n_now"], "0")
         s.fit_cells(row)
     last = s.table("QuestionProgressTable", row)
     s.finish(header_row, len(labels), last)

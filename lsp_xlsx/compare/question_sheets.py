@@ -7,7 +7,8 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from lsp_xlsx.compare.digests import DISAGREEMENT_SPREAD
+from lsp_xlsx.compare.digests import AGENDA_ORDER
+from lsp_xlsx.compare.rules import disagreement_rule
 from lsp_xlsx.compare.sheet import Sheet, heat_map, score_range
 from lsp_xlsx.compare.tables import Comparison
 
@@ -23,7 +24,7 @@ def write_questions(s: Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Scores by question",
         "Each partner's rating of each rated question, and how far partners agree. "
-        f"Disagreement: partners' scores differ by {DISAGREEMENT_SPREAD} points or more.",
+        f"{disagreement_rule(c.framework)}",
     )
     ids = [p.partner_id for p in c.partners]
     stat_labels = [
@@ -35,13 +36,16 @@ def write_questions(s: Sheet, c: Comparison) -> None:
         "Spread",
         "Std dev",
         *unscored,
+        "Agreement (r_wg)",
         "Disagreement",
     ]
     labels = ["Theme", "ID", "Question", *[p.name for p in c.partners], *stat_labels]
-    widths = [16, 8, 50, *[11] * len(ids), 9, 8, 8, 7, 7, 8, 8, *[10] * len(unscored), 13]
+    widths = [16, 8, 50, *[11] * len(ids), 9, 8, 8, 7, 7, 8, 8, *[10] * len(unscored), 11, 13]
     s.header(header_row, labels, widths)
-    keys = ["answered", "mean", "median", "min", "max", "spread", "std", *unscored, "disagreement"]
-    formats = ["0", "0.0", "0.0", "0", "0", "0", "0.00", *["0"] * len(unscored), "General"]
+    keys = ["answered", "mean", "median", "min", "max", "spread", "std", *unscored, "agreement"]
+    keys.append("disagreement")
+    formats = ["0", "0.0", "0.0", "0", "0", "0", "0.00", *["0"] * len(unscored), "0.00"]
+    formats.append("General")
     first_stat = 4 + len(ids)
     scores = stats[ids].to_numpy(dtype=object).tolist()  # a Series lookup per cell is slow
     row = header_row
@@ -69,7 +73,8 @@ def write_questions(s: Sheet, c: Comparison) -> None:
 def write_agenda(s: Sheet, c: Comparison) -> None:
     header_row = s.title(
         "Agenda: questions for the board to discuss first",
-        "Largest disagreement between partners first, then the lowest mean score.",
+        f"{AGENDA_ORDER} {disagreement_rule(c.framework)} Each question is shown whole, "
+        "with its stem.",
     )
     ids = [p.partner_id for p in c.partners]
     labels = [
@@ -80,9 +85,10 @@ def write_agenda(s: Sheet, c: Comparison) -> None:
         *[p.name for p in c.partners],
         "Mean",
         "Spread",
+        "Agreement (r_wg)",
         "Why discuss it",
     ]
-    widths = [4, 16, 8, 46, *[11] * len(ids), 8, 8, 34]
+    widths = [4, 16, 8, 46, *[11] * len(ids), 8, 8, 11, 40]
     s.header(header_row, labels, widths)
     row = header_row
     scores = c.agenda[ids].to_numpy(dtype=object).tolist()
@@ -97,7 +103,8 @@ def write_agenda(s: Sheet, c: Comparison) -> None:
         score_cells(s, row, 5, partner_scores)
         s.put(row, 5 + len(ids), values["mean"], "0.0")
         s.put(row, 6 + len(ids), values["spread"], "0")
-        s.put(row, 7 + len(ids), values["reason"])
+        s.put(row, 7 + len(ids), values["agreement"], "0.00")
+        s.put(row, 8 + len(ids), values["reason"])
         s.fit_cells(row)
     if ids and row > header_row:
         low, high = score_range(c)

@@ -10,6 +10,9 @@ How the numbers are made:
   so every partner counts once; ``n`` is how many partners are behind it.
 * A group's mean (by sector, level, or any column of partners.csv) is made the same way
   from the partners in the group, and always shown with its n.
+* Groups are compared on a question (lowest, highest, gap) only when at least
+  :data:`~lsp_xlsx.compare.rules.GROUP_MIN_SIZE` partners in them scored it; smaller groups
+  are shown with their n and never make a large gap.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lsp_xlsx.compare.grid import AnswerGrid, row_means
+from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, shown_figure
 from lsp_xlsx.framework.model import Framework
 
 #: A theme score resting on fewer than this share of the theme's rated questions is thin.
@@ -114,7 +118,8 @@ def question_gaps(
     grid: AnswerGrid, members: dict[str, list[str]], grouping: str, framework: Framework
 ) -> pd.DataFrame:
     """For each rated question: every group's mean and n, the lowest and highest group,
-    and the gap between them, flagged when it is :data:`GROUP_GAP` or more."""
+    and the gap between them, flagged when it is :data:`GROUP_GAP` or more. Lowest,
+    highest and gap are over groups with at least ``GROUP_MIN_SIZE`` partners scoring."""
     order = grid.questions
     means_n = {g: row_means(grid.score[:, grid.columns(ids)]) for g, ids in members.items()}
     means = pd.DataFrame({g: m for g, (m, _) in means_n.items()}, index=order)
@@ -122,22 +127,29 @@ def question_gaps(
     rows = []
     for qid in order:
         present = means.loc[qid].dropna().astype("float64")
-        values = present.to_numpy()
+        sizes = counts.loc[qid].reindex(present.index).to_numpy()
+        # Only groups big enough to speak for more than one or two partners are compared.
+        big = present[sizes >= GROUP_MIN_SIZE]
+        values = big.to_numpy()
         shown = "; ".join(
-            f"{g} {means.loc[qid, g]:.1f} (n={counts.loc[qid, g]})" for g in present.index
+            f"{g} {shown_figure(means.loc[qid, g])} (n={counts.loc[qid, g]}"
+            + ("" if counts.loc[qid, g] >= GROUP_MIN_SIZE else ", too few to compare")
+            + ")"
+            for g in present.index
         )
-        gap = float(values.max() - values.min()) if len(values) >= 2 else None
+        two = len(values) >= 2
+        gap = float(values.max() - values.min()) if two else None
         rows.append(
             {
                 "grouping": grouping,
                 "theme": framework.theme_of[qid].sheet_name,
                 "question_id": qid,
-                "question": framework.by_id[qid].text,
+                "question": framework.whole_text(qid),
                 "groups": shown,
-                "lowest": str(present.idxmin()) if len(present) >= 2 else "",
-                "lowest_mean": float(values.min()) if len(values) >= 2 else None,
-                "highest": str(present.idxmax()) if len(present) >= 2 else "",
-                "highest_mean": float(values.max()) if len(values) >= 2 else None,
+                "lowest": str(big.idxmin()) if two else "",
+                "lowest_mean": float(values.min()) if two else None,
+                "highest": str(big.idxmax()) if two else "",
+                "highest_mean": float(values.max()) if two else None,
                 "gap": gap,
                 "large_gap": "Yes" if gap is not None and gap >= GROUP_GAP else "",
             }

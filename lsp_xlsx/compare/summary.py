@@ -8,6 +8,7 @@ from openpyxl.chart import BarChart, RadarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from lsp_xlsx.compare.progress_sheets import overall_line
+from lsp_xlsx.compare.rules import shown_figure
 from lsp_xlsx.compare.scores import GroupScores
 from lsp_xlsx.compare.sheet import Sheet, heat_map, score_range
 from lsp_xlsx.compare.tables import Comparison
@@ -36,11 +37,10 @@ def _theme_table(s: Sheet, c: Comparison) -> tuple[int, int, int, int]:
     """The partner × theme table and the coverage row; returns the header row, the first
     row, the last theme row and the row after the table."""
     # ``c.partners`` are the partners shown, fewer than counted only on a sheet too wide.
-    counted, missing = len(c.partners), len(c.not_returned)
+    counted = len(c.partners)
     subtitle = (
-        f"{c.framework.title}. Mean scores by theme: {len(c.counted)} partner return(s) counted"
-        + (f", {missing} not returned" if missing else "")
-        + f". {c.framework.describe_scale()}"
+        f"{c.framework.title}. Mean scores by theme. {c.return_counts.sentence()}"
+        + f" {c.framework.describe_scale()}"
         + (f" {THIN_NOTE}" if c.thin.to_numpy().any() else "")
         + (f" Since round {c.progress.previous_round}: {overall_line(c)}" if c.progress else "")
     )
@@ -150,8 +150,8 @@ def _alt_texts(c: Comparison) -> list[str]:
         names = dict(zip(c.theme_scores.index, c.theme_scores["theme"], strict=True))
         best, worst = str(means.idxmax()), str(means.idxmin())
         bar += (
-            f" Highest: {names[best]} ({float(means[best]):.1f}). "
-            f"Lowest: {names[worst]} ({float(means[worst]):.1f})."
+            f" Highest: {names[best]} ({shown_figure(means[best])}). "
+            f"Lowest: {names[worst]} ({shown_figure(means[worst])})."
         )
     who = (
         "each partner's mean score by theme"

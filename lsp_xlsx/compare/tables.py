@@ -14,8 +14,8 @@ How the numbers are made:
   counts once whatever it answered. Min, max and spread (max − min) are over partners.
 * Question statistics are over the partners' scores; the standard deviation is the
   sample one (n − 1), empty when fewer than two partners scored the question.
-* A question is flagged for disagreement when its spread is :data:`DISAGREEMENT_SPREAD`
-  points or more.
+* A question is flagged for disagreement when its agreement (r_wg) is weak or none: see
+  :mod:`lsp_xlsx.compare.rules`, which says why, and gives the rule in words.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-# Re-exported: these constants were here first, and scripts may import them from here.
-# Re-exported: these constants were defined here first, and scripts may import them.
+# Re-exported: these were defined here first, and scripts may import them from here.
 from lsp_xlsx.compare.digests import (
     ACTION_COLUMNS as ACTION_COLUMNS,
 )
@@ -38,13 +38,19 @@ from lsp_xlsx.compare.digests import (
     AGENDA_SIZE as AGENDA_SIZE,
 )
 from lsp_xlsx.compare.digests import (
-    DISAGREEMENT_SPREAD,
     actions_table,
     agenda,
     returns_table,
 )
 from lsp_xlsx.compare.grid import AnswerGrid, answer_grid, row_means
 from lsp_xlsx.compare.progress import Progress
+from lsp_xlsx.compare.rules import PartnerColumn as PartnerColumn
+from lsp_xlsx.compare.rules import (
+    ReturnCounts,
+    agreement,
+    count_returns,
+    disagrees,
+)
 from lsp_xlsx.compare.scores import (
     GROUPING_SIZES,
     GroupScores,
@@ -89,21 +95,6 @@ TIDY_COLUMNS = (
 TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date")
 
 
-@dataclass(frozen=True)
-class PartnerColumn:
-    """A partner as it appears across the comparison, in display order."""
-
-    partner_id: str
-    name: str
-    sector: str
-    #: The partner's values in the other columns of partners.csv, e.g. ("level", "strategic").
-    extra: tuple[tuple[str, str], ...] = ()
-
-    def value(self, column: str) -> str:
-        """The partner's value in a column of partners.csv ('' when none)."""
-        return self.sector if column == "sector" else dict(self.extra).get(column, "")
-
-
 @dataclass
 class Comparison:
     """Everything the comparison workbook shows, as data."""
@@ -141,6 +132,12 @@ class Comparison:
     def counted(self) -> list[Return]:
         """Returns that count: read and not superseded."""
         return [r for r in self.returns if r.counts]
+
+    @cached_property
+    def return_counts(self) -> ReturnCounts:
+        """Returns by state: the one count every sheet, the paper and the terminal show
+        (made once: at 11,000 returns, counting the incomplete reads every answer)."""
+        return count_returns(self.returns, len(self.not_returned))
 
     @property
     def findings(self) -> list[Finding]:
@@ -345,10 +342,13 @@ def _question_stats(grid: AnswerGrid, framework: Framework) -> pd.DataFrame:
     stats: dict[str, object] = {
         "theme": [framework.theme_of[q].sheet_name for q in order],
         "question": [framework.by_id[q].text for q in order],
+        #: The question with its stem, for every table without the parent's row beside it.
+        "question_whole": [framework.whole_text(q) for q in order],
         "depth": [framework.by_id[q].depth for q in order],
     }
     spread = scores.max(axis=1) - scores.min(axis=1)
     mean, _ = row_means(score)
+    rwg = agreement(score, framework)
     stats_after: dict[str, object] = {
         "answered": (label != "").sum(axis=1),
         "mean": mean,
@@ -358,7 +358,8 @@ def _question_stats(grid: AnswerGrid, framework: Framework) -> pd.DataFrame:
         "spread": spread,
         "std": scores.std(axis=1, ddof=1),
         **{text: (label == text).sum(axis=1) for text in unscored},
-        "disagreement": (spread >= DISAGREEMENT_SPREAD).map({True: "Yes", False: ""}),
+        "agreement": rwg,
+        "disagreement": ["Yes" if disagrees(v) else "" for v in rwg],
     }
     index = pd.Index(order, name="question_id")
     return pd.concat(
@@ -399,6 +400,9 @@ def collate(
             "evidence_source",
         ]
     ].reset_index(drop=True)
+    # The question with its stem: the Evidence sheet has no parent row beside it. Mapped
+    # over the categories, so once per question, not per answer.
+    evidence["question"] = evidence["question_id"].map(framework.whole_text)
     return Comparison(
         framework=framework,
         returns=returns,
@@ -408,7 +412,7 @@ def collate(
         theme_scores=table,
         sector_scores=_sector_scores(table, groups),
         question_stats=stats,
-        agenda=agenda(stats, framework),
+        agenda=agenda(stats, framework, columns),
         evidence=evidence,
         actions=actions_table(tidy, columns, framework),
         returns_table=returns_table(returns, columns, not_returned),

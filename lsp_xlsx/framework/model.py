@@ -86,6 +86,21 @@ class Framework:
         """Every question that takes a rating."""
         return tuple(q for q in self.questions if q.rated)
 
+    def whole_text(self, question_id: str) -> str:
+        """A question's full text: a sub-question joined to its parent's stem (by
+        ``parent_id``, up to the top), so it reads alone wherever its parent's row is not
+        beside it: "How does your LSP board ensure that performance management is used to:
+        support strategic thinking and forward planning"."""
+        return self._whole_texts.get(question_id, question_id)
+
+    @cached_property
+    def _whole_texts(self) -> dict[str, str]:
+        whole: dict[str, str] = {}
+        for q in self.questions:  # parents come before their sub-questions
+            parent = whole.get(q.parent_id or "")
+            whole[q.id] = _join_stem(parent, q.text) if parent else q.text
+        return whole
+
     @property
     def labels(self) -> tuple[str, ...]:
         """The scale's labels, in order: what the dropdown offers."""
@@ -116,6 +131,14 @@ class Framework:
             quoted = " and ".join(f'"{label}"' for label in unscored)
             text += f"; {quoted} {'is' if len(unscored) == 1 else 'are'} not scored"
         return text + "."
+
+
+def _join_stem(stem: str, text: str) -> str:
+    """A stem and its sub-question as one sentence: the list's "; and" or ";" dropped."""
+    part = re.sub(r"\s*(?:[;,]\s*(?:and|or)?|\band)\s*$", "", text.strip())
+    if stem.rstrip().endswith((":", "?", ".", "!")):
+        return f"{stem.rstrip()} {part}"
+    return f"{stem.rstrip()}: {part}"
 
 
 def _score(option: ScaleOption) -> int:
