@@ -65,6 +65,8 @@ class Agreed:
     rows: list[AgreedRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False
+    #: Ids of rows with an entry whose question is not in the framework (not read).
+    unmatched: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -155,6 +157,8 @@ def _rows(
                 ratings,
             )
             result.rows.append(agreed)
+        elif qid and any(not is_empty(row.get(k)) for k in A.INPUT_KEYS):
+            result.unmatched.append(qid)
 
 
 def _values(row: list[Any], cols: dict[str, int]) -> list[tuple[str, object]]:
