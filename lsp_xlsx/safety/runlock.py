@@ -23,8 +23,15 @@ from typing import ParamSpec, TypeVar
 from lsp_xlsx.core.errors import OutputBlocked, OutputError
 from lsp_xlsx.core.files import PART_PATTERN
 
-#: How long a second run waits for the first before it stops.
+#: How long a second run waits for the first before it stops (``LSP_XLSX_WAIT_SECONDS``).
 WAIT_SECONDS = 5.0
+
+
+def _wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("LSP_XLSX_WAIT_SECONDS", WAIT_SECONDS)))
+    except ValueError:
+        return WAIT_SECONDS
 #: The lock file, where the folder itself cannot be locked.
 LOCK_NAME = ".lsp-xlsx.lock"
 #: A temporary older than this, in a folder this run holds, is a killed run's leftover.
@@ -108,7 +115,7 @@ def run_lock(
     """Hold every folder in ``folders`` (created if missing, unless not ``create``) for this
     run; each is then cleared of the leftovers of a killed run. Raises
     :class:`OutputBlocked` when another run holds one for longer than ``wait`` seconds."""
-    wait = WAIT_SECONDS if wait is None else wait
+    wait = _wait_seconds() if wait is None else wait
     unique = sorted({Path(f).absolute() for f in folders})  # one order: no deadlock
     with ExitStack() as stack:
         for folder in unique:
