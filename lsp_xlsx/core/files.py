@@ -40,7 +40,7 @@ OWN_WORKBOOK_MARK = b"lsp-xlsx comparison workbook"
 PART_PATTERN = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")
 
 
-@dataclass
+@dataclass(eq=False)
 class Staging:
     """Files written but not yet renamed into place, and files to keep before they are
     replaced. Picklable: a worker process hands its staging back to the run."""
@@ -121,7 +121,7 @@ def staged() -> Iterator[Staging]:
         stage.discard()
         raise
     finally:
-        _active.remove(stage)
+        _active[:] = [s for s in _active if s is not stage]
 
 
 def adopt(stage: Staging) -> None:

@@ -32,6 +32,8 @@ def _wait_seconds() -> float:
         return max(0.0, float(os.environ.get("LSP_XLSX_WAIT_SECONDS", WAIT_SECONDS)))
     except ValueError:
         return WAIT_SECONDS
+
+
 #: The lock file, where the folder itself cannot be locked.
 LOCK_NAME = ".lsp-xlsx.lock"
 #: A temporary older than this, in a folder this run holds, is a killed run's leftover.
