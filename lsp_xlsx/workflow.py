@@ -87,6 +87,7 @@ def build(
     each pre-filled from last round's responses.csv when ``prefill`` names it."""
     from lsp_xlsx.compare.tables import made_at_now
     from lsp_xlsx.core.files import save_workbook
+    from lsp_xlsx.safety.office import check_not_open
     from lsp_xlsx.safety.runlock import run_lock
     from lsp_xlsx.workbook.build import build_workbook
     from lsp_xlsx.workbook.copies import build_for_partners
@@ -105,6 +106,7 @@ def build(
     names = unique_filenames(list(partners))
     outputs |= {f"{p.name}'s copy": out_dir / names[p.partner_id] for p in partners}
     check_outputs([], outputs, others | {f"{partners.path.name} (--partners)": partners.path})
+    check_not_open(outputs.values())  # a copy open in Excel is not written over
     # The copies are written as they are made (build_for_partners keeps its manifest true
     # to them); the lock stops a second build or a mail in the same folder meanwhile.
     with run_lock([out_dir]):
