@@ -299,6 +299,8 @@ def demo(
     """
     from lsp_xlsx.demo import make_demo
 
+    mine = {"the demo's folder": out}
+    check_outputs([], mine, {"the framework folder": framework.path}, folders=list(mine))
     first = out / "round-1" if rounds == 2 else out
     files = make_demo(framework, first, count, seed)
     partners = load_partners(files.partners_csv)

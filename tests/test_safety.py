@@ -424,3 +424,11 @@ def test_the_state_file_is_hidden_json_beside_the_outputs(year: Path) -> None:
     state = year / "board-2027" / STATE_NAME
     assert state.name.startswith(".")
     assert FolderState.read(state.parent).files["responses.csv"]["sha256"]
+
+
+def test_the_demo_is_not_written_into_the_framework_folder(framework_copy: Path) -> None:
+    before = sorted(p.name for p in framework_copy.iterdir())
+    result = _invoke("demo", "--framework", str(framework_copy), "-o", str(framework_copy / "d"))
+    assert result.exit_code == 2, result.output
+    assert "the framework folder" in result.output
+    assert sorted(p.name for p in framework_copy.iterdir()) == before
