@@ -113,11 +113,9 @@ def collate_inputs(
     """Every file collate reads besides the returns, by what a refusal calls it."""
     return {
         "the framework folder": framework.path,
-        f"{partners.path.name if partners else 'partners.csv'} (--partners)": (
-            partners.path if partners else None
-        ),
-        "the manifest (--manifest)": manifest,
-        "last round's tidy table (--previous)": previous,
+        "the partners file given with --partners": (partners.path if partners else None),
+        "the manifest given with --manifest": manifest,
+        "last round's tidy table given with --previous": previous,
     }
 
 

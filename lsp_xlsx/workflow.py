@@ -92,7 +92,10 @@ def build(
     from lsp_xlsx.workbook.build import build_workbook
     from lsp_xlsx.workbook.copies import build_for_partners
 
-    others = {"the framework": framework.path, "--prefill": prefill}
+    others = {
+        "the framework folder": framework.path,
+        "last round's tidy table given with --prefill": prefill,
+    }
     if partners is None:
         with output_run([], {"the blank workbook": output}, others) as run:
             blank = save_workbook(build_workbook(framework, settings=settings), output)
@@ -105,7 +108,7 @@ def build(
     outputs = {"manifest.csv": out_dir / MANIFEST_NAME}
     names = unique_filenames(list(partners))
     outputs |= {f"{p.name}'s copy": out_dir / names[p.partner_id] for p in partners}
-    check_outputs([], outputs, others | {f"{partners.path.name} (--partners)": partners.path})
+    check_outputs([], outputs, others | {"the partners file given with --partners": partners.path})
     check_not_open(outputs.values())  # a copy open in Excel is not written over
     # The copies are written as they are made (build_for_partners keeps its manifest true
     # to them); the lock stops a second build or a mail in the same folder meanwhile.

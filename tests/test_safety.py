@@ -351,7 +351,7 @@ def test_two_runs_on_one_folder_one_completes_the_other_stops(year: Path) -> Non
         sys.executable, "-m", "lsp_xlsx", "collate", str(year / "returns-2027"),
         "-o", str(out / "comparison.xlsx"),
     ]  # fmt: skip
-    env = dict(os.environ, LSP_XLSX_WAIT_SECONDS="0.5", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, LSP_XLSX_WAIT_SECONDS="0.2", PYTHONPATH=str(ROOT))
     runs = [
         subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)

@@ -42,7 +42,7 @@ def check_outputs(
     """Refuse, before anything is read, outputs that would land on an input or on each other.
 
     ``returns`` are the files and folders of returns; ``others`` every other input, by
-    what it is ("--previous", "partners.csv (--partners)", ...). An output inside a
+    what it is ("last round's tidy table given with --previous", ...). An output inside a
     returns folder would overwrite a return, or be read as one next time. Raises
     :class:`UsageProblem` naming both paths. ``folders`` names the outputs that are
     folders (the partnerships' folders of a split run): no input may be inside one.
@@ -71,10 +71,14 @@ def _check_one(what: str, path: Path, target: Path, given: Path, role: str) -> N
     source = given.resolve()
     fix = "Write it elsewhere, e.g. -o outputs/comparison.xlsx."
     if role != RETURNS:
-        fix = "Write this run's outputs to a new folder (see -o), so the input stays as it is."
+        fix = "Write this run's outputs elsewhere (see -o), so the input stays as it is."
     if _same(path, target, given, source):
-        also = "" if str(path) == str(given) else f" ({path} is {given} by another name)"
-        raise UsageProblem(f"{what} would be written over {given}, which is {role}{also}. {fix}")
+        if str(path) == str(given):
+            raise UsageProblem(f"{what} would be written over {given}, which is {role}. {fix}")
+        raise UsageProblem(
+            f"{what} would be written over {given} ({role}): {path} is {given} by another "
+            f"name. {fix}"
+        )
     if source.is_dir() and target.is_relative_to(source):
         if role == RETURNS:
             where = "the folder of returns being read, where it could replace a return or be "
