@@ -432,3 +432,29 @@ def test_the_demo_is_not_written_into_the_framework_folder(framework_copy: Path)
     assert result.exit_code == 2, result.output
     assert "the framework folder" in result.output
     assert sorted(p.name for p in framework_copy.iterdir()) == before
+
+
+def test_lock_files_say_who_and_since_when(tmp_path: Path) -> None:
+    short = tmp_path / "plan.xlsx"  # Excel keeps the whole name of a short one
+    name = "Ann Lee"
+    (tmp_path / "~$plan.xlsx").write_bytes(bytes([len(name)]) + name.encode().ljust(53, b" "))
+    other = tmp_path / "comparison.xlsx"
+    (tmp_path / ".~lock.comparison.xlsx#").write_text(",jbloggs,pc7,28.11.2026 09:05,file:///x;")
+    found = {f.path.name: f for f in office.open_files([short, other], dt.date(2026, 12, 1))}
+    assert found["plan.xlsx"].describe() == f"{short} is open in Excel by Ann Lee"
+    assert found["comparison.xlsx"].describe() == (
+        f"{other} is open in LibreOffice by jbloggs since 28/11/2026 09:05"
+    )
+    assert office.open_files([tmp_path / "nothing.xlsx"]) == []
+
+
+def test_a_dated_name_is_one_not_yet_taken(tmp_path: Path) -> None:
+    from lsp_xlsx.safety.names import dated_name
+
+    paper = tmp_path / "board-paper.docx"
+    day = dt.date(2026, 12, 1)
+    assert dated_name(paper, day) == tmp_path / "board-paper-2026-12-01.docx"
+    (tmp_path / "board-paper-2026-12-01.docx").write_bytes(b"")
+    assert dated_name(paper, day) == tmp_path / "board-paper-2026-12-01-2.docx"
+    kept = dated_name(tmp_path / "comparison.xlsx", day, "previous")
+    assert kept.name == "comparison-previous-2026-12-01.xlsx"

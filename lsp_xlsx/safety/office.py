@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,22 @@ def open_files(paths: Iterable[Path], today: dt.date | None = None) -> list[Open
     return found
 
 
+def _replaceable(path: Path) -> None:
+    """On Windows a file another program holds open cannot be replaced: found by opening
+    it for writing first, before any output is renamed (elsewhere a rename always works)."""
+    if sys.platform != "win32" or not path.is_file():
+        return
+    try:
+        with path.open("r+b"):
+            pass
+    except OSError as exc:
+        raise OutputBlocked(
+            path,
+            f"{path} cannot be replaced ({exc.strerror or type(exc).__name__}): it may be open "
+            "in another program. Close it and run again. Nothing was written.",
+        ) from None
+
+
 def check_not_open(paths: Iterable[Path]) -> list[str]:
     """Raise :class:`OutputBlocked` (exit 3) when an output is open in LibreOffice or Excel,
     or its folder cannot be written; return a note for each stale lock, which does not
@@ -126,6 +143,7 @@ def check_not_open(paths: Iterable[Path]) -> list[str]:
         lines.append(f"(If nobody has it open, delete {locks} and run again.) Nothing was written.")
         raise OutputBlocked(blocking[0].path, "\n".join(lines))
     for path in paths:
+        _replaceable(path)
         folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), None)
         if folder is not None and not folder.is_dir():
             raise OutputError(path, f"{folder} is a file, not a folder")
