@@ -24,8 +24,11 @@ from lsp_xlsx.safety.names import dated_name
 from lsp_xlsx.safety.written import FolderState, unchanged_or_absent
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.framework.partners import PartnerList
+    from lsp_xlsx.returns.model import CheckResult
     from lsp_xlsx.returns.sniff import Limits
 
 
@@ -128,3 +131,33 @@ def check_groupings(group_by: Sequence[str], partners: PartnerList) -> None:
             f"--group-by names {', '.join(unknown)}, which is not a column of "
             f"{partners.path.name}. Choose from: {', '.join(known)}."
         )
+
+
+def collate_one(
+    result: CheckResult,
+    framework: Framework,
+    partners: PartnerList | None,
+    where: tuple[Path, Path, Path | None],
+    group_by: Sequence[str] | None,
+    before: pd.DataFrame | None,
+    limits: Limits | None,
+) -> tuple[Comparison, Written]:
+    """One comparison of the returns read (compared with last round's tidy table
+    ``before``, when given), written to ``where``: the workbook, the tidy table and the
+    board paper (through the run's staging)."""
+    from lsp_xlsx.compare.tables import collate
+    from lsp_xlsx.core.memory import release_freed_memory
+
+    output, responses, paper = where
+    comparison = collate(
+        result.returns, framework, partners, responses_name=responses.name, group_by=group_by
+    )
+    comparison.round = result.round
+    release_freed_memory()
+    if before is not None:
+        from lsp_xlsx.compare.progress import since_last_round
+
+        now = comparison.responses
+        comparison.progress = since_last_round(now, comparison.made_at, before, framework)
+    written = write_collated(comparison, framework, output, responses, paper, limits)
+    return comparison, written

@@ -20,9 +20,8 @@ from lsp_xlsx.collate_outputs import (
     beside_if_edited,
     check_groupings,
     collate_inputs,
-    write_collated,
+    collate_one,
 )
-from lsp_xlsx.core.memory import release_freed_memory
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, PartnerList, load_partners
 from lsp_xlsx.returns.isolation import release_readers
@@ -42,8 +41,6 @@ from lsp_xlsx.safety.runlock import one_run_per_folder
 # The heavy stages (pandas, openpyxl) are imported by the functions that need them, so
 # that a command starts quickly.
 if TYPE_CHECKING:
-    import pandas as pd
-
     from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
@@ -197,7 +194,10 @@ def collate_returns(
 
     With ``split_by`` (a column of partners.csv, such as partnership), write instead a
     folder per partnership and an overview workbook at ``output``: see
-    :mod:`lsp_xlsx.workflow_split`."""
+    :mod:`lsp_xlsx.workflow_split`.
+
+    Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
+    all files renamed together); the Agreed sheet's entries carried forward."""
     from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
 
     paths = list(paths)
@@ -237,39 +237,11 @@ def collate_returns(
             run.commit(split.split.made_at)
         else:
             where = (output, responses, paper)
-            outcome = _collate_one(result, framework, partners, where, group_by, before, limits)
-            run.commit(outcome.made_at)
+            c, done = collate_one(result, framework, partners, where, group_by, before, limits)
+            outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
+            outcome.made_at, outcome.notes = c.made_at, done.notes
+            run.commit(c.made_at)
         outcome.notes = run.notes + outcome.notes
-    return outcome
-
-
-def _collate_one(
-    result: CheckResult,
-    framework: Framework,
-    partners: PartnerList | None,
-    where: tuple[Path, Path, Path | None],
-    group_by: Sequence[str] | None,
-    before: pd.DataFrame | None,
-    limits: Limits | None,
-) -> CollateOutcome:
-    """One comparison of the returns read, written (staged) to ``where``: the workbook, the
-    tidy table and the board paper."""
-    from lsp_xlsx.compare.tables import collate
-
-    output, responses, paper = where
-    comparison = collate(
-        result.returns, framework, partners, responses_name=responses.name, group_by=group_by
-    )
-    comparison.round = result.round
-    release_freed_memory()
-    if before is not None:
-        from lsp_xlsx.compare.progress import since_last_round
-
-        now = comparison.responses
-        comparison.progress = since_last_round(now, comparison.made_at, before, framework)
-    written = write_collated(comparison, framework, output, responses, paper, limits)
-    outcome = CollateOutcome(result, comparison, written.workbook, responses, written.paper)
-    outcome.made_at, outcome.notes = comparison.made_at, written.notes
     return outcome
 
 
@@ -482,7 +454,8 @@ def agree(
     limits: Limits | None = None,
 ) -> AgreeOutcome:
     """Read the board's agreed position from ``comparison`` and write agreed.csv and
-    improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook)."""
+    improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook). An
+    improvement plan edited since the tool wrote it stays; the new one goes beside it."""
     from lsp_xlsx.board.agree import read_agreed
     from lsp_xlsx.board.plan import write_agreed_outputs
     from lsp_xlsx.compare.tables import made_at_now
