@@ -153,3 +153,36 @@ def test_a_partnerships_workshop_entries_are_carried(region: Path, tmp_path: Pat
     ws = load_workbook(comparison)[A.SHEET]
     assert ws.cell(row=header + 1, column=col["Agreed action"]).value == "Refresh the strategy"
     assert list(comparison.parent.glob("comparison-previous-*.xlsx"))
+
+
+@pytest.mark.slow
+def test_a_split_run_killed_at_any_moment_leaves_each_folder_one_runs_set(
+    region: Path, tmp_path: Path
+) -> None:
+    import signal
+    import sys
+    import time
+
+    from lsp_xlsx.safety.written import FolderState, sha256
+
+    out = tmp_path / "out"
+    assert _split(region, out).exit_code == 0
+    root = Path(__file__).resolve().parents[1]
+    command = [
+        sys.executable, "-m", "lsp_xlsx", "collate", str(region / "returns"),
+        "--partners", str(region / "partners.csv"), "--split-by", "partnership",
+        "-o", str(out / "overview.xlsx"),
+    ]  # fmt: skip
+    finished = 0
+    for delay in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0):
+        process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        finished += process.returncode == 0
+        for folder in [out, *(out / "partnership").iterdir()]:
+            state = FolderState.read(folder)
+            for name, entry in state.files.items():
+                assert sha256(folder / name) == entry["sha256"], f"{folder / name} at {delay} s"
+            assert len({e["run"] for e in state.files.values()}) == 1, folder
+    assert finished < 7  # at least one kill landed while the run was still going
