@@ -162,6 +162,7 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     from lsp_xlsx.returns.console import format_table
 
     click.echo(format_table(outcome.check))
+    _print_notes(outcome.notes)
     if outcome.split is not None:
         _print_split(outcome.split, outcome.responses)
         return
@@ -178,6 +179,14 @@ def _print_collated(outcome: workflow.CollateOutcome) -> None:
     click.echo(f"Every answer ({table}):{' ' * (5 - len(table))}{outcome.responses}")
     if outcome.board_paper is not None:
         click.echo(f"Board paper (Word):  {outcome.board_paper}")
+
+
+def _print_notes(notes: list[str]) -> None:
+    """What the run did to keep a person's files: entries carried, files kept, locks."""
+    from lsp_xlsx.core.text import visible
+
+    for note in notes:
+        click.echo(f"note: {visible(note)}", err=True)
 
 
 def _print_split(split: Any, responses: Path | None) -> None:
@@ -463,6 +472,7 @@ def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits
 
     with our_errors():
         outcome = workflow.agree(comparison, framework, out_dir, limits)
+    _print_notes(outcome.notes)
     for f in outcome.agreed.findings:
         click.echo(f"  {f.severity.upper():<7}  {visible(f.message)}")
     if outcome.csv is not None:

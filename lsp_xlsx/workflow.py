@@ -12,17 +12,31 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lsp_xlsx.core.errors import UsageProblem
-from lsp_xlsx.core.memory import release_freed_memory
+from lsp_xlsx.collate_outputs import (
+    beside_if_edited,
+    check_groupings,
+    collate_inputs,
+    collate_one,
+)
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, PartnerList, load_partners
 from lsp_xlsx.returns.isolation import release_readers
 from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
+from lsp_xlsx.safety.inputs import check_outputs
+from lsp_xlsx.safety.names import (
+    AGREED_CSV_NAME,
+    BOARD_PAPER_NAME,
+    COMPARISON_NAME,
+    PLAN_NAME,
+    RESPONSES_NAME,
+)
+from lsp_xlsx.safety.run import output_run
+from lsp_xlsx.safety.runlock import one_run_per_folder
 
 # The heavy stages (pandas, openpyxl) are imported by the functions that need them, so
 # that a command starts quickly.
@@ -39,10 +53,8 @@ if TYPE_CHECKING:
 #: Where outputs go unless told otherwise (``outputs/`` is git-ignored).
 BLANK_WORKBOOK = Path("outputs/lsp-self-assessment.xlsx")
 COPIES_DIR = Path("outputs/to-send")
-COMPARISON = Path("outputs/comparison.xlsx")
+COMPARISON = Path("outputs") / COMPARISON_NAME
 DEMO_DIR = Path("outputs/demo")
-RESPONSES_NAME = "responses.csv"
-BOARD_PAPER_NAME = "board-paper.docx"
 
 #: Called with (files read so far, files in all) as returns are read.
 Progress = Callable[[int, int], None]
@@ -70,18 +82,36 @@ def build(
 ) -> BuildOutcome:
     """The blank workbook at ``output``; with ``partners``, one copy per partner instead,
     each pre-filled from last round's responses.csv when ``prefill`` names it."""
+    from lsp_xlsx.compare.tables import made_at_now
     from lsp_xlsx.core.files import save_workbook
+    from lsp_xlsx.safety.office import check_not_open
+    from lsp_xlsx.safety.runlock import run_lock
     from lsp_xlsx.workbook.build import build_workbook
     from lsp_xlsx.workbook.copies import build_for_partners
 
+    others = {
+        "the framework folder": framework.path,
+        "last round's tidy table given with --prefill": prefill,
+    }
     if partners is None:
-        return BuildOutcome(
-            blank=save_workbook(build_workbook(framework, settings=settings), output)
-        )
+        with output_run([], {"the blank workbook": output}, others) as run:
+            blank = save_workbook(build_workbook(framework, settings=settings), output)
+            run.commit(made_at_now())
+        return BuildOutcome(blank=blank)
+    from lsp_xlsx.framework.partners import unique_filenames
+    from lsp_xlsx.workbook.manifest import MANIFEST_NAME
     from lsp_xlsx.workbook.prefill import load_prefill
 
-    carried = load_prefill(prefill) if prefill is not None else None
-    copies = build_for_partners(framework, partners, out_dir, settings, force, prefill=carried)
+    outputs = {"manifest.csv": out_dir / MANIFEST_NAME}
+    names = unique_filenames(list(partners))
+    outputs |= {f"{p.name}'s copy": out_dir / names[p.partner_id] for p in partners}
+    check_outputs([], outputs, others | {"the partners file given with --partners": partners.path})
+    check_not_open(outputs.values())  # a copy open in Excel is not written over
+    # The copies are written as they are made (build_for_partners keeps its manifest true
+    # to them); the lock stops a second build or a mail in the same folder meanwhile.
+    with run_lock([out_dir]):
+        carried = load_prefill(prefill) if prefill is not None else None
+        copies = build_for_partners(framework, partners, out_dir, settings, force, prefill=carried)
     return BuildOutcome(copies=copies)
 
 
@@ -130,11 +160,17 @@ class CollateOutcome:
     board_paper: Path | None = None
     #: With split_by: each partnership's outputs and the overview (``workbook`` is None).
     split: SplitOutcome | None = None
+    #: What the run has to say about the files: entries carried, files kept, stale locks.
+    notes: list[str] = field(default_factory=list)
+    #: When the outputs were made (the comparison's made_at).
+    made_at: str = ""
 
     @property
     def exit_code(self) -> int:
-        """The same rule as check: 1 when a file was refused or a counted return has errors."""
-        return self.check.exit_code
+        """The same rule as check: 1 when a file was refused or a counted return has errors
+        (or, with split_by, a partnership could not be written)."""
+        failed = self.split is not None and bool(self.split.failed)
+        return max(self.check.exit_code, 1 if failed else 0)
 
 
 def collate_returns(
@@ -158,123 +194,61 @@ def collate_returns(
 
     With ``split_by`` (a column of partners.csv, such as partnership), write instead a
     folder per partnership and an overview workbook at ``output``: see
-    :mod:`lsp_xlsx.workflow_split`."""
-    from lsp_xlsx.workflow_split import OVERVIEW, split_outputs
+    :mod:`lsp_xlsx.workflow_split`.
+
+    Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
+    all files renamed together); the Agreed sheet's entries carried forward."""
+    from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
 
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
     responses = responses or output.with_name(RESPONSES_NAME)
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
+    folders: tuple[str, ...] = ()
     if split_by:
         outputs = split_outputs(split_by, partners, board_paper, output, responses)
+        folders = (PARTS_FOLDERS,)
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= {"the board paper": paper} if paper else {}
-    check_outputs(paths, outputs)
-    if group_by is not None and partners is not None:
-        _check_groupings(group_by, partners)
-    before = None
-    if previous is not None:  # a bad file is refused before the returns are read
-        from lsp_xlsx.compare.progress import read_tidy
+    others = collate_inputs(framework, partners, manifest, previous)
+    with output_run(paths, outputs, others, folders) as run:
+        if group_by is not None and partners is not None:
+            check_groupings(group_by, partners)
+        before = None
+        if previous is not None:  # a bad file is refused before the returns are read
+            from lsp_xlsx.compare.progress import read_tidy
 
-        before = read_tidy(previous)
-    # pandas, openpyxl and the writers are imported while the workers read the first returns.
-    warm = threading.Thread(target=_import_writers, daemon=True)
-    warm.start()
-    result = check_returns(paths, framework, partners, limits, progress, manifest, round_label)
-    warm.join()
-    release_readers(len(result.returns))
-    from lsp_xlsx.compare.tables import collate
+            before = read_tidy(previous)
+        # pandas, openpyxl and the writers are imported while the workers read the first returns.
+        warm = threading.Thread(target=_import_writers, daemon=True)
+        warm.start()
+        result = check_returns(paths, framework, partners, limits, progress, manifest, round_label)
+        warm.join()
+        release_readers(len(result.returns))
+        if not result.counted:
+            return CollateOutcome(result, None, None, None, notes=run.notes)
+        if split_by and partners is not None:
+            from lsp_xlsx.workflow_split import write_split
 
-    if not result.counted:
-        return CollateOutcome(result, None, None, None)
-    if split_by and partners is not None:
-        from lsp_xlsx.workflow_split import write_split
-
-        args = (split_by, output, responses, bool(paper), group_by, previous)
-        split = write_split(result, framework, partners, *args)
-        return CollateOutcome(result, None, None, responses, None, split)
-    comparison = collate(
-        result.returns, framework, partners, responses_name=responses.name, group_by=group_by
-    )
-    comparison.round = result.round
-    release_freed_memory()
-    if before is not None:
-        from lsp_xlsx.compare.progress import since_last_round
-
-        now = comparison.responses
-        comparison.progress = since_last_round(now, comparison.made_at, before, framework)
-    workbook, paper = write_outputs(comparison, output, responses, paper)
-    return CollateOutcome(result, comparison, workbook, responses, paper)
+            args = (split_by, output, responses, bool(paper), group_by, previous)
+            split = write_split(result, framework, partners, *args)
+            outcome = CollateOutcome(result, None, None, responses, None, split, split.notes)
+            run.commit(split.split.made_at)
+        else:
+            where = (output, responses, paper)
+            c, done = collate_one(result, framework, partners, where, group_by, before, limits)
+            outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
+            outcome.made_at, outcome.notes = c.made_at, done.notes
+            run.commit(c.made_at)
+        outcome.notes = run.notes + outcome.notes
+    return outcome
 
 
 def _import_writers() -> None:
     import lsp_xlsx.board.paper
     import lsp_xlsx.compare.tables
     import lsp_xlsx.compare.writer  # noqa: F401
-
-
-def write_outputs(
-    comparison: Comparison, output: Path, responses: Path, paper: Path | None
-) -> tuple[Path, Path | None]:
-    """The comparison workbook, the tidy table and (unless ``paper`` is None) the board paper.
-
-    The tidy table is written on a thread while the workbook is built: pyarrow releases the
-    GIL as it writes, so on two cores it costs next to nothing."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from lsp_xlsx.compare.tables import write_responses_csv
-    from lsp_xlsx.compare.writer import save_comparison
-
-    with ThreadPoolExecutor(1) as pool:
-        tidy = pool.submit(write_responses_csv, comparison, responses)
-        workbook = save_comparison(comparison, output)
-        if paper is not None:
-            from lsp_xlsx.board.paper import save_board_paper
-
-            paper = save_board_paper(comparison, paper)
-        tidy.result()
-    return workbook, paper
-
-
-def _check_groupings(group_by: Sequence[str], partners: PartnerList) -> None:
-    known = ["sector", *partners.extra_columns]
-    unknown = [g for g in group_by if g not in known]
-    if unknown:
-        raise UsageProblem(
-            f"--group-by names {', '.join(unknown)}, which is not a column of "
-            f"{partners.path.name}. Choose from: {', '.join(known)}."
-        )
-
-
-def check_outputs(inputs: Sequence[str | Path], outputs: dict[str, Path]) -> None:
-    """Refuse, before anything is read, outputs that would land on an input or on each other.
-
-    An output inside a returns folder would overwrite a partner's return, or be read as a
-    return next time. Raises :class:`UsageProblem` naming the paths.
-    """
-    seen: dict[Path, str] = {}
-    for what, path in outputs.items():
-        target = path.resolve()
-        if target in seen:
-            raise UsageProblem(
-                f"{seen[target]} and {what} would both be written to {path}. Give them "
-                "different names (see -o and --responses)."
-            )
-        seen[target] = what
-        for given in inputs:
-            source = Path(given).resolve()
-            if target == source:
-                raise UsageProblem(
-                    f"{what} would be written over {given}, which is one of the returns being "
-                    "read. Write it elsewhere, e.g. -o outputs/comparison.xlsx."
-                )
-            if source.is_dir() and target.is_relative_to(source):
-                raise UsageProblem(
-                    f"{what} ({path}) would be written inside {given}, the folder of returns "
-                    "being read, where it could replace a return or be read as one next "
-                    "time. Write it elsewhere, e.g. -o outputs/comparison.xlsx."
-                )
 
 
 # --- demo -----------------------------------------------------------------------------------
@@ -300,6 +274,8 @@ def demo(
     """
     from lsp_xlsx.demo import make_demo
 
+    mine = {"the demo's folder": out}
+    check_outputs([], mine, {"the framework folder": framework.path}, folders=list(mine))
     first = out / "round-1" if rounds == 2 else out
     files = make_demo(framework, first, count, seed)
     partners = load_partners(files.partners_csv)
@@ -341,6 +317,7 @@ class DeliveryOutcome:
         return 1 if report.failed or report.uncertain else 0
 
 
+@one_run_per_folder("folder")
 def mail(
     partners: PartnerList,
     options: DeliveryOptions,
@@ -418,6 +395,7 @@ def status(
     return StatusOutcome(track(result, partners, framework, log_file, deadlines, today))
 
 
+@one_run_per_folder("folder")
 def remind(
     outcome: StatusOutcome,
     options: DeliveryOptions,
@@ -460,6 +438,8 @@ class AgreeOutcome:
     agreed: Agreed
     csv: Path | None = None
     plan: Path | None = None
+    #: What the run has to say about the files (an edited plan kept, stale locks).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -474,20 +454,21 @@ def agree(
     limits: Limits | None = None,
 ) -> AgreeOutcome:
     """Read the board's agreed position from ``comparison`` and write agreed.csv and
-    improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook)."""
+    improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook). An
+    improvement plan edited since the tool wrote it stays; the new one goes beside it."""
     from lsp_xlsx.board.agree import read_agreed
     from lsp_xlsx.board.plan import write_agreed_outputs
+    from lsp_xlsx.compare.tables import made_at_now
 
     out_dir = out_dir or comparison.parent
-    check_outputs(
-        [comparison],
-        {
-            "agreed.csv": out_dir / "agreed.csv",
-            "the improvement plan": out_dir / "improvement-plan.xlsx",
-        },
-    )
-    agreed = read_agreed(comparison, framework, limits)
-    if agreed.refused:
-        return AgreeOutcome(agreed)
-    csv_path, plan = write_agreed_outputs(agreed, framework, out_dir)
-    return AgreeOutcome(agreed, csv_path, plan)
+    outputs = {"agreed.csv": out_dir / AGREED_CSV_NAME, "the improvement plan": out_dir / PLAN_NAME}
+    others = {"the comparison workbook given": comparison, "the framework folder": framework.path}
+    with output_run([], outputs, others) as run:
+        agreed = read_agreed(comparison, framework, limits)
+        if agreed.refused:
+            return AgreeOutcome(agreed, notes=run.notes)
+        day = made_at_now()
+        plan = beside_if_edited(outputs["the improvement plan"], "improvement plan", day, run.notes)
+        csv_path, plan = write_agreed_outputs(agreed, framework, out_dir, plan.name)
+        run.commit(day)
+    return AgreeOutcome(agreed, csv_path, plan, run.notes)

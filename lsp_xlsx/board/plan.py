@@ -110,8 +110,10 @@ def plan_workbook(agreed: Agreed, framework: Framework) -> Workbook:
     return wb
 
 
-def write_agreed_outputs(agreed: Agreed, framework: Framework, out_dir: Path) -> tuple[Path, Path]:
-    """agreed.csv and improvement-plan.xlsx in ``out_dir``."""
+def write_agreed_outputs(
+    agreed: Agreed, framework: Framework, out_dir: Path, plan_name: str = "improvement-plan.xlsx"
+) -> tuple[Path, Path]:
+    """agreed.csv and the improvement plan (``plan_name``) in ``out_dir``."""
     csv_path = write_agreed_csv(agreed, out_dir / "agreed.csv")
-    plan = save_workbook(plan_workbook(agreed, framework), out_dir / "improvement-plan.xlsx")
+    plan = save_workbook(plan_workbook(agreed, framework), out_dir / plan_name)
     return csv_path, plan

@@ -46,9 +46,10 @@ def write_agreed(s: Sheet, c: Comparison) -> None:
         s.put(row, 4, values["mean"], "0.0")
         s.put(row, 5, values["spread"], "0")
         s.put(row, 6, _range(float(values["min"]), float(values["max"])), style="centre")
+        carried = c.agreed_entries.get(str(qid), {})
         for col in inputs:
             number_format = "dd/mm/yyyy" if keys[col - 1] == "target_date" else "General"
-            s.put(row, col, None, number_format, "input")
+            s.put(row, col, carried.get(keys[col - 1]), number_format, "input")
         s.fit_cells(row)
     last = s.table(A.TABLE, row)
     _validations(s, c, header_row + 1, last)

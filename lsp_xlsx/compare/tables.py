@@ -127,6 +127,9 @@ class Comparison:
     progress: Progress | None = None
     #: Problems found while preparing the output (text cut or characters replaced).
     output_findings: list[Finding] = field(default_factory=list)
+    #: The workshop's entries carried from the comparison this one replaces: question id ->
+    #: Agreed column key (agreed_rating, action, lead, target_date) -> value.
+    agreed_entries: dict[str, dict[str, object]] = field(default_factory=dict)
 
     @property
     def counted(self) -> list[Return]:

@@ -62,6 +62,23 @@ class OutputError(LspXlsxError):
             "that the disk has room, and that the file is not open in another program."
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from (path, reason), so that it crosses back from a worker process.
+        return (type(self), (self.path, self.reason))
+
+
+class OutputBlocked(OutputError):
+    """An output cannot be written now: open in another program, or another run is writing
+    into its folder. Exit status 3, with a message that says who and what to do."""
+
+    def __init__(self, path: object, message: str) -> None:
+        LspXlsxError.__init__(self, message)
+        self.path = path
+        self.reason = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.path, self.reason))
+
 
 class OutputExistsError(LspXlsxError):
     """Writing would overwrite files that may already have been sent."""

@@ -1,0 +1,163 @@
+"""One comparison's outputs: the workbook, the tidy table and the board paper, written so
+that nothing a person made is lost.
+
+Used by ``collate`` (:mod:`lsp_xlsx.workflow`) and for each partnership of
+``collate --split-by`` (:mod:`lsp_xlsx.workflow_split`), so the two never import each
+other. Before the workbook replaces an earlier comparison, the workshop's entries in its
+Agreed sheet are carried into the new one (and the earlier workbook is kept under a dated
+name unless it is, byte for byte, what the tool wrote); a board paper someone has edited
+stays as it is, and the new paper goes beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsp_xlsx.core.errors import UsageProblem
+from lsp_xlsx.core.files import keep_before_replacing
+from lsp_xlsx.framework.model import Framework
+from lsp_xlsx.safety.names import dated_name
+from lsp_xlsx.safety.written import FolderState, unchanged_or_absent
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lsp_xlsx.compare.tables import Comparison
+    from lsp_xlsx.framework.partners import PartnerList
+    from lsp_xlsx.returns.model import CheckResult
+    from lsp_xlsx.returns.sniff import Limits
+
+
+@dataclass
+class Written:
+    """Where one comparison's outputs went, and what the run should say about them."""
+
+    workbook: Path
+    responses: Path
+    paper: Path | None
+    notes: list[str] = field(default_factory=list)
+
+
+def write_outputs(
+    comparison: Comparison, output: Path, responses: Path, paper: Path | None
+) -> tuple[Path, Path | None]:
+    """The comparison workbook, the tidy table and (unless ``paper`` is None) the board paper.
+
+    The tidy table is written on a thread while the workbook is built: pyarrow releases the
+    GIL as it writes, so on two cores it costs next to nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lsp_xlsx.compare.tables import write_responses_csv
+    from lsp_xlsx.compare.writer import save_comparison
+
+    with ThreadPoolExecutor(1) as pool:
+        tidy = pool.submit(write_responses_csv, comparison, responses)
+        workbook = save_comparison(comparison, output)
+        if paper is not None:
+            from lsp_xlsx.board.paper import save_board_paper
+
+            paper = save_board_paper(comparison, paper)
+        tidy.result()
+    return workbook, paper
+
+
+def beside_if_edited(path: Path, what: str, made_at: str, notes: list[str]) -> Path:
+    """``path``, or when the file there is not the one the tool last wrote (someone edited
+    it), a name beside it dated by ``made_at``, so the edited file stays as it is."""
+    if unchanged_or_absent(path):
+        return path
+    day = dt.date.fromisoformat(made_at[:10])
+    new = dated_name(path, day, usable=unchanged_or_absent)
+    notes.append(
+        f"{path} has been changed since lsp-xlsx wrote it, so it is left as it is; "
+        f"the new {what} is {new}."
+    )
+    return new
+
+
+def write_collated(
+    c: Comparison,
+    framework: Framework,
+    output: Path,
+    responses: Path,
+    paper: Path | None,
+    limits: Limits | None = None,
+) -> Written:
+    """Carry the workshop's entries from the comparison at ``output`` (if any), keep an
+    edited board paper, then write the outputs (through the run's staging, if any)."""
+    from lsp_xlsx.board.carry import read_previous
+
+    notes: list[str] = []
+    carried = read_previous(output, framework, [str(q) for q in c.question_stats.index], limits)
+    if carried is not None:
+        c.agreed_entries = carried.entries
+        kept = None
+        ours = FolderState.read(output.parent).wrote(output)
+        if carried.gone or carried.unreadable or not ours:
+            kept = dated_name(output, dt.date.fromisoformat(c.made_at[:10]), "previous")
+            keep_before_replacing(output, kept)
+        notes += carried.messages(kept)
+    if paper is not None:
+        paper = beside_if_edited(paper, "board paper", c.made_at, notes)
+    workbook, paper = write_outputs(c, output, responses, paper)
+    return Written(workbook, responses, paper, notes)
+
+
+def collate_inputs(
+    framework: Framework,
+    partners: PartnerList | None,
+    manifest: Path | None,
+    previous: Path | None,
+) -> dict[str, Path | None]:
+    """Every file collate reads besides the returns, by what a refusal calls it."""
+    return {
+        "the framework folder": framework.path,
+        "the partners file given with --partners": (partners.path if partners else None),
+        "the manifest given with --manifest": manifest,
+        "last round's tidy table given with --previous": previous,
+    }
+
+
+def check_groupings(group_by: Sequence[str], partners: PartnerList) -> None:
+    """Refuse, before anything is read, a --group-by naming no column of partners.csv."""
+    known = ["sector", *partners.extra_columns]
+    unknown = [g for g in group_by if g not in known]
+    if unknown:
+        raise UsageProblem(
+            f"--group-by names {', '.join(unknown)}, which is not a column of "
+            f"{partners.path.name}. Choose from: {', '.join(known)}."
+        )
+
+
+def collate_one(
+    result: CheckResult,
+    framework: Framework,
+    partners: PartnerList | None,
+    where: tuple[Path, Path, Path | None],
+    group_by: Sequence[str] | None,
+    before: pd.DataFrame | None,
+    limits: Limits | None,
+) -> tuple[Comparison, Written]:
+    """One comparison of the returns read (compared with last round's tidy table
+    ``before``, when given), written to ``where``: the workbook, the tidy table and the
+    board paper (through the run's staging)."""
+    from lsp_xlsx.compare.tables import collate
+    from lsp_xlsx.core.memory import release_freed_memory
+
+    output, responses, paper = where
+    comparison = collate(
+        result.returns, framework, partners, responses_name=responses.name, group_by=group_by
+    )
+    comparison.round = result.round
+    release_freed_memory()
+    if before is not None:
+        from lsp_xlsx.compare.progress import since_last_round
+
+        now = comparison.responses
+        comparison.progress = since_last_round(now, comparison.made_at, before, framework)
+    written = write_collated(comparison, framework, output, responses, paper, limits)
+    return comparison, written
