@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
+    from lsp_xlsx.outreach.invitations import Plan
     from lsp_xlsx.outreach.mail import Delivery, DeliveryOptions
+    from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.tracking import StatusReport
     from lsp_xlsx.workbook.build import BuildSettings
     from lsp_xlsx.workbook.copies import BuildResult
@@ -336,9 +338,38 @@ class DeliveryOutcome:
 
     @property
     def exit_code(self) -> int:
-        """1 when any message failed or may not have arrived, else 0."""
+        """1 when any message failed or may not have arrived, a partner was refused, or no
+        partner could be reached at all; else 0."""
         report = self.delivery.report
-        return 1 if report.failed or report.uncertain else 0
+        trouble = report.failed or report.uncertain or self.delivery.refused
+        return 1 if trouble or self.delivery.nobody else 0
+
+
+def _copies_in(folder: Path, log: Path | None, command: str) -> None:
+    """Stop (exit 2) before anything is read or made when ``folder`` holds neither the
+    manifest nor the send log: chasing copies that are not there would only pretend."""
+    from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME
+    from lsp_xlsx.workbook.manifest import MANIFEST_NAME
+
+    sendlog = log or folder / SEND_LOG_NAME
+    if (folder / MANIFEST_NAME).is_file() or sendlog.is_file():
+        return
+    raise UsageProblem(
+        f"{command} found no copies to chase: there is no {folder / MANIFEST_NAME} and no "
+        f"send log {sendlog}. Pass --dir with the folder lsp-xlsx build --partners wrote "
+        "(and --log if the send log is elsewhere); nothing was written."
+    )
+
+
+def _delivered(
+    plan: Plan, log: SendLog, drafts: Path, options: DeliveryOptions, what: str
+) -> DeliveryOutcome:
+    from lsp_xlsx.outreach.mail import deliver
+
+    smtp = options.smtp(dict(os.environ))
+    delivery = deliver(plan.outgoing, log, drafts, smtp, options.delay, options.dry_run)
+    delivery.refused, delivery.nobody = plan.refused, plan.nobody_reachable()
+    return DeliveryOutcome(delivery, plan.skipped, what)
 
 
 def mail(
@@ -351,20 +382,23 @@ def mail(
     resend: bool = False,
 ) -> DeliveryOutcome:
     """E-mail each partner its workbook from ``folder``. The deadline and contact default to
-    the ones the workbooks were built with (from manifest.csv)."""
-    from lsp_xlsx.outreach.mail import deliver, plan_invitations
+    the ones the workbooks were built with (from manifest.csv). Each workbook is checked
+    against its SHA-256 in the manifest before it goes."""
+    from lsp_xlsx.outreach.invitations import plan_invitations
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_INVITATION, INVITATION_FIELDS, load_template
-    from lsp_xlsx.workbook.manifest import read_manifest
+    from lsp_xlsx.workbook.manifest import MANIFEST_NAME, manifest_entries
 
-    smtp = options.smtp(dict(os.environ))
+    options.smtp(dict(os.environ))  # a missing password stops the run before anything is read
     chosen = load_template(template, INVITATION_FIELDS) if template else DEFAULT_INVITATION
-    manifest = read_manifest(folder)
+    entries = manifest_entries(folder / MANIFEST_NAME)
+    manifest = {e.partner_id: e for e in entries}
     built = next(iter(manifest.values()), None)
     log = SendLog.open(options.log_in(folder))
     plan = plan_invitations(
         partners,
-        {pid: entry.path for pid, entry in manifest.items() if entry.path.is_file()},
+        manifest,
+        entries,
         chosen,
         options.sender,
         deadline or (built.deadline if built else None),
@@ -372,9 +406,7 @@ def mail(
         log,
         resend,
     )
-    drafts = options.drafts_in(folder, "drafts")
-    delivery = deliver(plan.outgoing, log, drafts, smtp, options.delay, options.dry_run)
-    return DeliveryOutcome(delivery, plan.skipped, "message")
+    return _delivered(plan, log, options.drafts_in(folder, "drafts"), options, "message")
 
 
 @dataclass
@@ -403,11 +435,13 @@ def status(
     manifest: Path | None = None,
 ) -> StatusOutcome:
     """One row per partner: sent, returned, complete, overdue. Returns are read exactly as
-    check reads them, with the same limits."""
+    check reads them, with the same limits. Stops (exit 2) when ``folder`` holds neither
+    the manifest nor the send log."""
     from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
     from lsp_xlsx.outreach.tracking import track
     from lsp_xlsx.workbook.manifest import read_manifest
 
+    _copies_in(folder, log, "status")
     built = read_manifest(folder)
     log_file = SendLog.open(log or folder / SEND_LOG_NAME)
     deadlines = {
@@ -424,29 +458,33 @@ def remind(
     folder: Path = COPIES_DIR,
     template: Path | None = None,
     contact: str | None = None,
+    resend: bool = False,
 ) -> DeliveryOutcome:
     """Reminders for every partner not returned or incomplete, saying what is missing."""
-    from lsp_xlsx.outreach.mail import deliver
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_REMINDER, REMINDER_FIELDS, load_template
     from lsp_xlsx.outreach.tracking import plan_reminders
-    from lsp_xlsx.workbook.manifest import read_manifest
+    from lsp_xlsx.workbook.manifest import MANIFEST_NAME, manifest_entries
 
-    smtp = options.smtp(dict(os.environ))
+    _copies_in(folder, options.log, "status --remind")
+    options.smtp(dict(os.environ))
     chosen = load_template(template, REMINDER_FIELDS) if template else DEFAULT_REMINDER
-    manifest = read_manifest(folder)
+    entries = manifest_entries(folder / MANIFEST_NAME)
+    manifest = {e.partner_id: e for e in entries}
     built = next(iter(manifest.values()), None)
     log = SendLog.open(options.log_in(folder))
-    outgoing, skipped = plan_reminders(
+    plan = plan_reminders(
         outcome.report,
         chosen,
         options.sender,
         contact if contact is not None else (built.contact if built else ""),
-        {pid: entry.path for pid, entry in manifest.items()},
+        manifest,
+        entries,
+        log,
+        resend,
     )
     drafts = options.drafts_in(folder, "reminders")
-    delivery = deliver(outgoing, log, drafts, smtp, options.delay, options.dry_run)
-    outcome.reminders = DeliveryOutcome(delivery, skipped, "reminder")
+    outcome.reminders = _delivered(plan, log, drafts, options, "reminder")
     return outcome.reminders
 
 

@@ -63,6 +63,10 @@ class OutputError(LspXlsxError):
         )
 
 
+class SendLogError(LspXlsxError):
+    """The send log cannot be read, or holds more than the limits allow."""
+
+
 class OutputExistsError(LspXlsxError):
     """Writing would overwrite files that may already have been sent."""
 
