@@ -224,6 +224,7 @@ def _open(settings: SmtpSettings) -> smtplib.SMTP:
         server = BoundedSMTP(settings.host, settings.port, settings.timeout, settings.deadline)
         if settings.security == "starttls":
             server.starttls(context=ssl.create_default_context())
+    server.ehlo_or_helo_if_needed()  # a server whose EHLO reply never ends stops us here
     return server
 
 
