@@ -739,3 +739,25 @@ def test_manifest_and_send_log_are_read_under_limits(
     assert (
         "more than the 100 read at most (raise it with LSP_XLSX_MAX_TABLE_BYTES)" in result.output
     )
+
+
+def test_a_reminder_of_unknown_fate_is_not_sent_again_without_resend(
+    sent_dir: Path, partners_csv: Path, tmp_path: Path
+) -> None:
+    nhs = PARTNERS[2]
+    values = message_values(nhs, None, "", "")
+    earlier = make_message(nhs, DEFAULT_INVITATION, values, "", None, kind="reminder")
+    SendLog.open(sent_dir / "sent.csv").record(earlier, "sending")  # the run was killed
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    out = tmp_path / "reminders"
+    args = ["status", str(returns), "--partners", str(partners_csv), "--dir", str(sent_dir)]
+    args += ["--remind", "--drafts", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "skipped  NHS North Shire: delivery uncertain" in result.output
+    assert not (out / "reminder-nhs-north-shire.eml").exists()
+    assert "3 reminder(s) done, 0 failed, 1 skipped." in result.output
+    again = CliRunner().invoke(cli, [*args, "--resend"])
+    assert "4 reminder(s) done, 0 failed, 0 skipped." in again.output
+    assert (out / "reminder-nhs-north-shire.eml").exists()
