@@ -164,7 +164,7 @@ def load_template(
         ) from None
     if len(raw) > most:  # it grew after it was measured
         raise TemplateError(f"{path}: more than {most:,} bytes. Give a short text file.")
-    noted: list[Finding] = []
+    noted: list[Finding] = []  # decoded by partners.csv's own decoder: UTF-8, else cp1252
     text = decode_like_partners_csv(raw, path.name, noted)
     return parse_template(text, str(path), allowed)
 

@@ -22,6 +22,8 @@ from lsp_xlsx.core.input_limits import InputLimits, variable
 from lsp_xlsx.framework.csvfile import read_csv
 
 MANIFEST_NAME = "manifest.csv"
+#: A personalised copy is some 100 KB; a file far larger is never read to be checked.
+MAX_COPY_BYTES = 52_428_800
 #: The columns, in order: a contract. copy_id came last, so older manifests still read.
 MANIFEST_COLUMNS = (
     "partner_id",
@@ -181,6 +183,11 @@ def read_copy(entry: ManifestEntry, entries: Sequence[ManifestEntry]) -> bytes |
     path = entry.path
     if not path.is_file():
         return f"{path.name} is not in {path.parent}: run lsp-xlsx build --partners"
+    if path.stat().st_size > MAX_COPY_BYTES:  # a copy is some 100 KB; this one was replaced
+        return (
+            f"{path.name} is larger than {MAX_COPY_BYTES:,} bytes, so it is not the copy "
+            "that was built: rebuild with lsp-xlsx build --partners --force"
+        )
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if not entry.sha256:
