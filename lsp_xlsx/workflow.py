@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.core.memory import release_freed_memory
 from lsp_xlsx.framework.model import Framework
-from lsp_xlsx.framework.partners import Partner, PartnerList, load_partners
+from lsp_xlsx.framework.partners import PartnerList, load_partners
 from lsp_xlsx.returns.isolation import release_readers
 from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
@@ -30,9 +30,7 @@ if TYPE_CHECKING:
     from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
-    from lsp_xlsx.outreach.invitations import Plan
-    from lsp_xlsx.outreach.mail import Delivery, DeliveryOptions
-    from lsp_xlsx.outreach.sendlog import SendLog
+    from lsp_xlsx.outreach.mail import DeliveryOptions, DeliveryOutcome
     from lsp_xlsx.outreach.tracking import StatusReport
     from lsp_xlsx.workbook.build import BuildSettings
     from lsp_xlsx.workbook.copies import BuildResult
@@ -328,50 +326,6 @@ def demo(
 # --- mail and status ---------------------------------------------------------------------------
 
 
-@dataclass
-class DeliveryOutcome:
-    """Messages delivered (or not), partners skipped with the reason, and the exit status."""
-
-    delivery: Delivery
-    skipped: list[tuple[Partner, str]]
-    what: str
-
-    @property
-    def exit_code(self) -> int:
-        """1 when any message failed or may not have arrived, a partner was refused, or no
-        partner could be reached at all; else 0."""
-        report = self.delivery.report
-        trouble = report.failed or report.uncertain or self.delivery.refused
-        return 1 if trouble or self.delivery.nobody else 0
-
-
-def _copies_in(folder: Path, log: Path | None, command: str) -> None:
-    """Stop (exit 2) before anything is read or made when ``folder`` holds neither the
-    manifest nor the send log: chasing copies that are not there would only pretend."""
-    from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME
-    from lsp_xlsx.workbook.manifest import MANIFEST_NAME
-
-    sendlog = log or folder / SEND_LOG_NAME
-    if (folder / MANIFEST_NAME).is_file() or sendlog.is_file():
-        return
-    raise UsageProblem(
-        f"{command} found no copies to chase: there is no {folder / MANIFEST_NAME} and no "
-        f"send log {sendlog}. Pass --dir with the folder lsp-xlsx build --partners wrote "
-        "(and --log if the send log is elsewhere); nothing was written."
-    )
-
-
-def _delivered(
-    plan: Plan, log: SendLog, drafts: Path, options: DeliveryOptions, what: str
-) -> DeliveryOutcome:
-    from lsp_xlsx.outreach.mail import deliver
-
-    smtp = options.smtp(dict(os.environ))
-    delivery = deliver(plan.outgoing, log, drafts, smtp, options.delay, options.dry_run)
-    delivery.refused, delivery.nobody = plan.refused, plan.nobody_reachable()
-    return DeliveryOutcome(delivery, plan.skipped, what)
-
-
 def mail(
     partners: PartnerList,
     options: DeliveryOptions,
@@ -384,15 +338,13 @@ def mail(
     """E-mail each partner its workbook from ``folder``. The deadline and contact default to
     the ones the workbooks were built with (from manifest.csv). Each workbook is checked
     against its SHA-256 in the manifest before it goes."""
-    from lsp_xlsx.outreach.invitations import plan_invitations
+    from lsp_xlsx.outreach.invitations import copies_in, deliver_plan, plan_invitations
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_INVITATION, INVITATION_FIELDS, load_template
-    from lsp_xlsx.workbook.manifest import MANIFEST_NAME, manifest_entries
 
     options.smtp(dict(os.environ))  # a missing password stops the run before anything is read
     chosen = load_template(template, INVITATION_FIELDS) if template else DEFAULT_INVITATION
-    entries = manifest_entries(folder / MANIFEST_NAME)
-    manifest = {e.partner_id: e for e in entries}
+    entries, manifest = copies_in(folder)
     built = next(iter(manifest.values()), None)
     log = SendLog.open(options.log_in(folder))
     plan = plan_invitations(
@@ -406,7 +358,7 @@ def mail(
         log,
         resend,
     )
-    return _delivered(plan, log, options.drafts_in(folder, "drafts"), options, "message")
+    return deliver_plan(plan, log, options.drafts_in(folder, "drafts"), options, "message")
 
 
 @dataclass
@@ -435,13 +387,13 @@ def status(
     manifest: Path | None = None,
 ) -> StatusOutcome:
     """One row per partner: sent, returned, complete, overdue. Returns are read exactly as
-    check reads them, with the same limits. Stops (exit 2) when ``folder`` holds neither
-    the manifest nor the send log."""
+    check reads them, with the same limits. Stops (exit 2) before reading anything when
+    ``folder`` holds neither the manifest nor the send log."""
     from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
-    from lsp_xlsx.outreach.tracking import track
+    from lsp_xlsx.outreach.tracking import require_copies, track
     from lsp_xlsx.workbook.manifest import read_manifest
 
-    _copies_in(folder, log, "status")
+    require_copies(folder, log, "status")
     built = read_manifest(folder)
     log_file = SendLog.open(log or folder / SEND_LOG_NAME)
     deadlines = {
@@ -461,30 +413,23 @@ def remind(
     resend: bool = False,
 ) -> DeliveryOutcome:
     """Reminders for every partner not returned or incomplete, saying what is missing."""
+    from lsp_xlsx.outreach.invitations import copies_in, deliver_plan
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_REMINDER, REMINDER_FIELDS, load_template
-    from lsp_xlsx.outreach.tracking import plan_reminders
-    from lsp_xlsx.workbook.manifest import MANIFEST_NAME, manifest_entries
+    from lsp_xlsx.outreach.tracking import plan_reminders, require_copies
 
-    _copies_in(folder, options.log, "status --remind")
+    require_copies(folder, options.log, "status --remind")
     options.smtp(dict(os.environ))
     chosen = load_template(template, REMINDER_FIELDS) if template else DEFAULT_REMINDER
-    entries = manifest_entries(folder / MANIFEST_NAME)
-    manifest = {e.partner_id: e for e in entries}
+    entries, manifest = copies_in(folder)
     built = next(iter(manifest.values()), None)
     log = SendLog.open(options.log_in(folder))
+    contact = contact if contact is not None else (built.contact if built else "")
     plan = plan_reminders(
-        outcome.report,
-        chosen,
-        options.sender,
-        contact if contact is not None else (built.contact if built else ""),
-        manifest,
-        entries,
-        log,
-        resend,
+        outcome.report, chosen, options.sender, contact, manifest, entries, log, resend
     )
     drafts = options.drafts_in(folder, "reminders")
-    outcome.reminders = _delivered(plan, log, drafts, options, "reminder")
+    outcome.reminders = deliver_plan(plan, log, drafts, options, "reminder")
     return outcome.reminders
 
 

@@ -10,16 +10,23 @@ is refused alone, with the reason, and the rest go on. A message whose fate is u
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.addresses import address_problem
-from lsp_xlsx.outreach.mail import Outgoing, make_message
+from lsp_xlsx.outreach.mail import (
+    DeliveryOptions,
+    DeliveryOutcome,
+    Outgoing,
+    deliver,
+    make_message,
+)
 from lsp_xlsx.outreach.sendlog import UNCERTAIN, SendLog
 from lsp_xlsx.outreach.templates import Template, message_values
-from lsp_xlsx.workbook.manifest import ManifestEntry, read_copy
+from lsp_xlsx.workbook.manifest import MANIFEST_NAME, ManifestEntry, manifest_entries, read_copy
 
 
 @dataclass
@@ -119,3 +126,19 @@ def plan_invitations(
             message = make_message(partner, template, values, sender, found[0], data=found[1])
             plan.outgoing.append(message)
     return plan
+
+
+def copies_in(folder: Path) -> tuple[list[ManifestEntry], dict[str, ManifestEntry]]:
+    """Every copy in ``folder``'s manifest, and the newest one per partner id."""
+    entries = manifest_entries(folder / MANIFEST_NAME)
+    return entries, {e.partner_id: e for e in entries}
+
+
+def deliver_plan(
+    plan: Plan, log: SendLog, drafts: Path, options: DeliveryOptions, what: str
+) -> DeliveryOutcome:
+    """Write or send the plan's messages as ``options`` say; the outcome for the exit code."""
+    smtp = options.smtp(dict(os.environ))
+    delivery = deliver(plan.outgoing, log, drafts, smtp, options.delay, options.dry_run)
+    delivery.refused, delivery.nobody = plan.refused, plan.nobody_reachable()
+    return DeliveryOutcome(delivery, plan.skipped, what)

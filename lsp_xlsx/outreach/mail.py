@@ -411,3 +411,20 @@ def deliver(
     else:
         raise MailError("Say where the messages go: --drafts FOLDER or --smtp-host HOST.")
     return result
+
+
+@dataclass
+class DeliveryOutcome:
+    """Messages delivered (or not), partners skipped with the reason, and the exit status."""
+
+    delivery: Delivery
+    skipped: list[tuple[Partner, str]]
+    what: str
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any message failed or may not have arrived, a partner was refused, or no
+        partner could be reached at all; else 0."""
+        report = self.delivery.report
+        trouble = report.failed or report.uncertain or self.delivery.refused
+        return 1 if trouble or self.delivery.nobody else 0

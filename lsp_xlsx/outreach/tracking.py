@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.invitations import Plan, address_refusal, attachment, unresolved
 from lsp_xlsx.outreach.mail import make_message
-from lsp_xlsx.outreach.sendlog import SendLog
+from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
 from lsp_xlsx.outreach.templates import Template, format_deadline, message_values
 from lsp_xlsx.returns.model import CheckResult, Return
-from lsp_xlsx.workbook.manifest import ManifestEntry
+from lsp_xlsx.workbook.manifest import MANIFEST_NAME, ManifestEntry
 
 
 @dataclass
@@ -155,6 +157,20 @@ def track(
         if not row.complete:
             row.missing = missing_parts(row.ret, framework)
     return StatusReport(rows, today, strangers)
+
+
+def require_copies(folder: Path, log: Path | None, command: str) -> None:
+    """Stop (:class:`UsageProblem`, exit 2) before anything is read or made when ``folder``
+    holds neither the manifest nor the send log: chasing copies that are not there would
+    only pretend (every partner "not sent", reminders saying a workbook is attached)."""
+    sendlog = log or folder / SEND_LOG_NAME
+    if (folder / MANIFEST_NAME).is_file() or sendlog.is_file():
+        return
+    raise UsageProblem(
+        f"{command} found no copies to chase: there is no {folder / MANIFEST_NAME} and no "
+        f"send log {sendlog}. Pass --dir with the folder lsp-xlsx build --partners wrote "
+        "(and --log if the send log is elsewhere); nothing was written."
+    )
 
 
 NEXT_STEP_NOT_RETURNED = (
