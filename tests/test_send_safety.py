@@ -761,3 +761,60 @@ def test_a_reminder_of_unknown_fate_is_not_sent_again_without_resend(
     again = CliRunner().invoke(cli, [*args, "--resend"])
     assert "4 reminder(s) done, 0 failed, 0 skipped." in again.output
     assert (out / "reminder-nhs-north-shire.eml").exists()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made by openssl."""
+    import shutil
+
+    if shutil.which("openssl") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("openssl is needed for the TLS tests")
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out"]
+    args += [str(cert), "-days", "2", "-subj", "/CN=127.0.0.1"]
+    subprocess.run(
+        ["openssl", *args, "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_the_bounded_client_sends_over_tls_too(
+    certificate: tuple[Path, Path],
+    sent_dir: Path,
+    partners_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    security: str,
+) -> None:
+    import ssl
+
+    from lsp_xlsx.outreach import mail
+
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(mail.ssl, "create_default_context", lambda *a, **k: trusting)
+    inbox = Inbox(refuse=set())
+    port = _free_port()
+    tls: dict[str, Any] = (
+        {"tls_context": server_context, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": server_context}
+    )
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, server_hostname="127.0.0.1", **tls
+    )
+    controller.start()
+    try:
+        result = _mail(partners_csv, sent_dir, port, "--security", security)
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert len(inbox.messages) == 4
