@@ -388,6 +388,11 @@ def mail_command(partners: Any, folder: Path, delivery: Any, **kw: Any) -> None:
 @click.option(
     "--contact", default=None, help="[default: the contact the workbooks were built with]"
 )
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="With --remind: remind again partners whose last reminder may have arrived (uncertain).",
+)
 @manifest_option
 @limits_options
 def status_command(
@@ -403,6 +408,7 @@ def status_command(
     contact: str | None,
     manifest: Path | None,
     limits: Any,
+    resend: bool,
 ) -> None:
     """Track every partner: sent, returned, complete, overdue; and send reminders.
 
@@ -437,7 +443,7 @@ def status_command(
         )
         click.echo(format_status(outcome.report))
         if remind:
-            sent = workflow.remind(outcome, delivery, folder, template, contact)
+            sent = workflow.remind(outcome, delivery, folder, template, contact, resend)
             click.echo("")
             click.echo(format_delivery(sent.delivery, sent.skipped, sent.what))
     sys.exit(outcome.exit_code)

@@ -306,6 +306,14 @@ delivery_options = _group(
             help="Seconds between messages sent over SMTP.",
         ),
         click.option(
+            "--smtp-timeout",
+            type=click.FloatRange(min=0.1),
+            default=120.0,
+            show_default=True,
+            help="Seconds the connection, and then each message, may take at most, however "
+            "slowly the server answers.",
+        ),
+        click.option(
             "--dry-run", is_flag=True, help="Show what would be sent; send and write nothing."
         ),
         click.option(

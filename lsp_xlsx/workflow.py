@@ -23,7 +23,7 @@ from lsp_xlsx.collate_outputs import (
     collate_one,
 )
 from lsp_xlsx.framework.model import Framework
-from lsp_xlsx.framework.partners import Partner, PartnerList, load_partners
+from lsp_xlsx.framework.partners import PartnerList, load_partners
 from lsp_xlsx.returns.isolation import release_readers
 from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
-    from lsp_xlsx.outreach.mail import Delivery, DeliveryOptions
+    from lsp_xlsx.outreach.mail import DeliveryOptions, DeliveryOutcome
     from lsp_xlsx.outreach.tracking import StatusReport
     from lsp_xlsx.workbook.build import BuildSettings
     from lsp_xlsx.workbook.copies import BuildResult
@@ -302,21 +302,6 @@ def demo(
 # --- mail and status ---------------------------------------------------------------------------
 
 
-@dataclass
-class DeliveryOutcome:
-    """Messages delivered (or not), partners skipped with the reason, and the exit status."""
-
-    delivery: Delivery
-    skipped: list[tuple[Partner, str]]
-    what: str
-
-    @property
-    def exit_code(self) -> int:
-        """1 when any message failed or may not have arrived, else 0."""
-        report = self.delivery.report
-        return 1 if report.failed or report.uncertain else 0
-
-
 @one_run_per_folder("folder")
 def mail(
     partners: PartnerList,
@@ -328,20 +313,21 @@ def mail(
     resend: bool = False,
 ) -> DeliveryOutcome:
     """E-mail each partner its workbook from ``folder``. The deadline and contact default to
-    the ones the workbooks were built with (from manifest.csv)."""
-    from lsp_xlsx.outreach.mail import deliver, plan_invitations
+    the ones the workbooks were built with (from manifest.csv). Each workbook is checked
+    against its SHA-256 in the manifest before it goes."""
+    from lsp_xlsx.outreach.invitations import copies_in, deliver_plan, plan_invitations
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_INVITATION, INVITATION_FIELDS, load_template
-    from lsp_xlsx.workbook.manifest import read_manifest
 
-    smtp = options.smtp(dict(os.environ))
+    options.smtp(dict(os.environ))  # a missing password stops the run before anything is read
     chosen = load_template(template, INVITATION_FIELDS) if template else DEFAULT_INVITATION
-    manifest = read_manifest(folder)
+    entries, manifest = copies_in(folder)
     built = next(iter(manifest.values()), None)
     log = SendLog.open(options.log_in(folder))
     plan = plan_invitations(
         partners,
-        {pid: entry.path for pid, entry in manifest.items() if entry.path.is_file()},
+        manifest,
+        entries,
         chosen,
         options.sender,
         deadline or (built.deadline if built else None),
@@ -349,9 +335,7 @@ def mail(
         log,
         resend,
     )
-    drafts = options.drafts_in(folder, "drafts")
-    delivery = deliver(plan.outgoing, log, drafts, smtp, options.delay, options.dry_run)
-    return DeliveryOutcome(delivery, plan.skipped, "message")
+    return deliver_plan(plan, log, options.drafts_in(folder, "drafts"), options, "message")
 
 
 @dataclass
@@ -380,11 +364,13 @@ def status(
     manifest: Path | None = None,
 ) -> StatusOutcome:
     """One row per partner: sent, returned, complete, overdue. Returns are read exactly as
-    check reads them, with the same limits."""
+    check reads them, with the same limits. Stops (exit 2) before reading anything when
+    ``folder`` holds neither the manifest nor the send log."""
     from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
-    from lsp_xlsx.outreach.tracking import track
+    from lsp_xlsx.outreach.tracking import require_copies, track
     from lsp_xlsx.workbook.manifest import read_manifest
 
+    require_copies(folder, log, "status")
     built = read_manifest(folder)
     log_file = SendLog.open(log or folder / SEND_LOG_NAME)
     deadlines = {
@@ -402,29 +388,26 @@ def remind(
     folder: Path = COPIES_DIR,
     template: Path | None = None,
     contact: str | None = None,
+    resend: bool = False,
 ) -> DeliveryOutcome:
     """Reminders for every partner not returned or incomplete, saying what is missing."""
-    from lsp_xlsx.outreach.mail import deliver
+    from lsp_xlsx.outreach.invitations import copies_in, deliver_plan
     from lsp_xlsx.outreach.sendlog import SendLog
     from lsp_xlsx.outreach.templates import DEFAULT_REMINDER, REMINDER_FIELDS, load_template
-    from lsp_xlsx.outreach.tracking import plan_reminders
-    from lsp_xlsx.workbook.manifest import read_manifest
+    from lsp_xlsx.outreach.tracking import plan_reminders, require_copies
 
-    smtp = options.smtp(dict(os.environ))
+    require_copies(folder, options.log, "status --remind")
+    options.smtp(dict(os.environ))
     chosen = load_template(template, REMINDER_FIELDS) if template else DEFAULT_REMINDER
-    manifest = read_manifest(folder)
+    entries, manifest = copies_in(folder)
     built = next(iter(manifest.values()), None)
     log = SendLog.open(options.log_in(folder))
-    outgoing, skipped = plan_reminders(
-        outcome.report,
-        chosen,
-        options.sender,
-        contact if contact is not None else (built.contact if built else ""),
-        {pid: entry.path for pid, entry in manifest.items()},
+    contact = contact if contact is not None else (built.contact if built else "")
+    plan = plan_reminders(
+        outcome.report, chosen, options.sender, contact, manifest, entries, log, resend
     )
     drafts = options.drafts_in(folder, "reminders")
-    delivery = deliver(outgoing, log, drafts, smtp, options.delay, options.dry_run)
-    outcome.reminders = DeliveryOutcome(delivery, skipped, "reminder")
+    outcome.reminders = deliver_plan(plan, log, drafts, options, "reminder")
     return outcome.reminders
 
 

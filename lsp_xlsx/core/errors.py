@@ -80,6 +80,10 @@ class OutputBlocked(OutputError):
         return (type(self), (self.path, self.reason))
 
 
+class SendLogError(LspXlsxError):
+    """The send log cannot be read, or holds more than the limits allow."""
+
+
 class OutputExistsError(LspXlsxError):
     """Writing would overwrite files that may already have been sent."""
 

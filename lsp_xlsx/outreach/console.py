@@ -11,6 +11,7 @@ from lsp_xlsx.outreach.tracking import PartnerStatus, StatusReport
 def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what: str) -> str:
     """One line per message (skipped, would send, draft, sent, FAILED), then a count."""
     lines = [f"skipped  {partner.name}: {why}" for partner, why in skipped]
+    lines += [f"REFUSED  {partner.name}: {why}" for partner, why in delivery.refused]
     for item in delivery.dry_run:
         attached = f", attaching {item.file.name}" if item.file else ""
         lines.append(f"would send  {item.message['To']}: {item.message['Subject']}{attached}")
@@ -28,7 +29,10 @@ def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what
         failed, unsure = len(report.failed), len(report.uncertain)
         counts = f"{done} {what}(s) done, {failed} failed"
         counts += f", {unsure} uncertain" if unsure else ""
+        counts += f", {len(delivery.refused)} refused" if delivery.refused else ""
         lines.append(f"{counts}, {len(skipped)} skipped.")
+    if delivery.nobody:
+        lines.append(delivery.nobody)
     return "\n".join(visible(line) for line in lines)
 
 

@@ -13,26 +13,30 @@ import datetime as dt
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime, formataddr, make_msgid
+from email.policy import SMTPUTF8 as SMTPUTF8_POLICY
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from lsp_xlsx.core.errors import MailError
+from lsp_xlsx.core.errors import MailError, OutputError
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.framework.partners import Partner, unique_filenames
-from lsp_xlsx.outreach.sendlog import SendLog
-from lsp_xlsx.outreach.templates import Template, message_values
-
-if TYPE_CHECKING:
-    from typing_extensions import Buffer
+from lsp_xlsx.outreach.addresses import needs_smtputf8
+from lsp_xlsx.outreach.sendlog import SENDING, UNCERTAIN, SendLog
+from lsp_xlsx.outreach.smtp import (
+    DEFAULT_DEADLINE,
+    BoundedSMTP,
+    BoundedSMTPSSL,
+    DeadlineExceeded,
+    ReplyTooLarge,
+)
+from lsp_xlsx.outreach.templates import Template, header_text
 
 PASSWORD_ENV = "LSP_XLSX_SMTP_PASSWORD"
-#: The send-log outcome of a message that may or may not have been delivered.
-UNCERTAIN = "uncertain"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -53,13 +57,24 @@ class DeliveryOptions:
     delay: float = 1.0
     dry_run: bool = False
     log: Path | None = None
+    #: Seconds each message (and the connection) may take at most, however the server paces it.
+    smtp_timeout: float = DEFAULT_DEADLINE
 
     def smtp(self, environ: dict[str, str]) -> SmtpSettings | None:
         """The SMTP settings, with the password from ``environ``; None for drafts."""
         if self.smtp_host is None:
             return None
-        return SmtpSettings.from_env(
+        settings = SmtpSettings.from_env(
             self.smtp_host, self.smtp_port, self.smtp_user, self.security, environ
+        )
+        return SmtpSettings(
+            settings.host,
+            settings.port,
+            settings.user,
+            settings.password,
+            settings.security,
+            min(settings.timeout, self.smtp_timeout),
+            self.smtp_timeout,
         )
 
     def drafts_in(self, folder: Path, name: str) -> Path:
@@ -88,6 +103,16 @@ class Outgoing:
         return str(self.message["Message-ID"])
 
 
+def to_header(shown: str, address: str) -> str:
+    """'"Fire & Rescue, HQ" <grace@fire.example>', the name quoted as mail needs it; an
+    address with letters outside ASCII is kept as it is (sent with SMTPUTF8)."""
+    name = header_text(shown)
+    if not name:
+        return address
+    quoted = str(Address(display_name=name, addr_spec="x@x.invalid"))
+    return f"{quoted.rpartition(' <')[0]} <{address}>"
+
+
 def make_message(
     partner: Partner,
     template: Template,
@@ -95,23 +120,25 @@ def make_message(
     sender: str,
     attachment: Path | None,
     kind: str = "invitation",
+    data: bytes | None = None,
 ) -> Outgoing:
-    """One message to ``partner``'s address, with its workbook attached when given."""
+    """One message to ``partner``'s address, with its workbook attached when given
+    (``data``, its bytes as checked against the manifest, else read from the file)."""
     subject, body = template.render(values)
     message = EmailMessage()
     if sender:  # a draft may leave it to the mail program, which fills in the account
-        message["From"] = sender
+        message["From"] = header_text(sender)
     # The display name typed with the address ('Lisa Brown <lisa@…>') comes first.
     shown = partner.email_name or partner.contact_name or partner.name
-    message["To"] = formataddr((shown, partner.email))
-    message["Subject"] = subject
+    message["To"] = to_header(shown, partner.email)
+    message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     domain = sender.rpartition("@")[2].strip(">") or "lsp-xlsx.invalid"
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(body)
     if attachment is not None:
         message.add_attachment(
-            attachment.read_bytes(),
+            attachment.read_bytes() if data is None else data,
             maintype=XLSX_TYPE[0],
             subtype=XLSX_TYPE[1],
             filename=attachment.name,
@@ -135,7 +162,9 @@ def write_drafts(outgoing: Sequence[Outgoing], out_dir: Path, log: SendLog | Non
             if item.kind == "reminder"
             else names[item.partner.partner_id]
         )
-        write_bytes(item.message.as_bytes(policy=SMTP_POLICY), path)
+        # An address with letters outside ASCII is written as UTF-8 (RFC 6532), as it is sent.
+        policy = SMTPUTF8_POLICY if needs_smtputf8(item.partner.email) else SMTP_POLICY
+        write_bytes(item.message.as_bytes(policy=policy), path)
         paths.append(path)
         if log is not None:
             log.record(item, "draft")
@@ -153,6 +182,8 @@ class SmtpSettings:
     password: str = field(default="", repr=False)
     security: str = "starttls"  # "starttls", "ssl" or "none"
     timeout: float = 30.0
+    #: Wall-clock seconds for connecting and logging in, and then for each message.
+    deadline: float = DEFAULT_DEADLINE
 
     @classmethod
     def from_env(
@@ -179,43 +210,27 @@ class SendReport:
     uncertain: list[tuple[Outgoing, str]] = field(default_factory=list)
 
 
-class _Tracking:
-    """Notes when a message's content has been handed to the server.
-
-    A connection lost after that point may or may not have delivered the message, so the
-    outcome is "uncertain", never "failed": resending could send it twice.
-    """
-
-    body_sent = False
-
-    def send(self, s: Buffer | str) -> None:
-        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
-            self.body_sent = True  # before the bytes go: a partial send is uncertain too
-        super().send(s)  # type: ignore[misc]
-
-
-class _SMTP(_Tracking, smtplib.SMTP):
-    pass
-
-
-class _SMTPSSL(_Tracking, smtplib.SMTP_SSL):
-    pass
+def _open(settings: SmtpSettings) -> smtplib.SMTP:
+    server: smtplib.SMTP
+    if settings.security == "ssl":
+        server = BoundedSMTPSSL(
+            settings.host,
+            settings.port,
+            settings.timeout,
+            settings.deadline,
+            context=ssl.create_default_context(),
+        )
+    else:
+        server = BoundedSMTP(settings.host, settings.port, settings.timeout, settings.deadline)
+        if settings.security == "starttls":
+            server.starttls(context=ssl.create_default_context())
+    server.ehlo_or_helo_if_needed()  # a server whose EHLO reply never ends stops us here
+    return server
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     try:
-        server: smtplib.SMTP
-        if settings.security == "ssl":
-            server = _SMTPSSL(
-                settings.host,
-                settings.port,
-                timeout=settings.timeout,
-                context=ssl.create_default_context(),
-            )
-        else:
-            server = _SMTP(settings.host, settings.port, timeout=settings.timeout)
-            if settings.security == "starttls":
-                server.starttls(context=ssl.create_default_context())
+        server = _open(settings)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(
             f"Cannot connect to the SMTP server {settings.host}:{settings.port} "
@@ -231,7 +246,7 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
                 f"The SMTP server {settings.host} refused the login for {settings.user!r} "
                 f"({exc.smtp_code}). Check the user name and {PASSWORD_ENV}; nothing was sent."
             ) from None
-        except smtplib.SMTPException as exc:
+        except (smtplib.SMTPException, OSError) as exc:
             server.close()
             raise MailError(
                 f"The SMTP server {settings.host} would not log in {settings.user!r} "
@@ -242,6 +257,74 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
 
 def _text(value: bytes | str) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _send_one(server: smtplib.SMTP, item: Outgoing, log: SendLog, host: str) -> str:
+    """Send one message on an open connection; its outcome as the log records it.
+
+    Raises the connection's exceptions; the message is logged ``sending`` just before
+    its envelope goes, so whatever happens next it is never taken for unsent.
+    """
+    server.ehlo_or_helo_if_needed()
+    if needs_smtputf8(item.partner.email) and not server.has_extn("smtputf8"):
+        return (
+            f"failed: the address {item.partner.email} has letters outside ASCII, and "
+            f"{host} does not offer SMTPUTF8 to carry it; ask the partner for a plain "
+            "address, or send this one by hand"
+        )
+    try:
+        log.record(item, SENDING)
+    except OutputError as exc:
+        raise OutputError(
+            exc.path, f"{exc.reason}; stopped before sending to {item.partner.email}"
+        ) from None
+    if isinstance(server, BoundedSMTP | BoundedSMTPSSL):
+        server.body_sent = False
+    refused = server.send_message(item.message)
+    if refused:
+        return "failed: refused " + ", ".join(f"{k} ({v[0]})" for k, v in refused.items())
+    return "sent"
+
+
+def _lost(server: smtplib.SMTP | None, exc: BaseException) -> str:
+    handed_over = isinstance(server, BoundedSMTP | BoundedSMTPSSL) and server.body_sent
+    why = str(exc) if isinstance(exc, DeadlineExceeded | ReplyTooLarge) else type(exc).__name__
+    if handed_over:
+        return (
+            f"{UNCERTAIN}: connection lost after the message was handed over ({why}); "
+            "ask the partner whether it arrived"
+        )
+    return f"failed: connection lost ({why})"
+
+
+def _attempt(
+    server: smtplib.SMTP | None, item: Outgoing, settings: SmtpSettings, log: SendLog
+) -> tuple[str, smtplib.SMTP | None]:
+    """One message's outcome, and the connection to use next (None once it is lost)."""
+    try:
+        if server is None:
+            server = _connect(settings)
+        if isinstance(server, BoundedSMTP | BoundedSMTPSSL):
+            server.start_deadline(settings.deadline)
+        return _send_one(server, item, log, settings.host), server
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = ", ".join(
+            f"{code} {msg.decode(errors='replace')}" for code, msg in exc.recipients.values()
+        )
+        return f"failed: address refused ({codes})", server
+    except smtplib.SMTPSenderRefused as exc:
+        return f"failed: sender refused ({exc.smtp_code} {_text(exc.smtp_error)})", server
+    except smtplib.SMTPDataError as exc:
+        return f"failed: message refused ({exc.smtp_code} {_text(exc.smtp_error)})", server
+    except smtplib.SMTPNotSupportedError as exc:
+        return f"failed: {exc}", server
+    except MailError as exc:
+        return f"failed: could not reconnect ({exc})", None
+    except (OSError, smtplib.SMTPException) as exc:
+        outcome = _lost(server, exc)
+        if server is not None:
+            server.close()
+        return outcome, None
 
 
 def send_smtp(
@@ -256,7 +339,9 @@ def send_smtp(
 
     A refused address, a rejected message or a dropped connection is recorded as failed and
     the rest still go (reconnecting if needed). A refused login raises :class:`MailError`
-    before anything is sent.
+    before anything is sent. Each message is logged ``sending`` before it goes; a send log
+    that cannot be written stops the run (:class:`OutputError`), and a message whose
+    outcome could not be written stays ``sending``, which reads back as uncertain.
     """
     report = SendReport()
     server: smtplib.SMTP | None = _connect(settings)
@@ -264,41 +349,17 @@ def send_smtp(
         for index, item in enumerate(outgoing):
             if index and delay:
                 sleep(delay)
-            outcome = "sent"
+            outcome, server = _attempt(server, item, settings, log)
+            logged = UNCERTAIN if outcome.startswith(UNCERTAIN) else outcome
             try:
-                if server is None:
-                    server = _connect(settings)
-                if isinstance(server, _Tracking):
-                    server.body_sent = False
-                refused = server.send_message(item.message)
-                if refused:
-                    outcome = "failed: refused " + ", ".join(
-                        f"{k} ({v[0]})" for k, v in refused.items()
-                    )
-            except smtplib.SMTPRecipientsRefused as exc:
-                codes = ", ".join(
-                    f"{code} {msg.decode(errors='replace')}"
-                    for code, msg in exc.recipients.values()
-                )
-                outcome = f"failed: address refused ({codes})"
-            except smtplib.SMTPSenderRefused as exc:
-                outcome = f"failed: sender refused ({exc.smtp_code} {_text(exc.smtp_error)})"
-            except smtplib.SMTPDataError as exc:
-                outcome = f"failed: message refused ({exc.smtp_code} {_text(exc.smtp_error)})"
-            except (TimeoutError, smtplib.SMTPServerDisconnected, ConnectionError) as exc:
-                handed_over = isinstance(server, _Tracking) and server.body_sent
-                outcome = (
-                    f"{UNCERTAIN}: connection lost after the message was handed over "
-                    f"({type(exc).__name__}); ask the partner whether it arrived"
-                    if handed_over
-                    else f"failed: connection lost ({type(exc).__name__})"
-                )
-                server = None
-            except MailError as exc:
-                outcome = f"failed: could not reconnect ({exc})"
-            log.record(
-                item, outcome.partition(":")[0] if outcome.startswith(UNCERTAIN) else outcome
-            )
+                log.record(item, logged)
+            except OutputError as exc:
+                raise OutputError(
+                    exc.path,
+                    f"{exc.reason}. The message to {item.partner.email} ({outcome}) is "
+                    "logged as 'sending', so it counts as uncertain and is not sent again "
+                    "without --resend",
+                ) from None
             if outcome == "sent":
                 report.sent.append(item)
             elif outcome.startswith(UNCERTAIN):
@@ -316,58 +377,6 @@ def send_smtp(
     return report
 
 
-# --- Invitations ----------------------------------------------------------------------------
-
-
-@dataclass
-class Plan:
-    """The messages to send, and partners left out with the reason."""
-
-    outgoing: list[Outgoing]
-    skipped: list[tuple[Partner, str]]
-
-
-def plan_invitations(
-    partners: Iterable[Partner],
-    files: dict[str, Path],
-    template: Template,
-    sender: str,
-    deadline: dt.date | None,
-    contact: str,
-    log: SendLog,
-    resend: bool = False,
-) -> Plan:
-    """One invitation per partner with an address and a workbook, unless already sent."""
-    already = log.sent("invitation")
-    unsure = log.sent("invitation", UNCERTAIN)
-    plan = Plan([], [])
-    for partner in partners:
-        if not partner.email:
-            plan.skipped.append((partner, "no e-mail address in partners.csv"))
-        elif partner.partner_id not in files:
-            plan.skipped.append(
-                (partner, "no workbook in the manifest: run lsp-xlsx build --partners")
-            )
-        elif partner.partner_id in already and not resend:
-            plan.skipped.append(
-                (partner, f"already sent {already[partner.partner_id].time} (use --resend)")
-            )
-        elif partner.partner_id in unsure and not resend:
-            when = unsure[partner.partner_id].time
-            plan.skipped.append(
-                (
-                    partner,
-                    f"delivery uncertain {when}: ask whether it arrived, then --resend if not",
-                )
-            )
-        else:
-            values = message_values(partner, deadline, contact, sender)
-            plan.outgoing.append(
-                make_message(partner, template, values, sender, files[partner.partner_id])
-            )
-    return plan
-
-
 @dataclass
 class Delivery:
     """What :func:`deliver` did: draft files written, or messages sent and failed."""
@@ -375,6 +384,10 @@ class Delivery:
     drafts: list[Path] = field(default_factory=list)
     report: SendReport = field(default_factory=SendReport)
     dry_run: list[Outgoing] = field(default_factory=list)
+    #: Partners refused before anything was sent, with the reason.
+    refused: list[tuple[Partner, str]] = field(default_factory=list)
+    #: Why no partner could be reached at all, when that is so.
+    nobody: str = ""
 
 
 def deliver(
@@ -398,3 +411,20 @@ def deliver(
     else:
         raise MailError("Say where the messages go: --drafts FOLDER or --smtp-host HOST.")
     return result
+
+
+@dataclass
+class DeliveryOutcome:
+    """Messages delivered (or not), partners skipped with the reason, and the exit status."""
+
+    delivery: Delivery
+    skipped: list[tuple[Partner, str]]
+    what: str
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any message failed or may not have arrived, a partner was refused, or no
+        partner could be reached at all; else 0."""
+        report = self.delivery.report
+        trouble = report.failed or report.uncertain or self.delivery.refused
+        return 1 if trouble or self.delivery.nobody else 0

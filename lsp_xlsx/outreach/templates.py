@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 import string
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
 from lsp_xlsx.core.errors import TemplateError
+from lsp_xlsx.core.findings import Finding
+from lsp_xlsx.core.input_limits import InputLimits, variable
+from lsp_xlsx.framework.csvfile import _decode as decode_like_partners_csv
 from lsp_xlsx.framework.partners import Partner
 
 INVITATION_FIELDS = ("name", "contact_name", "deadline", "contact", "greeting", "signature")
 REMINDER_FIELDS = (*INVITATION_FIELDS, "missing", "due", "next_step")
+#: Every character that some program takes for the end of a line, besides "\n": a header
+#: holding one could be split into two headers, or shown as two lines.
+LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_HEADER_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _named(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
+
+
+def header_text(value: str) -> str:
+    """``value`` fit for a mail header: every line break and control character becomes a
+    space, so that no text a partner or a template supplies can start a new header."""
+    return " ".join(_HEADER_UNSAFE.sub(" ", value).split())
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,15 @@ def parse_template(text: str, source: str, allowed: Sequence[str]) -> Template:
         raise TemplateError(
             f"{source}: the first line must be 'Subject: ...', then a blank line, then the body."
         )
+    for number, line in enumerate(lines, start=1):
+        odd = LINE_BREAKS.search(line)
+        if odd:
+            where = "the subject, a header," if number == 1 else "the body"
+            raise TemplateError(
+                f"{source}, line {number}: {where} holds a line break of another kind "
+                f"({_named(odd.group())}), which mail programs may show, or take, as the "
+                "end of a line. Delete it, and use an ordinary line break in the body."
+            )
     subject = lines[0][len("subject:") :].strip()
     body = "\n".join(lines[1:]).lstrip("\n")
     known = ", ".join("{" + a + "}" for a in allowed)
@@ -109,14 +137,35 @@ def parse_template(text: str, source: str, allowed: Sequence[str]) -> Template:
     return Template(subject, body)
 
 
-def load_template(path: Path, allowed: Sequence[str] = INVITATION_FIELDS) -> Template:
-    """Load a template file (see :func:`parse_template`)."""
+def load_template(
+    path: Path, allowed: Sequence[str] = INVITATION_FIELDS, limits: InputLimits | None = None
+) -> Template:
+    """Load a template file (see :func:`parse_template`): a regular file of at most
+    ``limits.max_template_bytes``, in UTF-8 or Windows-1252, as partners.csv is read."""
+    limits = limits or InputLimits.from_env()
+    most = limits.max_template_bytes
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise TemplateError(
+                f"{path}: is not a regular file (it is a device, folder or pipe). Give "
+                "--template a text file."
+            )
+        if info.st_size > most:
+            raise TemplateError(
+                f"{path}: {info.st_size:,} bytes, more than the {most:,} a template may "
+                f"hold (raise it with {variable('max_template_bytes')}). Give a short text file."
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(most + 1)
+    except OSError as exc:
         raise TemplateError(
-            f"{path}: cannot read the template ({exc}). Save it as UTF-8 text."
-        ) from exc
+            f"{path}: cannot read the template ({exc.strerror or exc}). Save it as UTF-8 text."
+        ) from None
+    if len(raw) > most:  # it grew after it was measured
+        raise TemplateError(f"{path}: more than {most:,} bytes. Give a short text file.")
+    noted: list[Finding] = []  # decoded by partners.csv's own decoder: UTF-8, else cp1252
+    text = decode_like_partners_csv(raw, path.name, noted)
     return parse_template(text, str(path), allowed)
 
 

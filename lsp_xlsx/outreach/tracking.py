@@ -8,16 +8,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
-from lsp_xlsx.outreach.mail import Outgoing, make_message
-from lsp_xlsx.outreach.sendlog import SendLog
+from lsp_xlsx.outreach.invitations import Plan, address_refusal, attachment, unresolved
+from lsp_xlsx.outreach.mail import make_message
+from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
 from lsp_xlsx.outreach.templates import Template, format_deadline, message_values
 from lsp_xlsx.returns.model import CheckResult, Return
+from lsp_xlsx.workbook.manifest import MANIFEST_NAME, ManifestEntry
 
 
 @dataclass
@@ -156,9 +159,28 @@ def track(
     return StatusReport(rows, today, strangers)
 
 
+def require_copies(folder: Path, log: Path | None, command: str) -> None:
+    """Stop (:class:`UsageProblem`, exit 2) before anything is read or made when ``folder``
+    holds neither the manifest nor the send log: chasing copies that are not there would
+    only pretend (every partner "not sent", reminders saying a workbook is attached)."""
+    sendlog = log or folder / SEND_LOG_NAME
+    if (folder / MANIFEST_NAME).is_file() or sendlog.is_file():
+        return
+    raise UsageProblem(
+        f"{command} found no copies to chase: there is no {folder / MANIFEST_NAME} and no "
+        f"send log {sendlog}. Pass --dir with the folder lsp-xlsx build --partners wrote "
+        "(and --log if the send log is elsewhere); nothing was written."
+    )
+
+
 NEXT_STEP_NOT_RETURNED = (
     "If you have sent it in the last day or two, thank you, and please ignore this message. "
     "The workbook is attached again."
+)
+#: For a partner not returned whose workbook is not attached: never claim it is.
+NEXT_STEP_NOT_ATTACHED = (
+    "If you have sent it in the last day or two, thank you, and please ignore this message. "
+    "If you need the workbook again, reply to this message and we will send it."
 )
 NEXT_STEP_INCOMPLETE = (
     "Thank you for your return. Please add what is missing to the same workbook and send it "
@@ -179,30 +201,46 @@ def plan_reminders(
     template: Template,
     sender: str,
     contact: str,
-    files: dict[str, Path],
-) -> tuple[list[Outgoing], list[tuple[Partner, str]]]:
+    copies: Mapping[str, ManifestEntry],
+    entries: Sequence[ManifestEntry] = (),
+    log: SendLog | None = None,
+    resend: bool = False,
+) -> Plan:
     """A reminder for every partner not returned or incomplete, saying what is missing.
 
-    The workbook is attached again for partners who have not returned one.
+    The workbook is attached again for partners who have not returned one, when their copy
+    matches the manifest; the reminder says it is attached only when it is. A partner
+    whose last reminder may have arrived (uncertain) is skipped unless ``resend``.
     """
-    outgoing: list[Outgoing] = []
-    skipped: list[tuple[Partner, str]] = []
+    plan = Plan([], [])
     for row in report.rows:
         if row.complete:
             continue
         partner = row.partner
+        pending = unresolved(log, "reminder", partner, resend) if log else ""
         if not partner.email:
-            skipped.append((partner, "no e-mail address in partners.csv"))
+            plan.skipped.append((partner, "no e-mail address in partners.csv"))
             continue
+        if pending:
+            plan.done_before += 1
+            plan.skipped.append((partner, pending))
+            continue
+        if address_refusal(partner):
+            plan.refused.append((partner, address_refusal(partner)))
+            continue
+        found = attachment(partner, copies, entries) if not row.returned else None
+        attached = found if isinstance(found, tuple) else None
+        if row.returned:
+            next_step = NEXT_STEP_INCOMPLETE
+        else:
+            next_step = NEXT_STEP_NOT_RETURNED if attached else NEXT_STEP_NOT_ATTACHED
         values = message_values(partner, row.deadline, contact, sender) | {
             "missing": "\n".join(f"  - {m}" for m in row.missing),
             "due": _due(row),
-            "next_step": NEXT_STEP_INCOMPLETE if row.returned else NEXT_STEP_NOT_RETURNED,
+            "next_step": next_step,
         }
-        attachment = files.get(partner.partner_id) if not row.returned else None
-        if attachment is not None and not attachment.is_file():
-            attachment = None
-        outgoing.append(
-            make_message(partner, template, values, sender, attachment, kind="reminder")
+        path, data = attached or (None, None)
+        plan.outgoing.append(
+            make_message(partner, template, values, sender, path, "reminder", data)
         )
-    return outgoing, skipped
+    return plan

@@ -124,7 +124,9 @@ def build_for_partners(
     out_dir.mkdir(parents=True, exist_ok=True)
     built_at = built_at or now_utc()
     template = personalised_template(framework, settings, built_at)
-    earlier = read_manifest_rows(out_dir / MANIFEST_NAME)
+    manifest = out_dir / MANIFEST_NAME
+    rows = read_manifest_rows(manifest)
+    deadline = settings.deadline.isoformat() if settings.deadline else ""
     copies = []
     for partner in partners:
         copy_id = new_copy_id()
@@ -136,22 +138,25 @@ def build_for_partners(
             build_workbook(framework, partner, settings, built_at, copy_id, carried).save(buffer)
             data = buffer.getvalue()
         path = out_dir / names[partner.partner_id]
-        write_bytes(data, path)
         digest = hashlib.sha256(data).hexdigest()
+        rows.append(
+            {
+                "partner_id": partner.partner_id,
+                "partner": partner.name,
+                "file": path.name,
+                "sha256": digest,
+                "built_at": built_at,
+                "deadline": deadline,
+                "contact": settings.contact,
+                "copy_id": copy_id,
+            }
+        )
+        # The manifest's row lands before its copy, each atomically, so whenever the run
+        # stops the manifest describes every copy on disk: a kill between the two leaves
+        # a row for a copy that never landed (its copy id was never sent), and the
+        # earlier row for the copy still there.
+        write_manifest(manifest, rows)
+        write_bytes(data, path)
         copies.append(PersonalisedCopy(partner, path, digest, copy_id))
-    deadline = settings.deadline.isoformat() if settings.deadline else ""
-    rows = earlier + [
-        {
-            "partner_id": c.partner.partner_id,
-            "partner": c.partner.name,
-            "file": c.path.name,
-            "sha256": c.sha256,
-            "built_at": built_at,
-            "deadline": deadline,
-            "contact": settings.contact,
-            "copy_id": c.copy_id,
-        }
-        for c in copies
-    ]
-    manifest = write_manifest(out_dir / MANIFEST_NAME, rows)
+    write_manifest(manifest, rows)
     return BuildResult(out_dir, manifest, built_at, tuple(copies))

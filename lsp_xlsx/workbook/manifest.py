@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lsp_xlsx.core.dates import parse_date
-from lsp_xlsx.core.errors import ManifestError
+from lsp_xlsx.core.errors import LspXlsxError, ManifestError
 from lsp_xlsx.core.files import write_csv
+from lsp_xlsx.core.findings import Code, Finding, Severity
+from lsp_xlsx.core.input_limits import InputLimits, variable
+from lsp_xlsx.framework.csvfile import read_csv
 
 MANIFEST_NAME = "manifest.csv"
+#: A personalised copy is some 100 KB; a file far larger is never read to be checked.
+MAX_COPY_BYTES = 52_428_800
 #: The columns, in order: a contract. copy_id came last, so older manifests still read.
 MANIFEST_COLUMNS = (
     "partner_id",
@@ -44,19 +51,69 @@ class ManifestEntry:
     copy_id: str = ""
 
 
-def read_manifest_rows(path: Path) -> list[dict[str, str]]:
-    """The manifest's rows as written (empty when there is none), every column kept."""
+def read_limited_csv(
+    path: Path,
+    columns: Sequence[str],
+    required: Sequence[str],
+    error: type[LspXlsxError],
+    fix: str,
+    limits: InputLimits | None = None,
+) -> list[dict[str, str]]:
+    """The rows of a CSV the tool wrote and may read back (the manifest, the send log),
+    read as partners.csv is (UTF-8 or Excel's Windows-1252, commas or semicolons) and
+    under :class:`InputLimits`: bytes, rows and characters per field.
+
+    Empty when there is no file or only a header. Any problem raises ``error`` naming the
+    file, the line where there is one, and ``fix``.
+    """
+    limits = limits or InputLimits.from_env()
     if not path.is_file():
         return []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ("partner_id", "file") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ManifestError(
-                f"{path}, line 1: the column(s) {', '.join(missing)} are missing. Restore the "
-                "manifest, or rebuild the copies with lsp-xlsx build --partners --force."
-            )
-        return [{k: (v or "") for k, v in row.items() if k} for row in reader]
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise error(
+            f"{path}: {size:,} bytes, more than the {limits.max_bytes:,} read at most "
+            f"(raise it with {variable('max_bytes')}). {fix}"
+        )
+    problems: list[Finding] = []
+    try:
+        table = read_csv(path, columns, required, problems, extras_allowed=True)
+    except (csv.Error, OSError) as exc:  # a field past the csv module's own limit, or I/O
+        raise error(f"{path}: cannot be read ({exc}). {fix}") from None
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if table is None and all(p.code is Code.CSV_FILE_EMPTY for p in problems):
+        return []
+    missing = [str(p.params["column"]) for p in errors if p.code is Code.CSV_COLUMN_MISSING]
+    if missing:
+        raise error(f"{path}, line 1: the column(s) {', '.join(missing)} are missing. {fix}")
+    if table is None or errors:
+        shown = "; ".join(p.message for p in errors or problems)
+        raise error(f"{shown} {fix}")
+    if len(table.rows) > limits.max_rows:
+        raise error(
+            f"{path}: {len(table.rows):,} rows, more than the {limits.max_rows:,} read at most "
+            f"(raise it with {variable('max_rows')}). {fix}"
+        )
+    for row, line in zip(table.rows, table.lines, strict=True):
+        for column, value in row.items():
+            if len(value) > limits.max_field:
+                raise error(
+                    f"{path}, line {line}, column '{column}': {len(value):,} characters, more "
+                    f"than the {limits.max_field:,} read at most (raise it with "
+                    f"{variable('max_field')}). {fix}"
+                )
+    return table.rows
+
+
+def read_manifest_rows(path: Path) -> list[dict[str, str]]:
+    """The manifest's rows as written (empty when there is none), every column kept."""
+    return read_limited_csv(
+        path,
+        MANIFEST_COLUMNS,
+        ("partner_id", "file"),
+        ManifestError,
+        "Restore the manifest, or rebuild the copies with lsp-xlsx build --partners --force.",
+    )
 
 
 def write_manifest(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -109,3 +166,45 @@ def issued_copies(path: Path) -> dict[str, ManifestEntry]:
             "lsp-xlsx build --partners wrote (by default outputs/to-send/manifest.csv)."
         )
     return {e.copy_id: e for e in manifest_entries(path) if e.copy_id}
+
+
+def manifest_exists(folder: Path) -> bool:
+    """True when ``folder`` holds a manifest.csv."""
+    return (folder / MANIFEST_NAME).is_file()
+
+
+def read_copy(entry: ManifestEntry, entries: Sequence[ManifestEntry]) -> bytes | str:
+    """The bytes of ``entry``'s copy when they match the manifest; else the reason not.
+
+    The copy on disk must be the newest one the manifest records for its partner. A copy
+    that matches an earlier row is from before a build that was stopped half-way; one that
+    matches no row was changed after it was built. Either is refused, with the fix.
+    """
+    path = entry.path
+    if not path.is_file():
+        return f"{path.name} is not in {path.parent}: run lsp-xlsx build --partners"
+    if path.stat().st_size > MAX_COPY_BYTES:  # a copy is some 100 KB; this one was replaced
+        return (
+            f"{path.name} is larger than {MAX_COPY_BYTES:,} bytes, so it is not the copy "
+            "that was built: rebuild with lsp-xlsx build --partners --force"
+        )
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if not entry.sha256:
+        return (
+            f"manifest.csv has no SHA-256 for {path.name}, so it cannot be checked: rebuild "
+            "with lsp-xlsx build --partners --force"
+        )
+    if digest == entry.sha256.strip().lower():
+        return data
+    earlier = [e for e in entries if e.path == path and e.sha256.strip().lower() == digest]
+    if earlier:
+        return (
+            f"{path.name} is the copy built {earlier[-1].built_at}, not the newest one in "
+            f"manifest.csv (built {entry.built_at}), which never landed (a build was "
+            "stopped): run lsp-xlsx build --partners --force again"
+        )
+    return (
+        f"{path.name} does not match manifest.csv (its SHA-256 differs): it was changed "
+        "after it was built. Restore it, or rebuild with lsp-xlsx build --partners --force"
+    )
