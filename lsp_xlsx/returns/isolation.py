@@ -49,6 +49,11 @@ def _serve(
     """A worker: read each path sent, send back its Return; stop at None."""
     from lsp_xlsx.returns.reader import read_return
 
+    # A parser's own output (Rust panic text, backtraces, "memory allocation failed") is
+    # never the report: the refusal says why. So the worker's stderr goes nowhere.
+    os.environ["RUST_BACKTRACE"] = "0"
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     try:
         import resource  # not on Windows: there the time limit still bounds each file
 
