@@ -49,6 +49,7 @@ _VARIANT_WORDS = (
     "Invalid short string length",
     "File not found",
     "Expecting '",
+    "Range is missing",
     "Unrecognized",
 )
 
@@ -146,7 +147,7 @@ def _read_with_fallback(data: bytes, fmt: str, read: Any) -> Any:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (python_calamine.CalamineError, python_calamine.XmlError) as exc:
-        if "Cannot detect file format" not in str(exc) and "Range is missing" not in str(exc):
+        if "Cannot detect file format" not in str(exc):
             raise
         # The auto-detection tried every format and kept the last error; the reader for
         # the format the bytes are tells the truth, and may read what detection could not.

@@ -11,6 +11,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from lsp_xlsx.core.findings import Code
 
@@ -340,15 +341,53 @@ def _decrypt_with_default_key(data: bytes) -> bytes | None:
     return out.getvalue()
 
 
+_END_OF_CHAIN = 0xFFFFFFFA  # and above: end of chain, free, FAT and DIFAT sectors
+
+
+def _chain_fault(fat: Any, start: int, sectors: int) -> str:
+    """Why the sector chain from ``start`` cannot hold ``sectors`` sectors ('' if it can)."""
+    seen: set[int] = set()
+    sector = start
+    while sector < _END_OF_CHAIN:
+        if sector in seen:
+            return "a sector chain runs in a circle"
+        if sector >= len(fat):
+            return "a sector chain points past the end of the file"
+        seen.add(sector)
+        sector = fat[sector]
+    return "a stream is cut short" if len(seen) < sectors else ""
+
+
+def _broken_chain(ole: Any) -> str:
+    """Why the container's sector chains are broken ('' if they are whole): a chain that
+    runs in a circle sends a parser reading for ever (calamine asks for gigabytes)."""
+    try:
+        fat, size = ole.fat, ole.sectorsize
+        fault = _chain_fault(fat, ole.first_dir_sector, 1)
+        for entry in ole.direntries:
+            if fault:
+                break
+            if entry is None or entry.entry_type != 2 or entry.size < ole.minisectorcutoff:
+                continue
+            fault = _chain_fault(fat, entry.isectStart, -(-entry.size // size))
+        return fault
+    except (AttributeError, TypeError, IndexError):
+        return ""
+
+
 def _sniff_ole(data: bytes, limits: Limits) -> Sniffed:
     import olefile
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001  (olefile raises OSError, ValueError and more)
-        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        detail = str(exc).splitlines()[0][:120] if isinstance(exc, OSError) else ""
+        detail = detail or "its header holds values no valid file has"
         return _refuse(Code.REFUSED_CORRUPT, detail=f"its OLE structure is broken: {detail}")
     with ole:
+        broken = _broken_chain(ole)
+        if broken:
+            return _refuse(Code.REFUSED_CORRUPT, detail=f"its OLE structure is broken: {broken}")
         # Stream names are not case-sensitive (some writers use 'WORKBOOK').
         names = {"/".join(s).casefold(): s for s in ole.listdir()}
         book = names.get("workbook") or names.get("book")
