@@ -10,6 +10,7 @@ tree, within the time limit. The files stay where they are: they belong to their
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -94,10 +95,8 @@ def _tree_rss(process: psutil.Process) -> int:
     except psutil.Error:
         return 0
     for member in members:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += member.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 

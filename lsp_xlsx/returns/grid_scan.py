@@ -41,6 +41,7 @@ class BeyondGrid(Exception):
             f"last row ({MAX_ROWS:,}) or column ({MAX_COLS:,}) of any spreadsheet"
         )
 
+
 # --- .xls: BIFF5 and BIFF8 records ------------------------------------------------------------
 
 _BOF, _EOF, _BOUNDSHEET = 0x0809, 0x000A, 0x0085
@@ -109,7 +110,7 @@ def xls_oversized(data: bytes, max_cells: int) -> Oversized | None:
             if not book:
                 return None
             stream = ole.openstream(book).read()
-    except Exception:  # noqa: BLE001  (olefile raises many kinds; the parser will say)
+    except Exception:  # olefile raises many kinds; the parser will say
         return None
     seen: set[int] = set()
     for name, offset in _sheet_offsets(stream):

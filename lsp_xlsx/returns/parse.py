@@ -106,7 +106,7 @@ def _true_error(data: bytes, fmt: str) -> BaseException | None:
         path.write_bytes(data)
         try:
             python_calamine.CalamineWorkbook.from_path(str(path))
-        except BaseException as exc:  # noqa: BLE001  (a panic is a BaseException)
+        except BaseException as exc:  # a panic is a BaseException
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             return exc

@@ -110,8 +110,8 @@ def _open(ret: Return, data: bytes, non_finite: bool = False) -> _Opened | None:
         first = _first_line(exc)
     plain = _general_formats(ret.fmt, data)
     if plain is None:
-        failure = variant(ret.fmt, f"the parser gave up: {first}")
-        ret.refuse(failure.code, **failure.details)
+        gave_up = variant(ret.fmt, f"the parser gave up: {first}")
+        ret.refuse(gave_up.code, **gave_up.details)
         return None
     ret.dates_as_numbers = True
     try:
@@ -121,8 +121,8 @@ def _open(ret: Return, data: bytes, non_finite: bool = False) -> _Opened | None:
     except BaseException as exc:
         if not is_panic(exc):
             raise
-        failure = variant(ret.fmt, f"the parser gave up: {_first_line(exc)}")
-        ret.refuse(failure.code, **failure.details)
+        gave_up = variant(ret.fmt, f"the parser gave up: {_first_line(exc)}")
+        ret.refuse(gave_up.code, **gave_up.details)
     return None
 
 

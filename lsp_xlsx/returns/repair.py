@@ -96,5 +96,5 @@ def xls_without_number_formats(data: bytes) -> bytes | None:
         ole.write_stream(book, bytes(stream))
         ole.close()
         return buffer.getvalue()
-    except Exception:  # noqa: BLE001  (olefile raises many kinds: then no repair)
+    except Exception:  # olefile raises many kinds: then no repair
         return None

@@ -380,7 +380,7 @@ def _sniff_ole(data: bytes, limits: Limits) -> Sniffed:
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001  (olefile raises OSError, ValueError and more)
+    except Exception as exc:  # olefile raises OSError, ValueError and more
         detail = str(exc).splitlines()[0][:120] if isinstance(exc, OSError) else ""
         detail = detail or "its header holds values no valid file has"
         return _refuse(Code.REFUSED_CORRUPT, detail=f"its OLE structure is broken: {detail}")
