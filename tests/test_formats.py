@@ -10,7 +10,9 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,12 @@ from lsp_xlsx.core.findings import Code
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.batch import read_returns
+from lsp_xlsx.returns.grid_scan import _ODS_TAG
 from lsp_xlsx.returns.model import Return, Status
 from lsp_xlsx.returns.reader import read_return
+from lsp_xlsx.returns.repair import _GAP, _gap
 from lsp_xlsx.returns.sniff import Limits, sniff
+from lsp_xlsx.returns.xlsx_scan import _ANY_VALUE_CELL, _VALUE_CELL
 from lsp_xlsx.workbook import contract as C
 from tests.fill import full_answers, make_return, rewrite_zip
 from tests.libreoffice import convert
@@ -458,3 +463,35 @@ def test_a_run_with_hostile_files_prints_one_line_for_each_and_no_noise(
         assert len(mine) == 1, (path.name, mine)
     assert len(findings) == len(hostile)  # the good ones are read without a finding
     assert "15 files: 10 ok, 5 refused." in output
+
+
+# --- Linear scans ---------------------------------------------------------------------------------
+
+
+def _seconds(scan: Callable[[bytes], object], data: bytes) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        scan(data)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    ("scan", "unit"),
+    [
+        (lambda d: _VALUE_CELL.findall(d) + _ANY_VALUE_CELL.findall(d), b'r="A1" '),
+        (lambda d: _GAP.sub(_gap, d), b"aaaaaaaa"),
+        (lambda d: _ODS_TAG.findall(d), b"aaaaaaaa"),
+    ],
+)
+def test_doubling_a_crafted_tag_at_most_doubles_the_scans_time(
+    scan: Callable[[bytes], object], unit: bytes
+) -> None:
+    # One tag crafted to make a backtracking pattern quadratic: with 50,000 pieces a
+    # quadratic scan takes minutes; a linear one milliseconds. The margin is generous.
+    def tag(n: int) -> bytes:
+        return b"<c " + unit * n + b"> x"
+
+    small, large = _seconds(scan, tag(50_000)), _seconds(scan, tag(100_000))
+    assert large < 3 * small + 0.05, (small, large)

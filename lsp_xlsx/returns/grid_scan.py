@@ -180,7 +180,7 @@ def xlsb_oversized(data: bytes, max_cells: int) -> Oversized | None:
 # The tags that shape the grid: a table, a row, a cell (covered or not), and what makes a
 # cell hold a value: a value type, or a paragraph of text inside it.
 _ODS_TAG = re.compile(
-    rb"<(/?)(?:[\w.-]+:)?(table|table-row|table-cell|covered-table-cell|p)(?=[\s/>])([^<>]*)>"
+    rb"<(/?)(?:[\w.-]++:)?(table|table-row|table-cell|covered-table-cell|p)(?=[\s/>])([^<>]*+)>"
 )
 _ROWS_REPEATED = re.compile(rb'number-rows-repeated="([0-9]{1,10})"')
 _COLS_REPEATED = re.compile(rb'number-columns-repeated="([0-9]{1,10})"')

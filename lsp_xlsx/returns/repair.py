@@ -20,7 +20,9 @@ from lsp_xlsx.returns.sniff import ODS_MIME
 # A tag, then whitespace, then the start of the next tag. The tag is matched up to its
 # ``>`` ([^<>]*) and the next one only by its name, so each byte is looked at a fixed
 # number of times.
-_GAP = re.compile(rb"<(/?)(?:[\w.-]+:)?([\w.-]+)[^<>]*>([ \t\r\n]+)(?=<(/?)(?:[\w.-]+:)?([\w.-]+))")
+_GAP = re.compile(
+    rb"<(/?)(?:[\w.-]++:)?([\w.-]++)[^<>]*+>([ \t\r\n]++)(?=<(/?)(?:[\w.-]++:)?([\w.-]++))"
+)
 #: Elements inside a paragraph, where a space between two of them is a real space.
 _INLINE = frozenset(
     {b"span", b"s", b"tab", b"line-break", b"a", b"note", b"ruby", b"bookmark", b"date"}

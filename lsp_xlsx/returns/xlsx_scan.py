@@ -30,16 +30,17 @@ _REF = re.compile(rb'r="([A-Z]{0,4})([0-9]{1,8})"')
 # set height (<row r="1048576" ht="12"/>), as Excel for Mac and LibreOffice write them,
 # costs the parser nothing. So the far corner is that of the cells holding a value, a
 # formula or inline text: a <c> tag with a reference, then (after any spaces) <v>, <f> or
-# <is>. Each piece reads up to the next < or > at most.
+# <is>. Each piece reads up to the next < or > at most, and gives nothing back (possessive
+# and atomic), so a tag crafted with many r= attributes is still read once.
 _VALUE_CELL = re.compile(
-    rb'<(?:[\w.-]+:)?c\s[^<>]*?\br="([A-Z]{1,4})([0-9]{1,8})"[^<>]*(?<!/)>'
-    rb"\s*<(?:[\w.-]+:)?(?:v|f|is)[\s>/]"
+    rb'<(?:[\w.-]++:)?c\s(?>[^<>]*?\br=")([A-Z]{1,4})([0-9]{1,8})"[^<>]*+(?<!/)>'
+    rb"\s*+<(?:[\w.-]++:)?(?:v|f|is)[\s>/]"
 )
 # Any cell holding something, with or without a reference. A cell with no reference takes
 # its place from the cells before it, so a sheet with such cells falls back to every
 # reference (rows included), as strict as before.
 _ANY_VALUE_CELL = re.compile(
-    rb"<(?:[\w.-]+:)?c(?:\s[^<>]*)?(?<!/)>\s*<(?:[\w.-]+:)?(?:v|f|is)[\s>/]"
+    rb"<(?:[\w.-]++:)?c(?:\s[^<>]*+)?(?<!/)>\s*+<(?:[\w.-]++:)?(?:v|f|is)[\s>/]"
 )
 # The tags that matter for formulas: <c ...>, </c>, <f...>, <v>text.
 _TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|f|v)(?=[\s/>])([^<>]*)>([^<]?)")
