@@ -495,3 +495,39 @@ def test_doubling_a_crafted_tag_at_most_doubles_the_scans_time(
 
     small, large = _seconds(scan, tag(50_000)), _seconds(scan, tag(100_000))
     assert large < 3 * small + 0.05, (small, large)
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    assert kind < 128 and len(body) < 128  # one-byte varints
+    return bytes([kind, len(body)]) + body
+
+
+def _xlsb(far_kind: int) -> bytes:
+    """An .xlsb whose one sheet has a value in A1 and a cell of ``far_kind`` at XFD1048576."""
+    row = lambda r: _record(0, r.to_bytes(4, "little") + bytes(13))  # noqa: E731  BrtRowHdr
+    cell = lambda kind, c: _record(kind, c.to_bytes(4, "little") + bytes(12))  # noqa: E731
+    sheet = row(0) + cell(5, 0) + row(1_048_575) + cell(far_kind, 16_383)
+    return _zip(
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "xl/workbook.bin": b"",
+            "xl/worksheets/sheet1.bin": sheet,
+        }
+    )
+
+
+def test_an_xlsb_with_a_value_in_the_far_corner_is_refused_before_parsing(
+    tmp_path: Path, framework: Framework
+) -> None:
+    path = tmp_path / "far.xlsb"
+    path.write_bytes(_xlsb(5))  # BrtCellReal: a number
+    f = read_return(path, framework).findings[0]
+    assert f.code is Code.REFUSED_TOO_MANY_CELLS and f.params["corner"] == "XFD1048576"
+
+
+def test_a_blank_styled_xlsb_cell_in_the_far_corner_is_not_content(
+    tmp_path: Path, framework: Framework
+) -> None:
+    path = tmp_path / "styled.xlsb"
+    path.write_bytes(_xlsb(1))  # BrtCellBlank: formatting only
+    assert read_return(path, framework).findings[0].code is not Code.REFUSED_TOO_MANY_CELLS

@@ -77,13 +77,23 @@ def _sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
     return sheets
 
 
-def _xls_corner(stream: bytes, offset: int, seen: set[int]) -> tuple[int, int, int]:
+class _Budget:
+    """Records the walks of all sheets may read together: a record is at least 4 bytes,
+    so a stream holds at most a quarter of its length in records, and sheets whose
+    offsets a hostile file sets to overlap cannot make the walk quadratic. Past it, the
+    walk stops and the worker's memory and time limits stand behind the parser."""
+
+    def __init__(self, stream: bytes) -> None:
+        self.left = len(stream) // 4 + 1_000
+
+
+def _xls_corner(stream: bytes, offset: int, budget: _Budget) -> tuple[int, int, int]:
     """(rows, columns, value cells) of the sheet whose BOF is at ``offset``."""
     rows = cols = cells = depth = 0
     for kind, start, size in _records(stream, offset):
-        if start in seen:
-            break  # another sheet's walk has been here: those cells are counted there
-        seen.add(start)
+        budget.left -= 1
+        if budget.left < 0:
+            break
         if kind == _BOF:
             depth += 1
         elif kind == _EOF:
@@ -112,9 +122,9 @@ def xls_oversized(data: bytes, max_cells: int) -> Oversized | None:
             stream = ole.openstream(book).read()
     except Exception:  # olefile raises many kinds; the parser will say
         return None
-    seen: set[int] = set()
-    for name, offset in _sheet_offsets(stream):
-        rows, cols, _ = _xls_corner(stream, offset, seen)
+    budget = _Budget(stream)
+    for name, offset in dict.fromkeys(_sheet_offsets(stream)):
+        rows, cols, _ = _xls_corner(stream, offset, budget)
         if rows * cols > max_cells:
             return name, f"{column_letter(cols)}{rows}", rows * cols
     return None
