@@ -31,11 +31,10 @@ from lsp_xlsx.returns.sniff import Limits, sniff
 from lsp_xlsx.returns.xlsx_scan import _ANY_VALUE_CELL, _VALUE_CELL
 from lsp_xlsx.workbook import contract as C
 from tests.fill import full_answers, make_return, rewrite_zip
+from tests.hostile import END, OFFICE, THEME_PART, cell, corner_ods, hostile_files, ods
 from tests.libreoffice import convert
 
-THEME_PART = "xl/worksheets/sheet2.xml"  # "1 Outcomes"
 SSCONVERT = shutil.which("ssconvert")
-ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def _answers(ret: Return) -> dict[str, tuple[object, ...]]:
@@ -50,57 +49,6 @@ def _good(tmp_path: Path, framework: Framework, name: str = "police.xlsx") -> Pa
     return make_return(tmp_path / name, framework, answers, Partner("police", "Police"))
 
 
-def _ods(content: bytes, mimetype: bool = True) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        if mimetype:
-            z.writestr("mimetype", ODS_MIME, compress_type=zipfile.ZIP_STORED)
-        z.writestr("content.xml", content)
-        z.writestr(
-            "META-INF/manifest.xml",
-            b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:'
-            b'manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="'
-            + ODS_MIME
-            + b'"/></manifest:manifest>',
-        )
-    return out.getvalue()
-
-
-_OFFICE = (
-    b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
-    b' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
-    b' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-    b"<office:body><office:spreadsheet>"
-)
-_END = b"</office:spreadsheet></office:body></office:document-content>"
-
-
-def _cell(text: bytes, repeat: int = 1) -> bytes:
-    extra = b' table:number-columns-repeated="%d"' % repeat if repeat > 1 else b""
-    return (
-        b'<table:table-cell office:value-type="string"%s><text:p>%s</text:p></table:table-cell>'
-        % (
-            extra,
-            text,
-        )
-    )
-
-
-def _corner_ods() -> bytes:
-    """A few KB: values in A1 and in the last cell of a 1,048,576 x 1,024 grid."""
-    return _ods(
-        _OFFICE
-        + b'<table:table table:name="Sheet1"><table:table-row>'
-        + _cell(b"top")
-        + b'</table:table-row><table:table-row table:number-rows-repeated="1048574">'
-        + b'<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
-        + b'<table:table-row><table:table-cell table:number-columns-repeated="1023"/>'
-        + _cell(b"corner")
-        + b"</table:table-row></table:table>"
-        + _END
-    )
-
-
 # --- Limits before the parser allocates ---------------------------------------------------------
 
 
@@ -108,7 +56,7 @@ def test_an_ods_with_values_in_the_grids_corners_is_refused_before_parsing(
     tmp_path: Path, framework: Framework
 ) -> None:
     path = tmp_path / "corners.ods"
-    path.write_bytes(_corner_ods())
+    path.write_bytes(corner_ods())
     assert path.stat().st_size < 10_000
     [ret] = read_returns([path], framework)
     [f] = ret.findings
@@ -122,13 +70,13 @@ def test_an_ods_formatted_to_the_sheets_end_is_not_too_big(
     # As LibreOffice writes every sheet: a value, then styled empty rows to the end.
     path = tmp_path / "styled.ods"
     path.write_bytes(
-        _ods(
-            _OFFICE
+        ods(
+            OFFICE
             + b'<table:table table:name="Sheet1"><table:table-row>'
-            + _cell(b"hello")
+            + cell(b"hello")
             + b'</table:table-row><table:table-row table:style-name="ro1" '
             b'table:number-rows-repeated="1048575"><table:table-cell table:style-name="ce1" '
-            b'table:number-columns-repeated="16384"/></table:table-row></table:table>' + _END
+            b'table:number-columns-repeated="16384"/></table:table-row></table:table>' + END
         )
     )
     [ret] = read_returns([path], framework)
@@ -140,12 +88,12 @@ def test_an_ods_claiming_cells_past_any_sheet_is_damaged(
 ) -> None:
     path = tmp_path / "dos.ods"
     path.write_bytes(
-        _ods(
-            _OFFICE
+        ods(
+            OFFICE
             + b'<table:table table:name="S"><table:table-row table:number-rows-repeated="9999999">'
-            + _cell(b"x", 99999)
+            + cell(b"x", 99999)
             + b"</table:table-row></table:table>"
-            + _END
+            + END
         )
     )
     [ret] = read_returns([path], framework)
@@ -156,12 +104,12 @@ def test_an_ods_claiming_cells_past_any_sheet_is_damaged(
 def test_max_cells_applies_to_ods_as_to_xlsx(tmp_path: Path, framework: Framework) -> None:
     path = tmp_path / "wide.ods"
     path.write_bytes(
-        _ods(
-            _OFFICE
+        ods(
+            OFFICE
             + b'<table:table table:name="S"><table:table-row table:number-rows-repeated="100">'
-            + _cell(b"x", 100)
+            + cell(b"x", 100)
             + b"</table:table-row></table:table>"
-            + _END
+            + END
         )
     )
     tight = read_return(path, framework, Limits(max_cells=9_999))
@@ -254,14 +202,14 @@ def test_a_value_far_away_still_counts(tmp_path: Path, framework: Framework) -> 
 
 def test_an_indented_ods_with_no_mimetype_is_read(tmp_path: Path, framework: Framework) -> None:
     content = (
-        _OFFICE
+        OFFICE
         + b'\n  <table:table table:name="Sheet1">\n    <table:table-row>\n      '
-        + _cell(b"a <text:span>b</text:span> <text:span>c</text:span>")
+        + cell(b"a <text:span>b</text:span> <text:span>c</text:span>")
         + b"\n    </table:table-row>\n  </table:table>\n"
-        + _END
+        + END
     )
     path = tmp_path / "google.ods"
-    path.write_bytes(_ods(content, mimetype=False))
+    path.write_bytes(ods(content, mimetype=False))
     assert sniff(path.read_bytes()).fmt == "ods"
     ret = read_return(path, framework)
     assert ret.findings[0].code is Code.REFUSED_UNRECOGNISED  # read: only not a return
@@ -404,42 +352,6 @@ def test_a_gnumeric_ods_resave_reads_with_the_same_answers(
 # --- A run with hostile files ----------------------------------------------------------------------
 
 
-def _hostile(folder: Path, good: Path) -> list[Path]:
-    """Five hostile files of different kinds, each refused by a cheap check."""
-    far = rewrite_zip(
-        good,
-        folder / "far-corner.xlsx",
-        lambda part, data: (
-            data.replace(
-                b"</sheetData>",
-                b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
-            )
-            if part == THEME_PART
-            else data
-        ),
-    )
-    corners = folder / "corners.ods"
-    corners.write_bytes(_corner_ods())
-    bomb = folder / "bomb.xlsx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("xl/workbook.xml", "<workbook/>")
-        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (8 * 1024 * 1024))
-    cut = folder / "cut.xlsx"
-    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    dos = folder / "dos.ods"
-    dos.write_bytes(
-        _ods(
-            _OFFICE
-            + b'<table:table table:name="S"><table:table-row table:number-rows-repeated="99999999">'
-            + _cell(b"x", 99999)
-            + b"</table:table-row></table:table>"
-            + _END
-        )
-    )
-    return [far, corners, bomb, cut, dos]
-
-
 def test_a_run_with_hostile_files_prints_one_line_for_each_and_no_noise(
     tmp_path: Path, framework: Framework
 ) -> None:
@@ -451,7 +363,7 @@ def test_a_run_with_hostile_files_prints_one_line_for_each_and_no_noise(
         )
         for i in range(10)
     ]
-    hostile = _hostile(folder, good[0])
+    hostile = hostile_files(folder, good[0])
     result = CliRunner().invoke(cli, ["check", str(folder)], env={"RUST_BACKTRACE": "full"})
     assert result.exit_code == 1
     output = result.output
