@@ -24,7 +24,9 @@ class Limits:
 
     A zip's declared sizes are read from its central directory, which costs almost nothing:
     no member is decompressed to check them. Cells are counted by a linear scan of each
-    sheet's XML before any parser runs. Time and memory bound the worker process that
+    sheet before any parser runs, in every format (.xlsx's XML, .xls's and .xlsb's records,
+    .ods's content.xml; only cells holding a value count). Time and memory bound the
+    worker process that
     reads the file, so a file that breaks them costs that file only.
     """
 
@@ -242,22 +244,9 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
             return _other("numbers")
         if "index.xml" in names or "index.xml.gz" in names:
             return _other("numbers-2008")
-        mime = _read_member(archive, "mimetype", 1024).strip() if "mimetype" in names else b""
-        if not mime and "content.xml" in names:
-            mime = _manifest_mime(_read_member(archive, "META-INF/manifest.xml", 4 * MiB))
-        if mime == SXC_MIME:
-            return _other("sxc")
-        if mime:
-            if mime == ODS_MIME:
-                manifest = _read_member(archive, "META-INF/manifest.xml", 4 * MiB)
-                if b"encryption-data" in manifest:
-                    return _refuse(Code.REFUSED_PASSWORD)
-                return Sniffed("ods")
-            if mime.startswith(b"application/vnd.oasis.opendocument.text"):
-                return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a text document (.odt)")
-            return _refuse(
-                Code.REFUSED_NOT_SPREADSHEET, kind="an OpenDocument file that is not a spreadsheet"
-            )
+        opendocument = _sniff_opendocument(archive, names)
+        if opendocument is not None:
+            return opendocument
         if "word/document.xml" in names:
             return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a Word document")
         if "ppt/presentation.xml" in names:
@@ -265,6 +254,28 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
         if "[Content_Types].xml" in names:
             return _refuse(Code.REFUSED_CORRUPT, detail="it has no workbook part")
         return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a zip archive")
+
+
+def _sniff_opendocument(archive: zipfile.ZipFile, names: set[str]) -> Sniffed | None:
+    """The verdict on an OpenDocument (or OpenOffice.org 1.x) package, or None if it is not
+    one. Its media type is in the mimetype member or, without one, in its manifest."""
+    mime = _read_member(archive, "mimetype", 1024).strip() if "mimetype" in names else b""
+    if not mime and "content.xml" in names:
+        mime = _manifest_mime(_read_member(archive, "META-INF/manifest.xml", 4 * MiB))
+    if not mime:
+        return None
+    if mime == SXC_MIME:
+        return _other("sxc")
+    if mime == ODS_MIME:
+        manifest = _read_member(archive, "META-INF/manifest.xml", 4 * MiB)
+        if b"encryption-data" in manifest:
+            return _refuse(Code.REFUSED_PASSWORD)
+        return Sniffed("ods")
+    if mime.startswith(b"application/vnd.oasis.opendocument.text"):
+        return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a text document (.odt)")
+    return _refuse(
+        Code.REFUSED_NOT_SPREADSHEET, kind="an OpenDocument file that is not a spreadsheet"
+    )
 
 
 _MANIFEST_ROOT = re.compile(rb'full-path="/"[^<>]*?media-type="([^"<>]*)"')
