@@ -443,3 +443,26 @@ def test_a_blank_styled_xlsb_cell_in_the_far_corner_is_not_content(
     path = tmp_path / "styled.xlsb"
     path.write_bytes(_xlsb(1))  # BrtCellBlank: formatting only
     assert read_return(path, framework).findings[0].code is not Code.REFUSED_TOO_MANY_CELLS
+
+
+@pytest.mark.libreoffice
+def test_an_xls_whose_sector_chain_runs_in_a_circle_is_damaged(
+    tmp_path: Path, framework: Framework
+) -> None:
+    # calamine follows such a chain until it asks for gigabytes; the check before it sees
+    # the circle in the container's allocation table.
+    import olefile
+
+    xls = convert(_good(tmp_path, framework, "b.xlsx"), "xls", tmp_path / "lo")
+    data = bytearray(xls.read_bytes())
+    with olefile.OleFileIO(bytes(data)) as ole:
+        start = next(e.isectStart for e in ole.direntries if e and e.name == "Workbook")
+        size = ole.sectorsize
+        first_fat = int.from_bytes(data[0x4C:0x50], "little")
+    at = size * (first_fat + 1) + 4 * start  # the FAT entry after the stream's first sector
+    data[at : at + 4] = start.to_bytes(4, "little")
+    path = tmp_path / "circle.xls"
+    path.write_bytes(bytes(data))
+    [ret] = read_returns([path], framework)
+    f = ret.findings[0]
+    assert f.code is Code.REFUSED_CORRUPT and "runs in a circle" in f.message
