@@ -321,6 +321,14 @@ class Code(enum.StrEnum):
         "disagree about which one they show. Ask the partner to save it again from Excel or "
         "LibreOffice.",
     )
+    # issue 21: formats
+    REFUSED_VARIANT = (
+        "refused-variant",
+        E,
+        "refused: this is a valid {kind}, but of a variant this tool cannot read ({detail}); "
+        "it is not damaged. Ask the partner to save it as .xlsx (File › Save As › Excel "
+        "Workbook) and send that.",
+    )
     # Inside a return
     IDENTITY_FROM_FILENAME = (
         "identity-from-filename",

@@ -106,6 +106,11 @@ def _pickled(path: Path, result: Any, refuse: Refuse, limits: Limits) -> bytes:
 
 def _serve(conn: Connection, task: Task, refuse: Refuse, limits: Limits) -> None:
     """A worker: run ``task`` on each path sent, send back its result; stop at None."""
+    # A parser's own output (Rust panic text, backtraces, "memory allocation failed") is
+    # never the report: the refusal says why. So the worker's stderr goes nowhere.
+    os.environ["RUST_BACKTRACE"] = "0"
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     try:
         import resource  # not on Windows: there the time limit still bounds each file
 

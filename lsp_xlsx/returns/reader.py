@@ -14,7 +14,6 @@ from :mod:`~lsp_xlsx.returns.identity` and the answers from
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +24,12 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.answers import AnswerReader, ThemeSheet, find_header
 from lsp_xlsx.returns.cells import as_text, is_empty, ref, sheet_rows
+from lsp_xlsx.returns.grid_scan import BeyondGrid, oversized_sheet
 from lsp_xlsx.returns.identity import StartValues, read_respondent, resolve_identity
 from lsp_xlsx.returns.model import Return
+from lsp_xlsx.returns.parse import ParseFailure, is_panic, open_workbook, variant
 from lsp_xlsx.returns.ratings import RatingReader
+from lsp_xlsx.returns.repair import repaired_ods, xls_without_number_formats
 from lsp_xlsx.returns.sniff import Limits, sniff
 from lsp_xlsx.returns.xlsx_scan import (
     PackageScan,
@@ -89,46 +91,55 @@ def _theme_sheets(workbook: Any, names: list[str]) -> list[ThemeSheet]:
 def _open(ret: Return, data: bytes, non_finite: bool = False) -> _Opened | None:
     """Parse the workbook with calamine; refuse ``ret`` (and return None) if it cannot be.
 
-    calamine gives up ("panics") on a date cell holding a number no date can be. Then an
-    xlsx is read again with every cell format set to General, and dates are read from
-    their serial numbers (``ret.dates_as_numbers``), so that one bad cell costs nothing.
+    calamine gives up ("panics") on a date cell holding a number no date can be. Then the
+    workbook is read again with every cell format set to General (an xlsx's styles part,
+    an xls's XF records), and dates are read from their serial numbers
+    (``ret.dates_as_numbers``), so that one bad cell costs that cell only.
     """
     xlsx = ret.fmt in ("xlsx", "xlsm", "xltx", "xltm")
     try:
         if not (xlsx and non_finite):
-            return _parse(ret, data)
+            return open_workbook(data, ret.fmt, _opened)  # type: ignore[no-any-return]
+        first = "NaN or infinity in a cell"
+    except ParseFailure as failure:
+        ret.refuse(failure.code, **failure.details)
+        return None
     except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
+        if not is_panic(exc):
             raise
-        if not xlsx:
-            ret.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first_line(exc)}")
-            return None
+        first = _first_line(exc)
+    plain = _general_formats(ret.fmt, data)
+    if plain is None:
+        gave_up = variant(ret.fmt, f"the parser gave up: {first}")
+        ret.refuse(gave_up.code, **gave_up.details)
+        return None
     ret.dates_as_numbers = True
     try:
-        return _parse(ret, without_number_formats(data))
+        return open_workbook(plain, ret.fmt, _opened)  # type: ignore[no-any-return]
+    except ParseFailure as failure:
+        ret.refuse(failure.code, **failure.details)
     except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
+        if not is_panic(exc):
             raise
-        ret.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first_line(exc)}")
-        return None
-
-
-def _parse(ret: Return, data: bytes) -> _Opened | None:
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names: list[str] = list(workbook.sheet_names)
-        return _Opened(
-            _meta(workbook, names), _start_here(workbook, names), _theme_sheets(workbook, names)
-        )
-    except python_calamine.PasswordError:
-        ret.refuse(Code.REFUSED_PASSWORD)
-    except (python_calamine.CalamineError, python_calamine.ZipError) as exc:
-        ret.refuse(Code.REFUSED_CORRUPT, detail=_first_line(exc))
-    except (python_calamine.XmlError, ValueError, RuntimeError, OSError) as exc:
-        ret.refuse(Code.REFUSED_UNREADABLE, detail=_first_line(exc))
+        gave_up = variant(ret.fmt, f"the parser gave up: {_first_line(exc)}")
+        ret.refuse(gave_up.code, **gave_up.details)
     return None
+
+
+def _general_formats(fmt: str, data: bytes) -> bytes | None:
+    """The workbook with no number read as a date, or None where that cannot be done."""
+    if fmt in ("xlsx", "xlsm", "xltx", "xltm"):
+        return without_number_formats(data)
+    if fmt == "xls":
+        return xls_without_number_formats(data)
+    return None
+
+
+def _opened(workbook: Any) -> _Opened:
+    names: list[str] = list(workbook.sheet_names)
+    return _Opened(
+        _meta(workbook, names), _start_here(workbook, names), _theme_sheets(workbook, names)
+    )
 
 
 def _recognised(ret: Return, opened: _Opened, fw: Framework) -> bool:
@@ -211,9 +222,16 @@ def read_return(
         data = verdict.data
     if verdict.workbook_part:
         data = with_workbook_at_usual_path(data, verdict.workbook_part)
-    scan = scan_package(data, limits.max_cells) if ret.fmt.startswith("xl") else PackageScan()
-    if scan.oversized is not None:
-        sheet, corner, cells = scan.oversized
+    if ret.fmt == "ods":  # indented (as Gnumeric writes it), or with no mimetype member
+        data = repaired_ods(data)
+    xml = ret.fmt in ("xlsx", "xlsm", "xltx", "xltm")
+    scan = scan_package(data, limits.max_cells) if xml else PackageScan()
+    try:
+        oversized = scan.oversized or oversized_sheet(ret.fmt, data, limits.max_cells)
+    except BeyondGrid as beyond:
+        return ret.refuse(Code.REFUSED_CORRUPT, detail=beyond.detail)
+    if oversized is not None:
+        sheet, corner, cells = oversized
         return ret.refuse(
             Code.REFUSED_TOO_MANY_CELLS,
             sheet_name=sheet,

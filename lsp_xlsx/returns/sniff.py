@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from lsp_xlsx.core.findings import Code
 
@@ -23,7 +24,9 @@ class Limits:
 
     A zip's declared sizes are read from its central directory, which costs almost nothing:
     no member is decompressed to check them. Cells are counted by a linear scan of each
-    sheet's XML before any parser runs. Time and memory bound the worker process that
+    sheet before any parser runs, in every format (.xlsx's XML, .xls's and .xlsb's records,
+    .ods's content.xml; only cells holding a value count). Time and memory bound the
+    worker process that
     reads the file, so a file that breaks them costs that file only.
     """
 
@@ -98,7 +101,24 @@ OTHER_SPREADSHEETS = {
     ),
     "fods": ("a flat OpenDocument spreadsheet (.fods)", FIX_SAVE_AS_XLSX),
     "biff": ("an Excel 2, 3 or 4 worksheet (from before 1993)", FIX_SAVE_AS_XLSX),
+    "numbers-2008": (
+        "an Apple Numbers spreadsheet in the 2008-2012 format",
+        "Ask the partner to open it in Numbers and choose File › Export To › Excel, then send "
+        "the .xlsx.",
+    ),
+    "gnumeric": (
+        "a Gnumeric spreadsheet (.gnumeric)",
+        "Ask the partner to open it in Gnumeric and choose File › Save As, with the file type "
+        "Excel 2007 (.xlsx), then send that.",
+    ),
+    "sxc": (
+        "an OpenOffice.org 1.x (StarOffice) Calc spreadsheet (.sxc)",
+        "Ask the partner to open it in LibreOffice and save it as .xlsx (File › Save As › "
+        "Excel 2007-365), then send that.",
+    ),
 }
+#: OpenOffice.org 1.x Calc's media type, in its mimetype member or its manifest.
+SXC_MIME = b"application/vnd.sun.xml.calc"
 
 
 def _other(kind: str) -> Sniffed:
@@ -111,6 +131,19 @@ def _looks_like_csv(text: str) -> bool:
     return len(lines) >= 2 and all(any(sep in line for sep in ",;\t") for line in lines)
 
 
+def _utf16(head: bytes) -> str | None:
+    """The text of a UTF-16 file (Excel's "Unicode Text" and some CSV exports), or None."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    elif len(head) >= 8 and head[1:8:2] == b"\0\0\0\0" and head[0:8:2].isascii():
+        encoding = "utf-16-le"
+    elif len(head) >= 8 and head[0:8:2] == b"\0\0\0\0" and head[1:8:2].isascii():
+        encoding = "utf-16-be"
+    else:
+        return None
+    return head[: len(head) // 2 * 2].decode(encoding, errors="replace")
+
+
 def _text_kind(head: bytes) -> str:
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:1024]:
@@ -119,6 +152,9 @@ def _text_kind(head: bytes) -> str:
         return "an XML file"
     if lowered.startswith(b"mime-version:") or lowered.startswith(b"from:"):
         return "an e-mail message"
+    utf16 = _utf16(head)
+    if utf16 is not None:
+        return "a text file (CSV, UTF-16)" if _looks_like_csv(utf16) else "a text file (UTF-16)"
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -135,6 +171,18 @@ def _biff_2_to_4(data: bytes) -> bool:
         and data[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04")
         and (4 <= int.from_bytes(data[2:4], "little") <= 16)
     )
+
+
+def _gnumeric(data: bytes) -> bool:
+    """True for Gnumeric's own format: gzip-compressed XML whose root is gnm:Workbook."""
+    import gzip
+
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            head = stream.read(8192)
+    except (OSError, EOFError, ValueError):
+        return False
+    return b"gnumeric" in head.lower() and b"Workbook" in head
 
 
 def _flat_ods(head: bytes) -> bool:
@@ -194,21 +242,15 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
             moved = "" if workbook == "xl/workbook.xml" and not backslashes else workbook
             return Sniffed(fmt, workbook_part=moved)
         if "Index/Document.iwa" in names or any(
-            n.startswith("Index/") and n.endswith(".iwa") for n in names
+            (n.startswith("Index/") and n.endswith(".iwa")) or n.endswith(".numbers/Index.zip")
+            for n in names
         ):
             return _other("numbers")
-        if "mimetype" in names:
-            mime = _read_member(archive, "mimetype", 1024).strip()
-            if mime == ODS_MIME:
-                manifest = _read_member(archive, "META-INF/manifest.xml", 4 * MiB)
-                if b"encryption-data" in manifest:
-                    return _refuse(Code.REFUSED_PASSWORD)
-                return Sniffed("ods")
-            if mime.startswith(b"application/vnd.oasis.opendocument.text"):
-                return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a text document (.odt)")
-            return _refuse(
-                Code.REFUSED_NOT_SPREADSHEET, kind="an OpenDocument file that is not a spreadsheet"
-            )
+        if "index.xml" in names or "index.xml.gz" in names:
+            return _other("numbers-2008")
+        opendocument = _sniff_opendocument(archive, names)
+        if opendocument is not None:
+            return opendocument
         if "word/document.xml" in names:
             return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a Word document")
         if "ppt/presentation.xml" in names:
@@ -216,6 +258,39 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
         if "[Content_Types].xml" in names:
             return _refuse(Code.REFUSED_CORRUPT, detail="it has no workbook part")
         return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a zip archive")
+
+
+def _sniff_opendocument(archive: zipfile.ZipFile, names: set[str]) -> Sniffed | None:
+    """The verdict on an OpenDocument (or OpenOffice.org 1.x) package, or None if it is not
+    one. Its media type is in the mimetype member or, without one, in its manifest."""
+    mime = _read_member(archive, "mimetype", 1024).strip() if "mimetype" in names else b""
+    if not mime and "content.xml" in names:
+        mime = _manifest_mime(_read_member(archive, "META-INF/manifest.xml", 4 * MiB))
+    if not mime:
+        return None
+    if mime == SXC_MIME:
+        return _other("sxc")
+    if mime == ODS_MIME:
+        manifest = _read_member(archive, "META-INF/manifest.xml", 4 * MiB)
+        if b"encryption-data" in manifest:
+            return _refuse(Code.REFUSED_PASSWORD)
+        return Sniffed("ods")
+    if mime.startswith(b"application/vnd.oasis.opendocument.text"):
+        return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a text document (.odt)")
+    return _refuse(
+        Code.REFUSED_NOT_SPREADSHEET, kind="an OpenDocument file that is not a spreadsheet"
+    )
+
+
+_MANIFEST_ROOT = re.compile(rb'full-path="/"[^<>]*?media-type="([^"<>]*)"')
+_MANIFEST_ROOT_REVERSED = re.compile(rb'media-type="([^"<>]*)"[^<>]*?full-path="/"')
+
+
+def _manifest_mime(manifest: bytes) -> bytes:
+    """The package's media type from META-INF/manifest.xml (its entry for '/'), for a
+    package with no mimetype member (Google Docs writes such .ods files)."""
+    match = _MANIFEST_ROOT.search(manifest) or _MANIFEST_ROOT_REVERSED.search(manifest)
+    return match.group(1).strip() if match else b""
 
 
 def _office_document(archive: zipfile.ZipFile) -> str:
@@ -281,22 +356,67 @@ def _decrypt_with_default_key(data: bytes) -> bytes | None:
     return out.getvalue()
 
 
-def _sniff_ole(data: bytes) -> Sniffed:
+_END_OF_CHAIN = 0xFFFFFFFA  # and above: end of chain, free, FAT and DIFAT sectors
+
+
+def _chain_fault(fat: Any, start: int, sectors: int) -> str:
+    """Why the sector chain from ``start`` cannot hold ``sectors`` sectors ('' if it can)."""
+    seen: set[int] = set()
+    sector = start
+    while sector < _END_OF_CHAIN:
+        if sector in seen:
+            return "a sector chain runs in a circle"
+        if sector >= len(fat):
+            return "a sector chain points past the end of the file"
+        seen.add(sector)
+        sector = fat[sector]
+    return "a stream is cut short" if len(seen) < sectors else ""
+
+
+def _broken_chain(ole: Any) -> str:
+    """Why the container's sector chains are broken ('' if they are whole): a chain that
+    runs in a circle sends a parser reading for ever (calamine asks for gigabytes)."""
+    try:
+        fat, size = ole.fat, ole.sectorsize
+        fault = _chain_fault(fat, ole.first_dir_sector, 1)
+        for entry in ole.direntries:
+            if fault:
+                break
+            if entry is None or entry.entry_type != 2 or entry.size < ole.minisectorcutoff:
+                continue
+            fault = _chain_fault(fat, entry.isectStart, -(-entry.size // size))
+        return fault
+    except (AttributeError, TypeError, IndexError):
+        return ""
+
+
+def _sniff_ole(data: bytes, limits: Limits) -> Sniffed:
     import olefile
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
-    except OSError as exc:
-        return _refuse(Code.REFUSED_CORRUPT, detail=f"its OLE structure is broken: {exc}")
+    except Exception as exc:  # olefile raises OSError, ValueError and more
+        detail = str(exc).splitlines()[0][:120] if isinstance(exc, OSError) else ""
+        detail = detail or "its header holds values no valid file has"
+        return _refuse(Code.REFUSED_CORRUPT, detail=f"its OLE structure is broken: {detail}")
     with ole:
+        broken = _broken_chain(ole)
+        if broken:
+            return _refuse(Code.REFUSED_CORRUPT, detail=f"its OLE structure is broken: {broken}")
         # Stream names are not case-sensitive (some writers use 'WORKBOOK').
         names = {"/".join(s).casefold(): s for s in ole.listdir()}
         book = names.get("workbook") or names.get("book")
         head = ole.openstream(book).read(64 * 1024) if book else b""
     streams = set(names)
     # Excel's password-to-open wraps the real xlsx in an encrypted OLE container.
+    # Excel 2007 also encrypts a workbook whose structure is protected, with its built-in
+    # default key; Excel opens it without asking, and so does this tool.
     if "encryptioninfo" in streams or "encryptedpackage" in streams:
-        return _refuse(Code.REFUSED_PASSWORD)
+        plain = _decrypt_with_default_key(data)
+        if plain is None or not plain.startswith(ZIP_MAGICS):
+            return _refuse(Code.REFUSED_PASSWORD)
+        inner = _sniff_zip(plain, limits)
+        return inner if inner.refused else replace(inner, data=plain)
     if book:
         if _has_filepass(head) or _encrypted(data):
             plain = _decrypt_with_default_key(data)
@@ -321,7 +441,9 @@ def sniff(data: bytes, limits: Limits | None = None) -> Sniffed:
     if data.startswith(ZIP_MAGICS):
         return _sniff_zip(data, limits)
     if data.startswith(OLE_MAGIC):
-        return _sniff_ole(data)
+        return _sniff_ole(data, limits)
+    if data.startswith(b"\x1f\x8b") and _gnumeric(data):
+        return _other("gnumeric")
     for magic, kind in _NOT_SPREADSHEET:
         if data.startswith(magic):
             return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind=kind)

@@ -26,6 +26,22 @@ from lsp_xlsx.core.xmlrows import column_letter, rewrite_parts, sheet_parts
 # can only make the check stricter. No leading \s: with a literal start the pattern runs
 # three times faster, and it runs over every byte of every sheet.
 _REF = re.compile(rb'r="([A-Z]{0,4})([0-9]{1,8})"')
+# Formatting alone is not content: a styled empty cell (<c r="AMJ1" s="3"/>) or a row of a
+# set height (<row r="1048576" ht="12"/>), as Excel for Mac and LibreOffice write them,
+# costs the parser nothing. So the far corner is that of the cells holding a value, a
+# formula or inline text: a <c> tag with a reference, then (after any spaces) <v>, <f> or
+# <is>. Each piece reads up to the next < or > at most, and gives nothing back (possessive
+# and atomic), so a tag crafted with many r= attributes is still read once.
+_VALUE_CELL = re.compile(
+    rb'<(?:[\w.-]++:)?c\s(?>[^<>]*?\br=")([A-Z]{1,4})([0-9]{1,8})"[^<>]*+(?<!/)>'
+    rb"\s*+<(?:[\w.-]++:)?(?:v|f|is)[\s>/]"
+)
+# Any cell holding something, with or without a reference. A cell with no reference takes
+# its place from the cells before it, so a sheet with such cells falls back to every
+# reference (rows included), as strict as before.
+_ANY_VALUE_CELL = re.compile(
+    rb"<(?:[\w.-]++:)?c(?:\s[^<>]*+)?(?<!/)>\s*+<(?:[\w.-]++:)?(?:v|f|is)[\s>/]"
+)
 # The tags that matter for formulas: <c ...>, </c>, <f...>, <v>text.
 _TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|f|v)(?=[\s/>])([^<>]*)>([^<]?)")
 # A formula element, <f> or <f t="shared" ...>; not <formula1> of a data validation.
@@ -157,17 +173,24 @@ def scan_package(data: bytes, max_cells: int) -> PackageScan:
             for name, part in sheet_parts(archive).items():
                 if part not in archive.NameToInfo:
                     continue
-                rows = cols = 0
-                formulas = False
+                rows = cols = every_rows = every_cols = 0
+                formulas = unplaced = False
                 for chunk in _chunks(archive, part):
-                    refs = _REF.findall(chunk)
+                    refs = _VALUE_CELL.findall(chunk)
                     if refs:
                         rows, cols = _far_corner(refs, rows, cols)
+                    if not unplaced and len(_ANY_VALUE_CELL.findall(chunk)) > len(refs):
+                        unplaced = True
+                    every = _REF.findall(chunk)
+                    if every:
+                        every_rows, every_cols = _far_corner(every, every_rows, every_cols)
                     # Each pattern only where a plain search says it could match.
                     if not found.non_finite and _could_be_non_finite(chunk):
                         found.non_finite = bool(_NON_FINITE.search(chunk))
                     if not formulas and (b"<f" in chunk or b":f" in chunk):
                         formulas = _FORMULA_TAG.search(chunk) is not None
+                if unplaced:
+                    rows, cols = every_rows, every_cols
                 if rows * cols > max_cells and found.oversized is None:
                     found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
                 if formulas:
