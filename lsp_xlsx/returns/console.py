@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lsp_xlsx.core.text import visible
+from lsp_xlsx.core.text import utf8_safe_data, visible
 from lsp_xlsx.returns.model import CheckResult, Return, Status
 
 
@@ -96,4 +96,4 @@ def as_data(result: CheckResult) -> dict[str, Any]:
 
 def to_json(result: CheckResult) -> str:
     """The check result as indented JSON."""
-    return json.dumps(as_data(result), indent=2, ensure_ascii=False)
+    return json.dumps(utf8_safe_data(as_data(result)), indent=2, ensure_ascii=False)
