@@ -20,9 +20,9 @@ Text any output can hold (issue 21): :func:`xml_safe` is the one function every 
 * vertical tab and form feed (Word's line and page breaks) become line feeds;
 * the other C0 controls, U+FFFE, U+FFFF and lone surrogates that are not a file name's byte
   become U+FFFD, the replacement character: visible, and meaning "a character was here";
-* DEL and the C1 controls (U+007F to U+009F) are escaped visibly as ``\\x85``: XML allows them, but they
-  are invisible, and are nearly always Windows-1252 punctuation (``\\x92`` for a curly
-  quote) read as Latin-1, so the escape keeps what the byte was;
+* DEL and the C1 controls (U+007F to U+009F) are escaped visibly as ``\\x85``: XML allows
+  them, but they are invisible, and are nearly always Windows-1252 punctuation
+  (``\\x92`` for a curly quote) read as Latin-1, so the escape keeps what the byte was;
 * a byte of a file name that is not UTF-8, which Python holds as a lone surrogate
   (U+DC80 to U+DCFF, "surrogateescape"), is shown as ``\\xe9``, the byte itself: an old unzip's
   ``R\\xe9ponse police.xlsx`` is shown just so.
