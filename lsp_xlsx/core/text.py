@@ -106,6 +106,8 @@ def name_safe(name: str | bytes | PathLike[str] | PathLike[bytes]) -> str:
     ``\\xe9`` (``b'R\\xe9ponse.xlsx'`` -> ``'R\\xe9ponse.xlsx'``), controls as :func:`xml_safe`
     shows them. The name on disk is not changed: open the file by its path, not this."""
     return xml_safe(fsdecode(name))
+
+
 # OOXML escapes a character as _xHHHH_; a literal "_x0041_" must itself be escaped.
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from lsp_xlsx.core.errors import TidyTableError
 from lsp_xlsx.core.files import atomic_path
+from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.input_limits import TIDY_BYTES, TIDY_ROWS, InputLimit, size_text
 from lsp_xlsx.core.text import utf8_safe
 
@@ -116,7 +117,7 @@ def read_tidy_text(
     file's rows are counted from its metadata before anything is read), with no limit on one
     field beyond the bytes, so a long answer comes back whole. A CSV is read as partners.csv
     is: UTF-8 with or without a byte-order mark, else Windows-1252, and ';' when Excel saved
-    it so; ``frame.attrs["notes"]`` says when either was needed.
+    it so; ``frame.attrs["findings"]`` says when either was needed.
 
     Raises :class:`TidyTableError`, naming the file and what to give instead, when it
     cannot be read, is over a limit, or lacks one of the ``needed`` columns."""
@@ -157,7 +158,7 @@ def _read_csv(path: str | os.PathLike[str], advice: str) -> pd.DataFrame:
     """The CSV as text, at most the row limit (one more row is read, to know)."""
     with Path(path).open("rb") as handle:
         head = handle.read(64 * 1024)
-    notes = []
+    notes: list[Finding] = []
     encoding = "utf-8-sig"
     try:
         head.decode("utf-8-sig")
@@ -175,10 +176,10 @@ def _read_csv(path: str | os.PathLike[str], advice: str) -> pd.DataFrame:
     if len(frame) > rows:
         _over(path, f"it has more than {rows:,} rows", TIDY_ROWS, advice)
     if encoding == "cp1252":
-        notes.append("it is not UTF-8, so it was read as Windows-1252 (Excel's plain 'CSV')")
+        notes.append(finding(Code.CSV_NOT_UTF8, Path(path).name))
     if separator == ";":
-        notes.append("its values are separated by semicolons, as Excel saves in some locales")
-    frame.attrs["notes"] = notes
+        notes.append(finding(Code.CSV_SEMICOLONS, Path(path).name))
+    frame.attrs["findings"] = notes
     return frame
 
 
@@ -209,7 +210,7 @@ def _read_parquet(path: str | os.PathLike[str], advice: str) -> pd.DataFrame:
     frame = pd.DataFrame(
         {c: frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in frame}
     )
-    frame.attrs["notes"] = []
+    frame.attrs["findings"] = []
     return frame
 
 
