@@ -197,11 +197,7 @@ def _read_parquet(path: str | os.PathLike[str], advice: str) -> pd.DataFrame:
     rows = parquet.metadata.num_rows
     if rows > TIDY_ROWS.value():
         _over(path, f"its metadata gives {rows:,} rows", TIDY_ROWS, advice)
-    texts = [
-        f.name
-        for f in parquet.schema_arrow
-        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-    ]
+    texts = [f.name for f in parquet.schema_arrow if _is_text(f.type)]
     table = pq.ParquetFile(path, read_dictionary=texts).read()
     decoded = sum(_text_bytes(table.column(name)) for name in texts)
     if decoded > TIDY_BYTES.value():
@@ -212,6 +208,13 @@ def _read_parquet(path: str | os.PathLike[str], advice: str) -> pd.DataFrame:
     )
     frame.attrs["findings"] = []
     return frame
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    """Text, or text stored dictionary-encoded (as a categorical column is)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def _text_bytes(column: pa.ChunkedArray) -> int:
