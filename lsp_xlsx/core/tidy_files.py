@@ -61,7 +61,7 @@ def _batches(frame: pd.DataFrame, schema: pa.Schema) -> Iterator[pa.Table]:
 def _utf8_safe(piece: pd.DataFrame) -> pd.DataFrame:
     texts = [c for c in piece if piece[c].dtype == object]
     return piece.assign(
-        **{c: piece[c].map(lambda v: utf8_safe(v) if isinstance(v, str) else v) for c in texts}
+        **{str(c): piece[c].map(lambda v: utf8_safe(v) if isinstance(v, str) else v) for c in texts}
     )
 
 

@@ -82,7 +82,8 @@ def load_prefill(path: Path) -> PrefillSet:
     answers: dict[str, dict[str, dict[str, str]]] = {}
     rounds: dict[str, str] = {}
     has_round = "round" in frame.columns
-    for row in frame.to_dict("records"):
+    records: list[dict[str, str]] = frame.to_dict("records")  # type: ignore[assignment]
+    for row in records:
         pid = str(row["partner_id"])
         carried = {key: str(row.get(column) or "") for column, key in CARRIED.items()}
         for column, key in CARRIED.items():
