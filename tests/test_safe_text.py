@@ -60,6 +60,7 @@ def test_unsafe_count_counts_each_character() -> None:
     assert unsafe_count("safe") == 0
 
 
+@pytest.mark.slow  # Hypothesis tests are slow by the project's rule
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=60))
 def test_xml_safe_is_valid_idempotent_and_keeps_safe_text(text: str) -> None:
@@ -76,6 +77,7 @@ def test_xml_safe_is_valid_idempotent_and_keeps_safe_text(text: str) -> None:
     visible(text).encode("utf-8")
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=40))
 def test_name_safe_shows_any_bytes_as_valid_text(raw: bytes) -> None:
@@ -218,3 +220,21 @@ def test_partners_csv_replaces_unsafe_characters_with_a_warning(tmp_path: Path) 
     [warning] = [w for w in partners.warnings if w.code == "csv-text-replaced"]
     assert warning.cell == "B2" and warning.params["count"] == 3
     assert warning.params["characters"] == "U+FFFE, U+FFFF"
+
+
+def test_a_name_in_the_meta_sheet_is_replaced_and_reported(hostile: Path, tmp_path: Path) -> None:
+    # Without partners.csv the partner's name comes from the return's meta sheet.
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    shutil.copy(hostile / "returns" / "c.xlsx", folder / "c.xlsx")
+    out = tmp_path / "out" / "comparison.xlsx"
+    result = CliRunner().invoke(cli, ["collate", str(folder), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    paper = docx.Document(str(out.parent / "board-paper.docx"))
+    cells = [c.text for t in paper.tables for r in t.rows for c in r.cells]
+    assert "Gamma\ufffd" in cells  # the name, replaced visibly
+    wb = load_workbook(out, read_only=True)
+    every = list(wb["Findings"].iter_rows(values_only=True))
+    assert [r[4] for r in every if r[1] == "_meta"] == ["text-characters-replaced"]
+    tidy = pd.read_csv(out.parent / "responses.csv", dtype=str, keep_default_na=False)
+    assert set(tidy["partner"]) == {f"Gamma{FFFE}"}  # kept as typed
