@@ -238,3 +238,15 @@ def test_a_name_in_the_meta_sheet_is_replaced_and_reported(hostile: Path, tmp_pa
     assert [r[4] for r in every if r[1] == "_meta"] == ["text-characters-replaced"]
     tidy = pd.read_csv(out.parent / "responses.csv", dtype=str, keep_default_na=False)
     assert set(tidy["partner"]) == {f"Gamma{FFFE}"}  # kept as typed
+
+
+@pytest.mark.parametrize("name", ["responses.csv", "responses.parquet"])
+def test_the_tidy_writer_escapes_a_lone_surrogate(tmp_path: Path, name: str) -> None:
+    from lsp_xlsx.core.tidy_files import read_tidy_text, write_tidy
+
+    # A surrogate in the first row (the schema) and in a later one (a batch): both written.
+    for texts in (["R\udce9ponse.xlsx", "ok"], ["ok", "R\udce9ponse.xlsx"]):
+        frame = pd.DataFrame({"source_file": pd.Series(texts, dtype=object), "n": [1, 2]})
+        write_tidy(frame, tmp_path / name)
+        back = read_tidy_text(tmp_path / name)
+        assert sorted(back["source_file"]) == ["R\\xe9ponse.xlsx", "ok"]
