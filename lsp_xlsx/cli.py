@@ -100,6 +100,9 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
         return
     result = outcome.copies
     assert result is not None
+    from lsp_xlsx.cli_options import show_warnings
+
+    show_warnings(list(result.findings))  # from --prefill: a text cut to fit a cell, say
     for copy in result.copies:
         click.echo(f"{copy.path}  ({copy.partner.name})")
     click.echo(f"{len(result.copies)} workbooks in {result.out_dir}; manifest: {result.manifest}")

@@ -28,6 +28,7 @@ from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, disagreement_rule, group_rule
 from lsp_xlsx.compare.scores import GROUP_GAP, THIN_SHARE
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
+from lsp_xlsx.core.text import xml_safe
 from lsp_xlsx.workbook import styles as S
 
 #: At most this many partners are listed in the theme table; beyond it, groups tell more.
@@ -36,8 +37,9 @@ FILLS = (S.LOW, S.MID, S.HIGH)
 
 
 def _clean(text: str) -> str:
-    """Text Word can hold: no control characters but line breaks and tabs."""
-    return "".join(c if c in "\n\t" or ord(c) >= 32 else "\ufffd" for c in str(text))
+    """Text Word can hold (python-docx raises on U+FFFE, controls, lone surrogates): every
+    piece of text reaches the document through here, replaced visibly as xml_safe does."""
+    return xml_safe(str(text))
 
 
 def _fill(cell: Any, colour: str) -> None:
@@ -170,7 +172,7 @@ def _themes(doc: Any, c: Comparison) -> None:
     doc.add_heading("Scores by theme", level=1)
     image, alt = _chart(c)
     shape = doc.add_picture(io.BytesIO(image), width=Mm(150))
-    shape._inline.docPr.set("descr", alt)
+    shape._inline.docPr.set("descr", _clean(alt))
     shape._inline.docPr.set("title", "Partnership mean score by theme")
     partners = c.partners[:TABLE_PARTNERS]
     themes = [str(t) for t in c.theme_scores.index]  # the theme ids, then "ALL"
@@ -190,7 +192,7 @@ def _themes(doc: Any, c: Comparison) -> None:
                 c.thin.loc[themes[k - 1], partners[r - 1].partner_id]
             )
             if thin:
-                cell.text = f"{_number(value)} *"
+                cell.text = _clean(f"{_number(value)} *")
                 cell.paragraphs[0].runs[0].font.size = Pt(9)
     names = "; ".join(
         f"{n}: {t.sheet_name}" for n, t in zip(short, c.framework.themes, strict=True)
@@ -238,7 +240,7 @@ def _groups(doc: Any, c: Comparison) -> None:
         doc.add_paragraph("partners.csv gives no groupings (such as sector or level).")
         return
     for group in c.groups:
-        doc.add_heading(f"By {group.grouping}", level=2)
+        doc.add_heading(_clean(f"By {group.grouping}"), level=2)
         header = ["Group", *[f"T{t.number}" for t in c.framework.themes], "All"]
         rows = [
             [f"{name} (n={int(_float(group.n.loc['ALL', name]))})", *map(_float, group.means[name])]
@@ -342,7 +344,7 @@ def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = No
     _actions(doc, c, today)
     _method(doc, c)
     props = doc.core_properties
-    props.title, props.subject, props.language = title, c.framework.title, "en-GB"
+    props.title, props.subject, props.language = title, _clean(c.framework.title), "en-GB"
     props.author = props.last_modified_by = f"lsp-xlsx {__version__}"
     props.comments = "Made by lsp-xlsx from the partners' self-assessment returns."
     props.created = props.modified = dt.datetime.fromisoformat(c.made_at.replace("Z", "+00:00"))

@@ -13,7 +13,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from lsp_xlsx.board.agree import AGREED_COLUMNS, Agreed, AgreedRow
 from lsp_xlsx.core.files import atomic_path, save_workbook
-from lsp_xlsx.core.text import write_text
+from lsp_xlsx.core.text import utf8_safe, write_text
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.workbook import styles as S
 
@@ -30,15 +30,20 @@ PLAN_COLUMNS = (
 
 def write_agreed_csv(agreed: Agreed, path: Path) -> Path:
     """Every rated question's agreed position, exactly as typed (UTF-8, atomically), then
-    each row that matched no question, with its ID as typed and no theme."""
+    each row that matched no question, with its ID as typed and no theme. Only a lone
+    surrogate, which UTF-8 cannot hold, is written escaped (see core/text.py)."""
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(AGREED_COLUMNS)
         for row in agreed.rows + agreed.unmatched:
-            writer.writerow(
-                ["" if getattr(row, c) is None else getattr(row, c) for c in AGREED_COLUMNS]
-            )
+            writer.writerow([_csv_value(getattr(row, c)) for c in AGREED_COLUMNS])
     return path
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    return utf8_safe(value) if isinstance(value, str) else value
 
 
 def _order(row: AgreedRow) -> tuple[bool, str]:

@@ -245,10 +245,11 @@ class Sheet:
 
     def link(self, row: int, col: int, text: str, sheet: str) -> None:
         """A cell that goes to A1 of another sheet."""
-        self.rows.put(row, col, safe_text(text, self.marker)[0], self.style("link"))
+        shown = safe_text(text, self.marker)[0]
+        self.rows.put(row, col, shown, self.style("link"))
         location = f"{quote_sheetname(sheet)}!A1"
         cell = self.ws.cell(row=row, column=col)
-        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location, display=text)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location, display=shown)
         # openpyxl copies the link into the value (the text is streamed instead), and only
         # writes the link of a cell it writes: one with a style.
         cell.value = None

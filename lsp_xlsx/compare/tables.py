@@ -59,7 +59,7 @@ from lsp_xlsx.compare.scores import (
     theme_scores,
 )
 from lsp_xlsx.core.findings import Code, Finding, finding
-from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text
+from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text, unsafe_count
 from lsp_xlsx.core.tidy_files import write_tidy
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
@@ -233,9 +233,26 @@ def _tidy(
         # object, not pyarrow strings: the column refers to the returns' own strings, so the
         # text of 11,000 returns is held once, not twice.
         data[key] = pd.Series([x for r in rets for x in r.column(key)], dtype=object)
-    fixes = [f for r in rets for f in _fixes_in(r, full_in)]
+    fixes = [f for r in rets for f in (*_meta_fixes(r, full_in), *_fixes_in(r, full_in))]
     frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS), index=pd.RangeIndex(n * count))
     return frame, fixes
+
+
+def _meta_fixes(ret: Return, full_in: str) -> list[Finding]:
+    """The same finding for the partner's name in the meta sheet, and the respondent's on
+    'Start here': shown in every output, and kept as typed in the tidy table (issue 21)."""
+    named = ((C.META_SHEET, ret.partner_name), (C.START_SHEET, ret.respondent.name))
+    return [
+        finding(
+            Code.TEXT_CHARACTERS_REPLACED,
+            ret.file,
+            sheet,
+            count=unsafe_count(text),
+            full_in=full_in,
+        )
+        for sheet, text in named
+        if needs_cleaning(text)
+    ]
 
 
 def _fixes_in(ret: Return, full_in: str) -> list[Finding]:

@@ -573,3 +573,37 @@ class Code(enum.StrEnum):
         "tool reads version {supported}), so some of its contents may not be read. Update "
         "lsp-xlsx, or check the answers shown for this file.",
     )
+    # issue 21: safe text and bounded inputs
+    CSV_TEXT_REPLACED = (
+        "csv-text-replaced",
+        W,
+        "the value holds {count} character(s) that no workbook or document can hold "
+        "({characters}), so every output shows U+FFFD (\ufffd) in their place. Retype the "
+        "value to correct it.",
+    )
+    CSV_TOO_LARGE = (
+        "csv-too-large",
+        E,
+        "the file is {size}, over the limit of {limit} for this file. Check it is the right "
+        "file; to read a larger one, {hint}.",
+    )
+    CSV_TOO_MANY_ROWS = (
+        "csv-too-many-rows",
+        E,
+        "the file has more than {limit} rows, the most this file may have. Check it is the "
+        "right file; to read more, {hint}.",
+    )
+    CSV_FIELD_TOO_LONG = (
+        "csv-field-too-long",
+        E,
+        "a value is longer than {limit} characters, the most one value of this file may "
+        "hold (a quote left open makes the rest of the file one value). Check the quotes "
+        "from this line on; to allow longer values, {hint}.",
+    )
+    PREFILL_TEXT_CUT = (
+        "prefill-text-cut",
+        W,
+        "the {column} of {partner}'s answer to {question} is {length} characters, over "
+        "Excel's limit of 32,767, so the pre-filled cell holds its start and says it was "
+        "cut. The full text is still in this file: give it to the partner if they need it.",
+    )

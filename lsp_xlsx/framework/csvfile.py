@@ -8,6 +8,11 @@ reported the same way: file, line as a spreadsheet shows it, column, and a fix.
 * Comma- or semicolon-separated: Excel writes semicolons in many European locales. A
   semicolon file is read, with a note saying so.
 * Values beyond the last heading are an error: they would otherwise be dropped.
+* Bounded (see :mod:`lsp_xlsx.core.input_limits`): bytes, rows and the characters in one
+  value, each refused with a finding naming the limit and how to raise it.
+* A character no workbook or document can hold (U+FFFE, U+FFFF) is replaced by U+FFFD as
+  :func:`~lsp_xlsx.core.text.xml_safe` does, with a warning naming the cell: a partner's
+  name reaches every output, and one such character stopped the board paper.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lsp_xlsx.core import input_limits as limits
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.xmlrows import column_letter
 
@@ -58,6 +64,9 @@ def place_of(table: CsvTable, line: int, column: str | None = None) -> str:
     """The place words for a message: 'questions.csv, line 5, column 'text''."""
     text = f"{table.name}, line {line}"
     return f"{text}, column '{column}'" if column else text
+
+
+_BOUNDS = (Code.CSV_TOO_MANY_ROWS, Code.CSV_FIELD_TOO_LONG)
 
 
 def _decode(raw: bytes, name: str, problems: list[Finding]) -> str:
@@ -145,8 +154,96 @@ def _rows(table: CsvTable, records: list[list[str]], problems: list[Finding]) ->
         row = {
             h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(table.header)
         }
+        _replace_unsafe(table, row, number, problems)
         table.rows.append(row)
         table.lines.append(number)
+
+
+def _replace_unsafe(
+    table: CsvTable, row: dict[str, str], line: int, problems: list[Finding]
+) -> None:
+    """U+FFFE and U+FFFF in a value made U+FFFD, with a warning. (Controls are left for the
+    caller, which refuses them where they would break a name or a header.)"""
+    for column, value in row.items():
+        if not needs_replacing(value):
+            continue
+        unsafe = sorted({c for c in value if c in "\ufffe\uffff"})
+        row[column] = value.translate({ord(c): "\ufffd" for c in unsafe})
+        problems.append(
+            table.finding(
+                Code.CSV_TEXT_REPLACED,
+                line,
+                column,
+                count=sum(value.count(c) for c in unsafe),
+                characters=", ".join(f"U+{ord(c):04X}" for c in unsafe),
+            )
+        )
+
+
+def needs_replacing(value: str) -> bool:
+    """True when ``value`` holds U+FFFE or U+FFFF (a fast test, for every value)."""
+    return "\ufffe" in value or "\uffff" in value
+
+
+def _read_bounded(path: Path, name: str, problems: list[Finding]) -> bytes | None:
+    """The file's bytes, or None (with a finding) when it is over the byte limit."""
+    limit = limits.CSV_BYTES.value()
+    with path.open("rb") as handle:
+        raw = handle.read(limit + 1)  # never more, whatever the file claims to be
+    if len(raw) > limit:
+        size = max(path.stat().st_size, len(raw))
+        problems.append(
+            finding(
+                Code.CSV_TOO_LARGE,
+                name,
+                size=limits.size_text(size) if size > limit else f"over {limit:,} bytes",
+                limit=limits.size_text(limit),
+                hint=limits.CSV_BYTES.raise_hint(),
+            )
+        )
+        return None
+    return raw
+
+
+def _records(text: str, delimiter: str, name: str, problems: list[Finding]) -> list[list[str]]:
+    """The CSV's records, at most the row limit, each value at most the field limit; []
+    (with a finding) past either."""
+    rows, field = limits.CSV_ROWS.value(), limits.CSV_FIELD.value()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    # The csv module's limit is process-wide: set for this read, and put back.
+    before = csv.field_size_limit(field)
+    try:
+        for record in reader:
+            if len(records) > rows:  # the header, then ``rows`` rows
+                problems.append(
+                    finding(
+                        Code.CSV_TOO_MANY_ROWS,
+                        name,
+                        limit=f"{rows:,}",
+                        hint=limits.CSV_ROWS.raise_hint(),
+                    )
+                )
+                return []
+            records.append(record)
+    except csv.Error as exc:
+        if "field limit" not in str(exc):
+            raise
+        line = len(records) + 1
+        problems.append(
+            finding(
+                Code.CSV_FIELD_TOO_LONG,
+                name,
+                cell=f"A{line}",
+                where=f"{name}, line {line}",
+                limit=f"{field:,}",
+                hint=limits.CSV_FIELD.raise_hint(),
+            )
+        )
+        return []
+    finally:
+        csv.field_size_limit(before)
+    return records
 
 
 def read_csv(
@@ -168,13 +265,17 @@ def read_csv(
     if not path.is_file():
         problems.append(finding(Code.CSV_FILE_MISSING, name, name=name))
         return None
-    raw = path.read_bytes()
+    raw = _read_bounded(path, name, problems)
+    if raw is None:
+        return None
     if not raw.strip():
         problems.append(finding(Code.CSV_FILE_EMPTY, name))
         return None
     text = _decode(raw, name, problems)
     delimiter = _delimiter(text, columns)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    records = _records(text, delimiter, name, problems)
+    if not records and problems and problems[-1].code in _BOUNDS:
+        return None
     header = [h.strip() for h in records[0]] if records else []
     header = [h.casefold() if h.casefold() in columns else h for h in header]
     if not any(header):

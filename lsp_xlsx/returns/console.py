@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from lsp_xlsx.core.findings import Severity
-from lsp_xlsx.core.text import visible
+from lsp_xlsx.core.text import utf8_safe_data, visible
 from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, CheckResult, Return, Status
 
 
@@ -103,4 +103,4 @@ def as_data(result: CheckResult) -> dict[str, Any]:
 
 def to_json(result: CheckResult) -> str:
     """The check result as indented JSON."""
-    return json.dumps(as_data(result), indent=2, ensure_ascii=False)
+    return json.dumps(utf8_safe_data(as_data(result)), indent=2, ensure_ascii=False)

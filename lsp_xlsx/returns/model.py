@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
+from lsp_xlsx.core.text import name_safe
 from lsp_xlsx.framework.partners import Partner
 
 #: Most findings of any one code that one file keeps; past that, one finding gives the count
@@ -195,8 +196,8 @@ class Return:
 
     @property
     def file(self) -> str:
-        """The file as the coordinator named it."""
-        return str(self.path)
+        """The file as the coordinator named it (bytes that are not UTF-8 shown as \\xe9)."""
+        return name_safe(self.path)
 
     @property
     def answered(self) -> int:

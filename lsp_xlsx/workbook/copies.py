@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from lsp_xlsx.core.errors import OutputExistsError
 from lsp_xlsx.core.files import write_bytes
+from lsp_xlsx.core.findings import Finding
 from lsp_xlsx.core.text import safe_text
 from lsp_xlsx.core.xmlrows import rewrite_parts
 from lsp_xlsx.framework.model import Framework
@@ -54,6 +55,8 @@ class BuildResult:
     manifest: Path
     built_at: str
     copies: tuple[PersonalisedCopy, ...]
+    #: What was noticed reading ``--prefill`` (a text cut to fit a cell, say), to show.
+    findings: tuple[Finding, ...] = ()
 
 
 def personalised_template(framework: Framework, settings: BuildSettings, built_at: str) -> bytes:
@@ -159,4 +162,5 @@ def build_for_partners(
         write_bytes(data, path)
         copies.append(PersonalisedCopy(partner, path, digest, copy_id))
     write_manifest(manifest, rows)
-    return BuildResult(out_dir, manifest, built_at, tuple(copies))
+    noticed = tuple(getattr(prefill, "findings", ()))  # a PrefillSet's, from load_prefill
+    return BuildResult(out_dir, manifest, built_at, tuple(copies), noticed)

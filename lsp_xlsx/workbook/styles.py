@@ -17,6 +17,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsp_xlsx import __version__
+from lsp_xlsx.core.text import xml_safe
 
 FONT_NAME = "Arial"
 FONT_SIZE = 11
@@ -130,7 +131,8 @@ def set_properties(wb: Workbook, title: str, subject: str) -> None:
     selected, and A1 selected on every sheet.
     """
     props = wb.properties
-    props.title, props.subject, props.language = title, subject, "en-GB"
+    # A partner's name or partnership is in these: made XML-safe, as cells are.
+    props.title, props.subject, props.language = xml_safe(title), xml_safe(subject), "en-GB"
     props.creator = props.lastModifiedBy = f"lsp-xlsx {__version__}"
     wb.active = 0
     for index, ws in enumerate(wb.worksheets):
