@@ -130,7 +130,7 @@ def returns_table(
                 if answered is not None and rated_total
                 else None,
                 "status": status,
-                "findings": len(ret.findings) if ret else 0,
+                "findings": ret.finding_total if ret else 0,
             }
         )
 
