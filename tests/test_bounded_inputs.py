@@ -3,6 +3,7 @@ stated limits, and a long answer round-trips from one round into the next round'
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +14,21 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from lsp_xlsx.cli import cli
-from lsp_xlsx.core.errors import LspXlsxError, PartnersError, TidyTableError
-from lsp_xlsx.core.input_limits import CSV_ROWS, TIDY_ROWS
+from lsp_xlsx.core.errors import LspXlsxError, ManifestError, PartnersError, TidyTableError
+from lsp_xlsx.core.findings import Finding
+from lsp_xlsx.core.input_limits import CSV_ROWS, TIDY_ROWS, InputLimits
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, TRUNCATION_MARKER
 from lsp_xlsx.core.tidy_files import read_tidy_text
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, load_partners
 from lsp_xlsx.workbook import contract as C
+from lsp_xlsx.workbook.manifest import (
+    MANIFEST_COLUMNS,
+    MANIFEST_NAME,
+    manifest_entries,
+    read_limited_csv,
+    read_manifest_rows,
+)
 from lsp_xlsx.workbook.prefill import load_prefill
 from tests.fill import full_answers, make_return, rewrite_zip
 
@@ -197,3 +206,50 @@ def test_partners_csv_over_the_row_and_byte_limits_is_refused(
     monkeypatch.setenv("LSP_XLSX_MAX_CSV_BYTES", "100")
     with pytest.raises(PartnersError, match=r"over the limit of 100 bytes.*LSP_XLSX_MAX_CSV_BYTES"):
         load_partners(path)
+
+
+def _manifest(path: Path, rows: int, name: str = "Partner") -> Path:
+    lines = ["partner_id,partner,file"] + [f"p{i},{name} {i},p{i}.xlsx" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_manifest_is_read_under_the_table_limits_not_the_csv_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = _manifest(tmp_path / MANIFEST_NAME, 10)
+    monkeypatch.setenv("LSP_XLSX_MAX_CSV_ROWS", "3")
+    monkeypatch.setenv("LSP_XLSX_MAX_CSV_FIELD", "5")
+    monkeypatch.setenv("LSP_XLSX_MAX_TABLE_ROWS", "1000")
+    assert [e.partner_id for e in manifest_entries(manifest)] == [f"p{i}" for i in range(10)]
+    monkeypatch.setenv("LSP_XLSX_MAX_TABLE_ROWS", "9")
+    with pytest.raises(ManifestError, match=r"more than 9 rows.*LSP_XLSX_MAX_TABLE_ROWS above 9"):
+        manifest_entries(manifest)
+    # A snapshot passed in is the one applied, whatever the environment says.
+    rows = read_limited_csv(
+        manifest,
+        MANIFEST_COLUMNS,
+        ("partner_id",),
+        ManifestError,
+        "",
+        replace(InputLimits.from_env(), max_rows=10),
+    )
+    assert len(rows) == 10
+
+
+def test_how_the_manifest_was_read_reaches_the_caller(tmp_path: Path) -> None:
+    manifest = tmp_path / MANIFEST_NAME
+    # Resaved by Excel in a European locale: Windows-1252 and semicolons.
+    manifest.write_bytes(
+        "partner_id;partner;file\r\np0;Conseil général;p0.xlsx\r\n".encode("cp1252")
+    )
+    notes: list[Finding] = []
+    entries = manifest_entries(manifest, notes)
+    assert [e.partner for e in entries] == ["Conseil général"]
+    assert sorted(f.code for f in notes) == ["csv-not-utf8", "csv-semicolons"]
+    assert all(f.file == MANIFEST_NAME for f in notes)
+    _manifest(manifest, 1, name="Bad \ufffe name")
+    notes.clear()
+    assert read_manifest_rows(manifest, notes)[0]["partner"] == "Bad \ufffd name 0"
+    assert [(f.code, f.cell) for f in notes] == [("csv-text-replaced", "B2")]
+    assert manifest_entries(manifest)  # callers that pass no list still read it

@@ -720,16 +720,25 @@ def test_manifest_and_send_log_are_read_under_limits(
     manifest = sent_dir / MANIFEST_NAME
     text = manifest.read_text(encoding="utf-8")
     manifest.write_text(text + "huge," + "x" * 200_000 + ",f.xlsx\n", encoding="utf-8")
-    with pytest.raises(ManifestError, match=r"manifest\.csv: cannot be read \(field larger"):
+    # Refused under the TABLE_* field limit (not the coordinator CSVs' one), naming the
+    # file, the line, the limit and the variable that raises it.
+    field_refused = (
+        r"manifest\.csv, line 6: a value is longer than 32,767 characters.*"
+        r"set the environment variable LSP_XLSX_MAX_TABLE_FIELD above 32,767"
+    )
+    with pytest.raises(ManifestError, match=field_refused):
         manifest_entries(manifest)
     manifest.write_text(text + "huge," + "x" * 40_000 + ",f.xlsx\n", encoding="utf-8")
-    with pytest.raises(ManifestError, match=r"line 6, column 'partner': 40,000 characters"):
+    with pytest.raises(ManifestError, match=field_refused):
         manifest_entries(manifest)
+    monkeypatch.setenv("LSP_XLSX_MAX_TABLE_FIELD", "40000")
+    assert manifest_entries(manifest)[-1].partner == "x" * 40_000
+    monkeypatch.delenv("LSP_XLSX_MAX_TABLE_FIELD")
     manifest.write_text(text, encoding="utf-8")
     log = sent_dir / "sent.csv"
     log.write_text("partner_id,outcome\n" + "p,sent\n" * 50, encoding="utf-8")
     monkeypatch.setenv("LSP_XLSX_MAX_TABLE_ROWS", "10")
-    with pytest.raises(SendLogError, match=r"50 rows, more than the 10 .*LSP_XLSX_MAX_TABLE_ROWS"):
+    with pytest.raises(SendLogError, match=r"sent\.csv: .*more than 10 rows.*TABLE_ROWS above 10"):
         SendLog.open(log)
     monkeypatch.setenv("LSP_XLSX_MAX_TABLE_BYTES", "100")
     result = CliRunner().invoke(

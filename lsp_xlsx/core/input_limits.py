@@ -10,7 +10,7 @@ environment variable to raise it; the README's "Safety limits" lists them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lsp_xlsx.core.errors import LspXlsxError
 
@@ -22,9 +22,15 @@ class InputLimit:
     variable: str
     default: int
     unit: str
+    #: A value taken once (see :meth:`InputLimits.csv_limits`), used instead of the
+    #: environment, so one read applies one set of limits.
+    pinned: int | None = None
 
     def value(self) -> int:
-        """The limit in force: the environment variable when set, else the default."""
+        """The limit in force: the pinned value, else the environment variable when set,
+        else the default."""
+        if self.pinned is not None:
+            return self.pinned
         text = os.environ.get(self.variable, "").strip().replace("_", "").replace(",", "")
         if not text:
             return self.default
@@ -54,6 +60,19 @@ CSV_FIELD = InputLimit("LSP_XLSX_MAX_CSV_FIELD", 32_767, "characters")
 #: long (a long answer round-trips), within the byte limit.
 TIDY_BYTES = InputLimit("LSP_XLSX_MAX_TIDY_BYTES", 2 * 1024 * 1024 * 1024, "bytes")
 TIDY_ROWS = InputLimit("LSP_XLSX_MAX_TIDY_ROWS", 5_000_000, "rows")
+
+
+@dataclass(frozen=True)
+class CsvLimits:
+    """The three limits one CSV is read under: its bytes, its rows, one value's characters."""
+
+    bytes: InputLimit
+    rows: InputLimit
+    field: InputLimit
+
+
+#: partners.csv and the framework's files.
+COORDINATOR_CSV = CsvLimits(CSV_BYTES, CSV_ROWS, CSV_FIELD)
 
 
 def size_text(size: int) -> str:
@@ -90,6 +109,15 @@ class InputLimits:
     def from_env(cls) -> InputLimits:
         """The defaults, each raised (or lowered) by its environment variable when set."""
         return cls(**{key: limit.value() for key, limit in _OWN_FILES.items()})
+
+    def csv_limits(self) -> CsvLimits:
+        """These limits for reading the manifest or the send log as a CSV: the TABLE_*
+        ones, at this snapshot's values, each still naming its variable."""
+        return CsvLimits(
+            replace(TABLE_BYTES, pinned=self.max_bytes),
+            replace(TABLE_ROWS, pinned=self.max_rows),
+            replace(TABLE_FIELD, pinned=self.max_field),
+        )
 
 
 def variable(key: str) -> str:

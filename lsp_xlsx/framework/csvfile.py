@@ -185,9 +185,11 @@ def needs_replacing(value: str) -> bool:
     return "\ufffe" in value or "\uffff" in value
 
 
-def _read_bounded(path: Path, name: str, problems: list[Finding]) -> bytes | None:
+def _read_bounded(
+    path: Path, name: str, bound: limits.InputLimit, problems: list[Finding]
+) -> bytes | None:
     """The file's bytes, or None (with a finding) when it is over the byte limit."""
-    limit = limits.CSV_BYTES.value()
+    limit = bound.value()
     with path.open("rb") as handle:
         raw = handle.read(limit + 1)  # never more, whatever the file claims to be
     if len(raw) > limit:
@@ -198,17 +200,19 @@ def _read_bounded(path: Path, name: str, problems: list[Finding]) -> bytes | Non
                 name,
                 size=limits.size_text(size) if size > limit else f"over {limit:,} bytes",
                 limit=limits.size_text(limit),
-                hint=limits.CSV_BYTES.raise_hint(),
+                hint=bound.raise_hint(),
             )
         )
         return None
     return raw
 
 
-def _records(text: str, delimiter: str, name: str, problems: list[Finding]) -> list[list[str]]:
+def _records(
+    text: str, delimiter: str, name: str, bounds: limits.CsvLimits, problems: list[Finding]
+) -> list[list[str]]:
     """The CSV's records, at most the row limit, each value at most the field limit; []
     (with a finding) past either."""
-    rows, field = limits.CSV_ROWS.value(), limits.CSV_FIELD.value()
+    rows, field = bounds.rows.value(), bounds.field.value()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     # The csv module's limit is process-wide: set for this read, and put back.
@@ -221,7 +225,7 @@ def _records(text: str, delimiter: str, name: str, problems: list[Finding]) -> l
                         Code.CSV_TOO_MANY_ROWS,
                         name,
                         limit=f"{rows:,}",
-                        hint=limits.CSV_ROWS.raise_hint(),
+                        hint=bounds.rows.raise_hint(),
                     )
                 )
                 return []
@@ -237,7 +241,7 @@ def _records(text: str, delimiter: str, name: str, problems: list[Finding]) -> l
                 cell=f"A{line}",
                 where=f"{name}, line {line}",
                 limit=f"{field:,}",
-                hint=limits.CSV_FIELD.raise_hint(),
+                hint=bounds.field.raise_hint(),
             )
         )
         return []
@@ -252,6 +256,7 @@ def read_csv(
     required: Sequence[str],
     problems: list[Finding],
     extras_allowed: bool | Sequence[str] = False,
+    bounds: limits.CsvLimits = limits.COORDINATOR_CSV,
 ) -> CsvTable | None:
     """Read one CSV, noting encoding, separator and header problems; None when unusable.
 
@@ -260,12 +265,14 @@ def read_csv(
     ``extras_allowed``, columns that are not known (and not a near miss of a known one)
     are kept in the rows and listed in ``extra_columns``; given as names, those columns are
     kept even when they look like a known one (``partnership`` beside ``partner_id``).
+    ``bounds`` are the limits it is read under: by default the coordinator's files' ones
+    (``LSP_XLSX_MAX_CSV_*``); the tool's own files pass theirs.
     """
     name = path.name
     if not path.is_file():
         problems.append(finding(Code.CSV_FILE_MISSING, name, name=name))
         return None
-    raw = _read_bounded(path, name, problems)
+    raw = _read_bounded(path, name, bounds.bytes, problems)
     if raw is None:
         return None
     if not raw.strip():
@@ -273,7 +280,7 @@ def read_csv(
         return None
     text = _decode(raw, name, problems)
     delimiter = _delimiter(text, columns)
-    records = _records(text, delimiter, name, problems)
+    records = _records(text, delimiter, name, bounds, problems)
     if not records and problems and problems[-1].code in _BOUNDS:
         return None
     header = [h.strip() for h in records[0]] if records else []

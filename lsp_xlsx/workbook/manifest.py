@@ -58,27 +58,33 @@ def read_limited_csv(
     error: type[LspXlsxError],
     fix: str,
     limits: InputLimits | None = None,
+    notes: list[Finding] | None = None,
 ) -> list[dict[str, str]]:
     """The rows of a CSV the tool wrote and may read back (the manifest, the send log),
     read as partners.csv is (UTF-8 or Excel's Windows-1252, commas or semicolons) and
-    under :class:`InputLimits`: bytes, rows and characters per field.
+    under :class:`InputLimits` (``LSP_XLSX_MAX_TABLE_*``): bytes, rows and characters per
+    field.
 
-    Empty when there is no file or only a header. Any problem raises ``error`` naming the
-    file, the line where there is one, and ``fix``.
+    Empty when there is no file or only a header. Any error raises ``error`` naming the
+    file, the line where there is one, and ``fix``. Warnings and notes (Windows-1252,
+    semicolons, text replaced, a column taken for a misspelt one) are added to ``notes``
+    when given, for the caller to show: the rows are read all the same.
     """
     limits = limits or InputLimits.from_env()
     if not path.is_file():
         return []
     size = path.stat().st_size
-    if size > limits.max_bytes:
+    if size > limits.max_bytes:  # said before opening it, with the path in full
         raise error(
             f"{path}: {size:,} bytes, more than the {limits.max_bytes:,} read at most "
             f"(raise it with {variable('max_bytes')}). {fix}"
         )
     problems: list[Finding] = []
     try:
-        table = read_csv(path, columns, required, problems, extras_allowed=True)
-    except (csv.Error, OSError) as exc:  # a field past the csv module's own limit, or I/O
+        table = read_csv(
+            path, columns, required, problems, extras_allowed=True, bounds=limits.csv_limits()
+        )
+    except (csv.Error, OSError) as exc:  # a malformed file the csv module refuses, or I/O
         raise error(f"{path}: cannot be read ({exc}). {fix}") from None
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if table is None and all(p.code is Code.CSV_FILE_EMPTY for p in problems):
@@ -87,32 +93,25 @@ def read_limited_csv(
     if missing:
         raise error(f"{path}, line 1: the column(s) {', '.join(missing)} are missing. {fix}")
     if table is None or errors:
+        # Rows and field lengths are bounded by read_csv, whose findings name the limit
+        # and the variable that raises it.
         shown = "; ".join(p.message for p in errors or problems)
         raise error(f"{shown} {fix}")
-    if len(table.rows) > limits.max_rows:
-        raise error(
-            f"{path}: {len(table.rows):,} rows, more than the {limits.max_rows:,} read at most "
-            f"(raise it with {variable('max_rows')}). {fix}"
-        )
-    for row, line in zip(table.rows, table.lines, strict=True):
-        for column, value in row.items():
-            if len(value) > limits.max_field:
-                raise error(
-                    f"{path}, line {line}, column '{column}': {len(value):,} characters, more "
-                    f"than the {limits.max_field:,} read at most (raise it with "
-                    f"{variable('max_field')}). {fix}"
-                )
+    if notes is not None:
+        notes.extend(problems)  # none is an error here
     return table.rows
 
 
-def read_manifest_rows(path: Path) -> list[dict[str, str]]:
-    """The manifest's rows as written (empty when there is none), every column kept."""
+def read_manifest_rows(path: Path, notes: list[Finding] | None = None) -> list[dict[str, str]]:
+    """The manifest's rows as written (empty when there is none), every column kept;
+    warnings about how it was read go to ``notes`` when given."""
     return read_limited_csv(
         path,
         MANIFEST_COLUMNS,
         ("partner_id", "file"),
         ManifestError,
         "Restore the manifest, or rebuild the copies with lsp-xlsx build --partners --force.",
+        notes=notes,
     )
 
 
@@ -123,10 +122,11 @@ def write_manifest(path: Path, rows: list[dict[str, str]]) -> Path:
     )
 
 
-def manifest_entries(path: Path) -> list[ManifestEntry]:
-    """Every copy in the manifest at ``path``, in the order built."""
+def manifest_entries(path: Path, notes: list[Finding] | None = None) -> list[ManifestEntry]:
+    """Every copy in the manifest at ``path``, in the order built; warnings about how it
+    was read (say, resaved by Excel as Windows-1252) go to ``notes`` when given."""
     entries = []
-    for line, row in enumerate(read_manifest_rows(path), start=2):
+    for line, row in enumerate(read_manifest_rows(path, notes), start=2):
         deadline_text = row.get("deadline", "").strip()
         deadline = parse_date(deadline_text) if deadline_text else None
         if deadline_text and deadline is None:
