@@ -29,6 +29,7 @@ from lsp_xlsx.cli_options import (
     round_option,
     settings_options,
 )
+from lsp_xlsx.cli_output import print_agreed, print_collated
 
 PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -161,47 +162,6 @@ def check_command(
     sys.exit(result.exit_code)
 
 
-def _print_collated(outcome: workflow.CollateOutcome) -> None:
-    from lsp_xlsx.returns.console import format_table
-
-    click.echo(format_table(outcome.check))
-    _print_notes(outcome.notes)
-    if outcome.split is not None:
-        _print_split(outcome.split, outcome.responses)
-        return
-    if outcome.comparison is None:
-        click.echo("No return could be read, so nothing was written.", err=True)
-        return
-    click.echo("")
-    # The one count of returns by state, as the Returns sheet, Summary and paper give it.
-    click.echo(outcome.comparison.return_counts.sentence())
-    click.echo(f"Comparison workbook: {outcome.workbook}")
-    from lsp_xlsx.core.tidy_files import kind
-
-    table = kind(outcome.responses or "")
-    click.echo(f"Every answer ({table}):{' ' * (5 - len(table))}{outcome.responses}")
-    if outcome.board_paper is not None:
-        click.echo(f"Board paper (Word):  {outcome.board_paper}")
-
-
-def _print_notes(notes: list[str]) -> None:
-    """What the run did to keep a person's files: entries carried, files kept, locks."""
-    from lsp_xlsx.core.text import visible
-
-    for note in notes:
-        click.echo(f"note: {visible(note)}", err=True)
-
-
-def _print_split(split: Any, responses: Path | None) -> None:
-    click.echo("")
-    for part in split.parts:
-        where = part.workbook if part.workbook else "no return counts: nothing written"
-        click.echo(f"{part.name}: {where}")
-    click.echo("")
-    click.echo(f"Overview workbook:   {split.overview}")
-    click.echo(f"Every answer:        {responses}")
-
-
 @cli.command("collate")
 @PATHS
 @framework_option
@@ -265,7 +225,7 @@ def collate_command(
             previous,
             split_by,
         )
-    _print_collated(outcome)
+    print_collated(outcome)
     sys.exit(outcome.exit_code)
 
 
@@ -314,7 +274,7 @@ def demo_command(framework: Any, count: int, seed: int, out: Path, rounds: int) 
     """
     with our_errors():
         outcome = workflow.demo(framework, out, count, seed, rounds)
-    _print_collated(outcome.collated)
+    print_collated(outcome.collated)
     if outcome.first_round is not None:
         click.echo("")
         click.echo(f"Round one (2027):    {outcome.first_round.workbook}")
@@ -477,25 +437,9 @@ def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits
         lsp-xlsx agree outputs/comparison.xlsx
         lsp-xlsx agree board/comparison-workshop.ods -o board/
     """
-    from lsp_xlsx.core.text import visible
-
     with our_errors():
         outcome = workflow.agree(comparison, framework, out_dir, limits)
-    _print_notes(outcome.notes)
-    for f in outcome.agreed.findings:
-        click.echo(f"  {f.severity.upper():<7}  {visible(f.message)}")
-    if outcome.csv is not None:
-        every = outcome.agreed.rows + outcome.agreed.unmatched
-        chosen = sum(1 for r in every if r.agreed_label)
-        actions = sum(1 for r in every if r.action.strip())
-        click.echo(f"{chosen} agreed rating(s) and {actions} action(s) read.")
-        if outcome.agreed.unmatched:
-            click.echo(
-                f"{len(outcome.agreed.unmatched)} row(s) match no question; they are kept in "
-                "agreed.csv after the questions (see the errors above)."
-            )
-        click.echo(f"Agreed position (CSV): {outcome.csv}")
-        click.echo(f"Improvement plan:      {outcome.plan}")
+    print_agreed(outcome)
     sys.exit(outcome.exit_code)
 
 

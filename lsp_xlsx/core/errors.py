@@ -9,16 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lsp_xlsx.core.words import counted
+
 if TYPE_CHECKING:
     from lsp_xlsx.core.findings import Finding
 
 
 class LspXlsxError(Exception):
     """Base class of every error this package raises on purpose."""
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 class FindingsError(LspXlsxError):
@@ -31,7 +29,7 @@ class FindingsError(LspXlsxError):
         self.findings = sorted(findings, key=lambda f: f.severity != "error")
         errors = sum(1 for f in self.findings if f.severity == "error")
         others = len(self.findings) - errors
-        counts = _count(errors, "error") + (f" and {_count(others, 'warning')}" if others else "")
+        counts = counted(errors, "error") + (f" and {counted(others, 'warning')}" if others else "")
         lines = [f"  - {f.severity}: {f.message}" for f in self.findings]
         super().__init__(f"{subject} has {counts}:\n" + "\n".join(lines))
 
