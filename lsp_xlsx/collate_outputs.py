@@ -97,7 +97,7 @@ def write_collated(
         c.agreed_entries = carried.entries
         kept = None
         ours = FolderState.read(output.parent).wrote(output)
-        if carried.gone or carried.unreadable or not ours:
+        if carried.gone or carried.unplaced or carried.unreadable or not ours:
             kept = dated_name(output, dt.date.fromisoformat(c.made_at[:10]), "previous")
             keep_before_replacing(output, kept)
         notes += carried.messages(kept)

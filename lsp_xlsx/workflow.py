@@ -232,7 +232,7 @@ def collate_returns(
             from lsp_xlsx.workflow_split import write_split
 
             args = (split_by, output, responses, bool(paper), group_by, previous)
-            split = write_split(result, framework, partners, *args)
+            split = write_split(result, framework, partners, *args, limits=limits)
             outcome = CollateOutcome(result, None, None, responses, None, split, split.notes)
             run.commit(split.split.made_at)
         else:

@@ -31,6 +31,7 @@ from lsp_xlsx.core.files import Staging, adopt, staged
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import PartnerList, slug
 from lsp_xlsx.returns.model import CheckResult
+from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.safety.names import BOARD_PAPER_NAME, COMPARISON_NAME
 from lsp_xlsx.safety.runlock import clear_leftovers
 from lsp_xlsx.safety.written import FolderState
@@ -126,6 +127,7 @@ def write_split(
     group_by: Sequence[str] | None = None,
     previous: Path | None = None,
     workers: int | None = None,
+    limits: Limits | None = None,
 ) -> SplitOutcome:
     """Collate each partnership on its own and write its folder, then the overview and the
     tidy table of every answer.
@@ -149,6 +151,7 @@ def write_split(
         result.round,
         tuple(group_by) if group_by is not None else None,
         made_at,
+        limits,
     )
     done = _run(job, parts, workers)
     _stop_on_write_error(done)
@@ -213,6 +216,8 @@ class _Job:
     round_label: str
     group_by: tuple[str, ...] | None
     made_at: str
+    #: The run's --max-* limits, for reading a previous comparison's Agreed sheet.
+    limits: Limits | None = None
 
 
 @dataclass
@@ -291,6 +296,6 @@ def _write_part(part: Part, job: _Job) -> tuple[PartOutputs, list[str]]:
         c.progress = since_last_round(c.responses, c.made_at, before, job.framework, ids)
     paper = folder / BOARD_PAPER_NAME if job.paper else None
     responses = folder / job.responses_name
-    done = write_collated(c, job.framework, folder / COMPARISON_NAME, responses, paper)
+    done = write_collated(c, job.framework, folder / COMPARISON_NAME, responses, paper, job.limits)
     notes = [f"{part.name}: {note}" for note in done.notes]
     return PartOutputs(part.name, folder, done.workbook, responses, done.paper), notes

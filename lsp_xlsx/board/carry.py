@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_xlsx.board.agree import AgreedRow, read_agreed
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.returns.sniff import Limits
 
@@ -28,6 +29,10 @@ class Carried:
     entries: dict[str, dict[str, object]] = field(default_factory=dict)
     #: Ids with entries whose question is not in the new comparison.
     gone: list[str] = field(default_factory=list)
+    #: Rows with entries that matched no question even then (no ID, an unknown ID, a
+    #: question's second row): "row 64" or "row 70 (T1.Q2)". Not carried; the kept
+    #: previous workbook still has them.
+    unplaced: list[str] = field(default_factory=list)
     #: Why the previous comparison could not be read ('' when it could).
     unreadable: str = ""
 
@@ -50,8 +55,8 @@ class Carried:
         lines = []
         if self.entries:
             lines.append(
-                f"Carried {_count(self.ratings, 'agreed rating')} and "
-                f"{_count(self.actions, 'action')} from the previous comparison "
+                f"Carried {counted(self.ratings, 'agreed rating')} and "
+                f"{counted(self.actions, 'action')} from the previous comparison "
                 f"({self.source}) into the new Agreed sheet{where}."
             )
         elif kept is not None:
@@ -61,11 +66,13 @@ class Carried:
                 f"Not carried, because the question is no longer in the comparison: "
                 f"{', '.join(self.gone)} (see {kept or self.source})."
             )
+        if self.unplaced:
+            lines.append(
+                f"Not carried, because the row matched no question of the Agreed sheet (no "
+                f"ID, an unknown ID, or a question's second row): {', '.join(self.unplaced)}. "
+                f"Copy them by hand from {kept or self.source} if they are still wanted."
+            )
         return lines
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _entry(row: AgreedRow) -> dict[str, object]:
@@ -103,5 +110,8 @@ def read_previous(
             carried.gone.append(row.question_id)
         else:
             carried.entries[qid] = entry
-    carried.gone += [row.question_id or f"row {row.row}" for row in agreed.unmatched]
+    carried.unplaced += [
+        f"row {row.row} ({row.question_id})" if row.question_id else f"row {row.row}"
+        for row in agreed.unmatched
+    ]
     return carried
