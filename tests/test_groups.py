@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from lsp_xlsx.cli import cli
-from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, shown_figure
+from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, shown_change, shown_figure
 from lsp_xlsx.framework.model import Framework
 
 
@@ -86,7 +86,8 @@ def test_the_groups_sheet_gives_each_groups_mean_per_question(
             assert pd.isna(level.loc[question.id, "Gap"])
             assert pd.isna(level.loc[question.id, "Large gap"])
         else:
-            gap = big["mean"].max() - big["mean"].min()
+            # The gap shown is the difference of the two means as shown (issue 19).
+            gap = shown_change(big["mean"].min(), big["mean"].max())
             assert level.loc[question.id, "Gap"] == pytest.approx(gap)
             assert (level.loc[question.id, "Large gap"] == "Yes") == (gap >= 1.0)
             for side in ("Lowest group", "Highest group"):

@@ -29,6 +29,7 @@ from lsp_xlsx.compare.scores import GROUP_GAP, THIN_SHARE
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.core.text import xml_safe
+from lsp_xlsx.returns.model import Status
 from lsp_xlsx.workbook import styles as S
 
 #: At most this many partners are listed in the theme table; beyond it, groups tell more.
@@ -162,7 +163,8 @@ def _returns(doc: Any, c: Comparison) -> None:
     text = c.return_counts.sentence()  # the same count as the Returns sheet and Summary
     if c.not_returned:
         text += " Not returned: " + ", ".join(p.name for p in c.not_returned) + "."
-    partial = [r.partner_name for r in c.counted if r.answered < r.rated_total]
+    # The same returns the count calls incomplete (one state a return: errors first).
+    partial = [r.partner_name for r in c.counted if r.status is Status.INCOMPLETE]
     if partial:
         text += " Incomplete: " + ", ".join(partial) + "."
     doc.add_paragraph(_clean(text))

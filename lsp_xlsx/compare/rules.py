@@ -237,7 +237,9 @@ def count_returns(returns: Sequence[Return], not_returned: int) -> ReturnCounts:
     return ReturnCounts(
         expected=len(counted) + not_returned,
         counted=len(counted),
-        incomplete=sum(1 for r in counted if r.answered < r.rated_total),
+        # One state a return, as check's summary line counts them: a return with errors
+        # is counted 'with errors' even when it is also incomplete.
+        incomplete=sum(1 for r in counted if r.status is Status.INCOMPLETE),
         with_errors=sum(1 for r in counted if r.status is Status.ERRORS),
         refused=sum(1 for r in returns if r.status is Status.REFUSED),
         superseded=sum(1 for r in returns if r.status is Status.SUPERSEDED),

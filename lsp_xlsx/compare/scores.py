@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lsp_xlsx.compare.grid import AnswerGrid, row_means
-from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, shown_figure
+from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, shown_change, shown_figure
 from lsp_xlsx.framework.model import Framework
 
 #: A theme score resting on fewer than this share of the theme's rated questions is thin.
@@ -138,7 +138,9 @@ def question_gaps(
             for g in present.index
         )
         two = len(values) >= 2
-        gap = float(values.max() - values.min()) if two else None
+        # The gap shown is the difference of the two means as shown (8/3 and 5/3 show as
+        # 2.7 and 1.7: a gap of 1.0, flagged), so the flag never disagrees with the page.
+        gap = shown_change(float(values.min()), float(values.max())) if two else None
         rows.append(
             {
                 "grouping": grouping,
