@@ -23,6 +23,8 @@ from lsp_xlsx.core.xmlrows import sheet_parts
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.returns.sniff import Limits
 from tests.fill import rewrite_zip
+from tests.hostile import END, OFFICE, cell, corner_ods, ods
+from tests.libreoffice import convert
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +204,180 @@ def test_past_fifty_unmatched_rows_the_findings_are_summed_up_and_no_row_is_lost
     agreed = pd.read_csv(tmp_path / "out" / "agreed.csv", dtype=str, keep_default_na=False)
     kept = agreed.iloc[len(framework.rated_questions) :]
     assert list(kept["action"]) == [f"Action {n}" for n in range(60)]
+
+
+# --- The same steps before parsing as a return's (one function: returns/prepare.py) ----------
+
+
+def _agreed_ods(framework: Framework) -> bytes:
+    """An Agreed sheet as an .ods indented as Gnumeric writes it, with no mimetype member."""
+    first = framework.rated_questions[0]
+    header = b"".join(
+        cell(label) for label in (b"ID", b"Question", b"Agreed rating", b"Agreed action")
+    )
+    entries = (first.id.encode(), b"Anything", b"3 - Performs well", b"Refresh the strategy")
+    body = b"".join(cell(text) for text in entries)
+    return ods(
+        OFFICE
+        + b'\n  <table:table table:name="Agreed">\n    <table:table-row>\n      '
+        + header
+        + b"\n    </table:table-row>\n    <table:table-row>\n      "
+        + body
+        + b"\n    </table:table-row>\n  </table:table>\n"
+        + END,
+        mimetype=False,
+    )
+
+
+def test_an_indented_ods_with_no_mimetype_is_read_as_a_return_is(
+    tmp_path: Path, framework: Framework
+) -> None:
+    path = tmp_path / "agreed.ods"
+    path.write_bytes(_agreed_ods(framework))
+    agreed = read_agreed(path, framework)
+    assert not agreed.refused, [f.message for f in agreed.findings]
+    row = agreed.by_question[framework.rated_questions[0].id]
+    assert (row.agreed_label, row.action) == ("3 - Performs well", "Refresh the strategy")
+
+
+def test_an_ods_with_values_in_the_grids_corners_is_refused_before_parsing(
+    tmp_path: Path, framework: Framework
+) -> None:
+    path = tmp_path / "corners.ods"
+    path.write_bytes(corner_ods())
+    agreed = read_agreed(path, framework)
+    [why] = agreed.findings
+    assert agreed.refused and why.code is Code.REFUSED_TOO_MANY_CELLS, why.message
+    assert why.params["corner"] == "AMJ1048576"
+
+
+def test_an_ods_claiming_cells_past_any_sheet_is_damaged(
+    tmp_path: Path, framework: Framework
+) -> None:
+    path = tmp_path / "dos.ods"
+    path.write_bytes(
+        ods(
+            OFFICE
+            + b'<table:table table:name="Agreed"><table:table-row '
+            + b'table:number-rows-repeated="9999999">'
+            + cell(b"x", 99999)
+            + b"</table:table-row></table:table>"
+            + END
+        )
+    )
+    agreed = read_agreed(path, framework)
+    [why] = agreed.findings
+    assert agreed.refused and why.code is Code.REFUSED_CORRUPT
+    assert "past the last row" in why.message
+
+
+@pytest.mark.libreoffice
+def test_a_libreoffice_ods_stripped_of_its_mimetype_still_reads(
+    comparison: Path, tmp_path: Path, framework: Framework
+) -> None:
+    header, cols = _header_and_columns(comparison)
+    wb = load_workbook(comparison)
+    wb[A.SHEET].cell(row=header + 1, column=cols["Agreed action"]).value = "Kept through it all"
+    wb.save(tmp_path / "workshop.xlsx")
+    saved = convert(tmp_path / "workshop.xlsx", "ods", tmp_path / "lo")
+    stripped = tmp_path / "stripped.ods"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(stripped, "w") as target:
+        assert "mimetype" in source.namelist()
+        for info in source.infolist():
+            if info.filename != "mimetype":
+                target.writestr(info, source.read(info))
+    agreed = read_agreed(stripped, framework)
+    assert not agreed.refused, [f.message for f in agreed.findings]
+    first = framework.rated_questions[0].id
+    assert agreed.by_question[first].action == "Kept through it all"
+    assert len(agreed.rows) == len(framework.rated_questions)
+
+
+# --- The same parse path as a return's ------------------------------------------------------
+
+
+def test_a_valid_variant_is_not_called_damaged(
+    comparison: Path, tmp_path: Path, framework: Framework
+) -> None:
+    # The Agreed sheet as an Excel 4.0 macro sheet: valid (Excel and LibreOffice open it).
+    part = _agreed_part(comparison).removeprefix("xl/")
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "xl/_rels/workbook.xml.rels":
+            return re.sub(
+                rb'/worksheet"( Target="/?(?:xl/)?' + re.escape(part.encode()) + rb'")',
+                rb'/xlMacrosheet"\1',
+                data,
+            )
+        return data
+
+    macro = rewrite_zip(comparison, tmp_path / "macro.xlsm", edit)
+    assert b"xlMacrosheet" in zipfile.ZipFile(macro).read("xl/_rels/workbook.xml.rels")
+    agreed = read_agreed(macro, framework)
+    if not agreed.refused:
+        pytest.skip("this calamine reads macro sheets")
+    [why] = agreed.findings
+    assert why.code is Code.REFUSED_VARIANT, why.message
+    assert "damaged" not in why.message.replace("not damaged", "") and ".xlsx" in why.message
+
+
+@pytest.mark.libreoffice
+def test_an_xls_with_a_date_no_date_can_be_costs_that_cell_only(
+    comparison: Path, tmp_path: Path, framework: Framework
+) -> None:
+    header, cols = _header_and_columns(comparison)
+    wb = load_workbook(comparison)
+    ws = wb[A.SHEET]
+    first = header + 1
+    ws.cell(row=first, column=cols["Agreed action"]).value = "Refresh the strategy"
+    ws.cell(row=first, column=cols["Target date"]).value = -1e12  # formatted dd/mm/yyyy
+    wb.save(tmp_path / "dated.xlsx")
+    xls = convert(tmp_path / "dated.xlsx", "xls", tmp_path / "lo")
+    agreed = read_agreed(xls, framework)
+    assert not agreed.refused, [f.message for f in agreed.findings]
+    [warning] = [f for f in agreed.findings if f.code is Code.NUMBER_NOT_A_DATE]
+    assert warning.cell == ws.cell(row=first, column=cols["Target date"]).coordinate
+    row = agreed.by_question[framework.rated_questions[0].id]
+    assert (row.action, row.target_date) == ("Refresh the strategy", "-1000000000000")
+
+
+# --- Formulas with no saved result, and the whole question text ------------------------------
+
+
+def test_a_formula_with_no_saved_result_is_a_finding_naming_its_cell(
+    comparison: Path, tmp_path: Path, framework: Framework
+) -> None:
+    header, cols = _header_and_columns(comparison)
+    wb = load_workbook(comparison)
+    ws = wb[A.SHEET]
+    first = header + 1
+    # openpyxl saves a formula without a result, as a script or a web tool would.
+    action = ws.cell(row=first, column=cols["Agreed action"])
+    action.value = '=UPPER("refresh the strategy")'
+    rating = ws.cell(row=first + 1, column=cols["Agreed rating"])
+    rating.value = '="3 - Performs well"'
+    ws.cell(row=first + 2, column=cols["Agreed action"]).value = "Typed, not a formula"
+    wb.save(tmp_path / "formulas.xlsx")
+    agreed = read_agreed(tmp_path / "formulas.xlsx", framework)
+    assert not agreed.refused
+    empty = [f for f in agreed.findings if f.code is Code.FORMULA_NO_VALUE]
+    assert [f.cell for f in empty] == [action.coordinate, rating.coordinate]
+    assert all(f.sheet == A.SHEET and "formula with no saved result" in f.message for f in empty)
+    rated = framework.rated_questions
+    assert agreed.by_question[rated[0].id].action == ""  # read as empty: hence the finding
+    assert agreed.by_question[rated[2].id].action == "Typed, not a formula"
+
+
+def test_agreed_csv_shows_a_sub_question_with_its_stem(
+    comparison: Path, tmp_path: Path, framework: Framework
+) -> None:
+    subs = [q for q in framework.rated_questions if q.parent_id]
+    assert subs, "the shipped framework has sub-questions"
+    sub = subs[0]
+    parent = next(q for q in framework.questions if q.id == sub.parent_id)
+    result = _agree(comparison, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    agreed = pd.read_csv(tmp_path / "out" / "agreed.csv", dtype=str, keep_default_na=False)
+    shown = str(agreed.set_index("question_id").loc[sub.id, "question"])
+    assert shown == framework.whole_text(sub.id)
+    assert parent.text.rstrip(":").strip() in shown and sub.text in shown

@@ -2,8 +2,9 @@
 
 The comparison comes back from the workshop through other hands, so it is read exactly as a
 return is: in an isolated worker under the same limits (:mod:`lsp_xlsx.returns.isolation`),
-sniffed from its bytes (any format: .xlsx, a LibreOffice re-save, .ods), with the same
-package scan before any parser runs and the same findings; then by header label. An agreed
+by the very steps a return is read by (:mod:`lsp_xlsx.returns.prepare`: sniffed from its
+bytes, in any format, mended, checked against the cell limit, parsed with the same
+fallbacks and repairs), with the same findings; then by header label. An agreed
 rating typed over the dropdown is kept as typed and reported; text is kept verbatim and
 written out safely; a row whose entries cannot be matched to a question (no ID, an unknown
 ID, an inserted row, a question's second row) is kept in :attr:`Agreed.unmatched` and
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,10 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.returns.cells import as_text, is_empty, not_a_date, serial_date, sheet_rows
 from lsp_xlsx.returns.isolation import read_isolated
 from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, Omitted, omitted_findings
+from lsp_xlsx.returns.parse import ParseFailure
+from lsp_xlsx.returns.prepare import Refused, parse, prepare
 from lsp_xlsx.returns.ratings import RatingReader
-from lsp_xlsx.returns.sniff import Limits, sniff
-from lsp_xlsx.returns.xlsx_scan import (
-    scan_package,
-    with_workbook_at_usual_path,
-    without_number_formats,
-)
+from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.workbook.contract import normalise_label
 
 #: agreed.csv's columns, in order (agreed_raw, what was typed, comes last).
@@ -169,77 +167,41 @@ def _read_here(path: Path, framework: Framework, limits: Limits) -> Agreed:
     data = _load(result, limits)
     if data is None:
         return result
-    verdict = sniff(data, limits)
-    if verdict.code is not None:
-        return result.refuse(verdict.code, **dict(verdict.details))
-    data = verdict.data or data  # an .xls with Excel's default key, decrypted
-    if verdict.workbook_part:
-        data = with_workbook_at_usual_path(data, verdict.workbook_part)
-    xlsx = verdict.fmt in ("xlsx", "xlsm", "xltx", "xltm")
-    scan = scan_package(data, limits.max_cells) if verdict.fmt.startswith("xl") else None
-    if scan is not None and scan.oversized:
-        sheet, corner, cells = scan.oversized
-        return result.refuse(
-            Code.REFUSED_TOO_MANY_CELLS,
-            sheet_name=sheet,
-            corner=corner,
-            cells=f"{cells:,}",
-            limit=f"{limits.max_cells:,}",
-        )
-    opened = _open(result, data, xlsx, bool(scan and scan.non_finite))
-    if opened is None or result.refused:
-        return result
-    rows, dates_as_numbers = opened
+    try:
+        prepared = prepare(data, limits)
+        rows, dates_as_numbers = parse(prepared, _agreed_rows)
+    except (Refused, ParseFailure) as failure:
+        return result.refuse(failure.code, **failure.details)
     found = _header(rows)
     if found is None:
         return result.refuse(Code.REFUSED_UNRECOGNISED, expected=framework.id)
     _rows(result, rows, found, framework, dates_as_numbers)
+    _formulas_without_value(result, prepared.scan.formula_cells.get(A.SHEET, set()), found)
     return result.finish()
 
 
-def _open(
-    result: Agreed, data: bytes, xlsx: bool, non_finite: bool
-) -> tuple[list[list[Any]], bool] | None:
-    """The Agreed sheet's rows, and whether dates are read as serial numbers; None (and
-    the file refused) when it cannot be parsed. As for a return: the parser gives up
-    ("panics") on a date cell holding a number no date can be (such as -1e12), so an xlsx
-    is then read again with every number format set to General."""
-    if not (xlsx and non_finite):
-        try:
-            return _parse(result, data), False
-        except BaseException as exc:
-            if type(exc).__name__ != "PanicException":
-                raise
-            if not xlsx:
-                result.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first(exc)}")
-                return None
-    try:
-        return _parse(result, without_number_formats(data)), True
-    except BaseException as exc:
-        if type(exc).__name__ != "PanicException":
-            raise
-        result.refuse(Code.REFUSED_CRASHED, detail=f"the parser gave up: {_first(exc)}")
-        return None
+def _agreed_rows(workbook: Any) -> list[list[Any]]:
+    """The Agreed sheet's rows (none without the sheet: then it is not recognised)."""
+    return sheet_rows(workbook, A.SHEET) if A.SHEET in workbook.sheet_names else []
 
 
-def _parse(result: Agreed, data: bytes) -> list[list[Any]]:
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return sheet_rows(workbook, A.SHEET) if A.SHEET in workbook.sheet_names else []
-    except python_calamine.PasswordError:
-        result.refuse(Code.REFUSED_PASSWORD)
-    except (python_calamine.CalamineError, python_calamine.ZipError) as exc:
-        result.refuse(Code.REFUSED_CORRUPT, detail=_first(exc))
-    except (python_calamine.XmlError, ValueError, RuntimeError, OSError) as exc:
-        result.refuse(Code.REFUSED_UNREADABLE, detail=_first(exc))
-    return []
+_CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+def _formulas_without_value(
+    result: Agreed, no_value: set[str], found: tuple[int, dict[str, int]]
+) -> None:
+    """A finding for each cell of a read column, below the header, holding a formula with
+    no saved result: it reads as empty, which must not pass for the board's blank."""
+    header, cols = found
+    read = {column_letter(c + 1) for c in cols.values()}
+    places = []
+    for cell in no_value:
+        match = _CELL.fullmatch(cell)
+        if match and match.group(1) in read and int(match.group(2)) > header + 1:
+            places.append((int(match.group(2)), len(match.group(1)), match.group(1)))
+    for row, _, letters in sorted(places):
+        result.note(Code.FORMULA_NO_VALUE, f"{letters}{row}")
 
 
 def _rows(
@@ -261,7 +223,7 @@ def _rows(
         question = by_id.get(qid.casefold())
         if question is not None and question.id not in seen:
             seen[question.id] = index + 1
-            agreed = AgreedRow(fw.theme_of[question.id].id, question.id, question.text)
+            agreed = AgreedRow(fw.theme_of[question.id].id, question.id, fw.whole_text(question.id))
             agreed.row = index + 1
             _fill(result, agreed, row, cells, ratings, dates_as_numbers)
             result.rows.append(agreed)

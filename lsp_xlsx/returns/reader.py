@@ -5,8 +5,9 @@
 A file that cannot be read at all comes back with status ``refused`` and one finding that
 says why.
 
-The bytes are sniffed first (:mod:`~lsp_xlsx.returns.sniff`), then read with
-python-calamine (about 2 ms a return; no openpyxl object model is built). Identity comes
+The bytes are sniffed, mended and checked, then parsed with python-calamine (about 2 ms a
+return; no openpyxl object model is built), by the steps of
+:mod:`~lsp_xlsx.returns.prepare` that the comparison's Agreed sheet is read by too. Identity comes
 from :mod:`~lsp_xlsx.returns.identity` and the answers from
 :mod:`~lsp_xlsx.returns.answers`.
 """
@@ -24,19 +25,12 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.answers import AnswerReader, ThemeSheet, find_header
 from lsp_xlsx.returns.cells import as_text, is_empty, ref, sheet_rows
-from lsp_xlsx.returns.grid_scan import BeyondGrid, oversized_sheet
 from lsp_xlsx.returns.identity import StartValues, read_respondent, resolve_identity
 from lsp_xlsx.returns.model import Return
-from lsp_xlsx.returns.parse import ParseFailure, is_panic, open_workbook, variant
+from lsp_xlsx.returns.parse import ParseFailure
+from lsp_xlsx.returns.prepare import Prepared, Refused, parse, prepare
 from lsp_xlsx.returns.ratings import RatingReader
-from lsp_xlsx.returns.repair import repaired_ods, xls_without_number_formats
-from lsp_xlsx.returns.sniff import Limits, sniff
-from lsp_xlsx.returns.xlsx_scan import (
-    PackageScan,
-    scan_package,
-    with_workbook_at_usual_path,
-    without_number_formats,
-)
+from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.workbook import contract as C
 
 
@@ -88,51 +82,15 @@ def _theme_sheets(workbook: Any, names: list[str]) -> list[ThemeSheet]:
     return sheets
 
 
-def _open(ret: Return, data: bytes, non_finite: bool = False) -> _Opened | None:
-    """Parse the workbook with calamine; refuse ``ret`` (and return None) if it cannot be.
-
-    calamine gives up ("panics") on a date cell holding a number no date can be. Then the
-    workbook is read again with every cell format set to General (an xlsx's styles part,
-    an xls's XF records), and dates are read from their serial numbers
-    (``ret.dates_as_numbers``), so that one bad cell costs that cell only.
-    """
-    xlsx = ret.fmt in ("xlsx", "xlsm", "xltx", "xltm")
+def _open(ret: Return, prepared: Prepared) -> _Opened | None:
+    """Parse the workbook (:func:`~lsp_xlsx.returns.prepare.parse`, with its repair of a
+    date no date can be); refuse ``ret`` (and return None) if it cannot be."""
     try:
-        if not (xlsx and non_finite):
-            return open_workbook(data, ret.fmt, _opened)  # type: ignore[no-any-return]
-        first = "NaN or infinity in a cell"
+        opened, ret.dates_as_numbers = parse(prepared, _opened)
     except ParseFailure as failure:
         ret.refuse(failure.code, **failure.details)
         return None
-    except BaseException as exc:
-        if not is_panic(exc):
-            raise
-        first = _first_line(exc)
-    plain = _general_formats(ret.fmt, data)
-    if plain is None:
-        gave_up = variant(ret.fmt, f"the parser gave up: {first}")
-        ret.refuse(gave_up.code, **gave_up.details)
-        return None
-    ret.dates_as_numbers = True
-    try:
-        return open_workbook(plain, ret.fmt, _opened)  # type: ignore[no-any-return]
-    except ParseFailure as failure:
-        ret.refuse(failure.code, **failure.details)
-    except BaseException as exc:
-        if not is_panic(exc):
-            raise
-        gave_up = variant(ret.fmt, f"the parser gave up: {_first_line(exc)}")
-        ret.refuse(gave_up.code, **gave_up.details)
-    return None
-
-
-def _general_formats(fmt: str, data: bytes) -> bytes | None:
-    """The workbook with no number read as a date, or None where that cannot be done."""
-    if fmt in ("xlsx", "xlsm", "xltx", "xltm"):
-        return without_number_formats(data)
-    if fmt == "xls":
-        return xls_without_number_formats(data)
-    return None
+    return opened
 
 
 def _opened(workbook: Any) -> _Opened:
@@ -214,41 +172,17 @@ def read_return(
     data = _load(ret, limits)
     if data is None:
         return ret
-    verdict = sniff(data, limits)
-    if verdict.code is not None:
-        return ret.refuse(verdict.code, **dict(verdict.details))
-    ret.fmt = verdict.fmt
-    if verdict.data:  # an .xls encrypted with Excel's default key, which Excel opens too
-        data = verdict.data
-    if verdict.workbook_part:
-        data = with_workbook_at_usual_path(data, verdict.workbook_part)
-    if ret.fmt == "ods":  # indented (as Gnumeric writes it), or with no mimetype member
-        data = repaired_ods(data)
-    xml = ret.fmt in ("xlsx", "xlsm", "xltx", "xltm")
-    scan = scan_package(data, limits.max_cells) if xml else PackageScan()
     try:
-        oversized = scan.oversized or oversized_sheet(ret.fmt, data, limits.max_cells)
-    except BeyondGrid as beyond:
-        return ret.refuse(Code.REFUSED_CORRUPT, detail=beyond.detail)
-    if oversized is not None:
-        sheet, corner, cells = oversized
-        return ret.refuse(
-            Code.REFUSED_TOO_MANY_CELLS,
-            sheet_name=sheet,
-            corner=corner,
-            cells=f"{cells:,}",
-            limit=f"{limits.max_cells:,}",
-        )
-    opened = _open(ret, data, scan.non_finite)
+        prepared = prepare(data, limits)
+    except Refused as refused:
+        ret.fmt = refused.fmt
+        return ret.refuse(refused.code, **refused.details)
+    ret.fmt = prepared.fmt
+    opened = _open(ret, prepared)
     if opened is None or not _recognised(ret, opened, framework):
         return ret
-    formula_cells = scan.formula_cells
+    formula_cells = prepared.scan.formula_cells
     resolve_identity(ret, opened.meta or {}, opened.start, partners, partners_file)
     read_respondent(ret, opened.start)
     AnswerReader(ret, framework, RatingReader(framework.scale)).read(opened.sheets, formula_cells)
     return ret.finish()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
