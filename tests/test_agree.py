@@ -120,7 +120,7 @@ def test_agree_reads_back_exactly_what_was_typed(
     result = CliRunner().invoke(cli, ["agree", str(filled), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output  # "Good" is not on the scale: reported
     assert "the rating 'Good' is not on the scale" in result.output
-    assert "3 agreed rating(s) and 3 action(s) read." in result.output
+    assert "3 agreed ratings and 3 actions read." in result.output
     _check_outputs(tmp_path / "out", framework)
 
 

@@ -143,8 +143,8 @@ def test_rows_that_match_no_question_are_kept_and_reported(
     assert "it has no question ID" in result.output
     assert f"cell {id_letter}{unknown}: " in result.output and "'T9.Q99' is not" in result.output
     assert f"question {rated[0].id} already has its row (row {first})" in result.output
-    assert "3 action(s) read." in result.output
-    assert "3 row(s) match no question" in result.output
+    assert "3 actions read." in result.output
+    assert "3 rows match no question" in result.output
     agreed = pd.read_csv(tmp_path / "out" / "agreed.csv", dtype=str, keep_default_na=False)
     assert len(agreed) == len(rated) + 3  # every question, then the three rows kept
     extra = agreed.iloc[len(rated) :]
@@ -360,7 +360,7 @@ def test_a_formula_with_no_saved_result_is_a_finding_naming_its_cell(
     wb.save(tmp_path / "formulas.xlsx")
     agreed = read_agreed(tmp_path / "formulas.xlsx", framework)
     assert not agreed.refused
-    empty = [f for f in agreed.findings if f.code is Code.FORMULA_NO_VALUE]
+    empty = [f for f in agreed.findings if f.code is Code.AGREED_FORMULA_NO_VALUE]
     assert [f.cell for f in empty] == [action.coordinate, rating.coordinate]
     assert all(f.sheet == A.SHEET and "formula with no saved result" in f.message for f in empty)
     rated = framework.rated_questions

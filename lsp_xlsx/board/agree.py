@@ -201,7 +201,7 @@ def _formulas_without_value(
         if match and match.group(1) in read and int(match.group(2)) > header + 1:
             places.append((int(match.group(2)), len(match.group(1)), match.group(1)))
     for row, _, letters in sorted(places):
-        result.note(Code.FORMULA_NO_VALUE, f"{letters}{row}")
+        result.note(Code.AGREED_FORMULA_NO_VALUE, f"{letters}{row}")
 
 
 def _rows(

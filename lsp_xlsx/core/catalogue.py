@@ -573,6 +573,13 @@ class Code(enum.StrEnum):
         "tool reads version {supported}), so some of its contents may not be read. Update "
         "lsp-xlsx, or check the answers shown for this file.",
     )
+    AGREED_FORMULA_NO_VALUE = (
+        "agreed-formula-no-value",
+        W,
+        "this cell of the Agreed sheet holds a formula with no saved result, so it is read "
+        "as empty. Open the workshop's copy in Excel or LibreOffice and save it again, or "
+        "type the agreed entry in.",
+    )
     # issue 21: safe text and bounded inputs
     CSV_TEXT_REPLACED = (
         "csv-text-replaced",
