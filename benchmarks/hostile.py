@@ -2,9 +2,10 @@
 
     python benchmarks/hostile.py [--good 900] [--hostile 100] [--out outputs/hostile.json]
 
-It makes --good returns (as benchmarks/bench.py does) and --hostile files of five kinds
+It makes --good returns (as benchmarks/bench.py does) and --hostile files of six kinds
 (tests/hostile.py: a value at XFD1048576, an .ods with values in its corners, a zip bomb,
-a file cut short, an .ods claiming cells past any sheet), then times `lsp-xlsx check` on
+a file cut short, an .ods claiming cells past any sheet, a workbook naming 10,000
+sheets), then times `lsp-xlsx check` on
 the good files alone and on all of them, and counts the lines the hostile files print.
 Issue 21's bar: the mixed run takes under twice the good run, each hostile file prints
 one line, and no parser noise (panic text, backtraces) reaches the terminal.
@@ -52,7 +53,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--good", type=int, default=900, help="good returns")
-    parser.add_argument("--hostile", type=int, default=100, help="hostile files (5 kinds)")
+    parser.add_argument("--hostile", type=int, default=100, help="hostile files (6 kinds)")
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "hostile.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lsp-hostile-") as tmp:
@@ -62,7 +63,7 @@ def main() -> None:
         shutil.copytree(good, mixed)
         sample = next(mixed.glob("*.xlsx"))
         hostile: list[Path] = []
-        for n in range(-(-args.hostile // 5)):
+        for n in range(-(-args.hostile // 6)):
             hostile.extend(hostile_files(mixed, sample, f"-{n:04d}"))
         for extra in hostile[args.hostile :]:
             extra.unlink()

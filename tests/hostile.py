@@ -4,6 +4,7 @@ for the tests (tests/test_formats.py) and the hostile-run benchmark (benchmarks/
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -64,8 +65,26 @@ def corner_ods() -> bytes:
     )
 
 
+def many_sheets(good: Path, target: Path, copies: int = 10_000) -> Path:
+    """``good`` whose workbook names ``copies`` more sheets, each the first theme sheet's part
+    again: a file of about 150 KB that asks for hours of work (issue 21)."""
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "xl/workbook.xml":
+            return data
+        rid = re.search(rb'<sheet [^>]*r:id="(rId\d+)"', data)
+        assert rid is not None
+        extra = b"".join(
+            b'<sheet name="Copy %d" sheetId="%d" r:id="%s"/>' % (i, 1000 + i, rid.group(1))
+            for i in range(copies)
+        )
+        return data.replace(b"</sheets>", extra + b"</sheets>")
+
+    return rewrite_zip(good, target, edit)
+
+
 def hostile_files(folder: Path, good: Path, tag: str = "") -> list[Path]:
-    """Five hostile files of different kinds in ``folder``, made from the return ``good``;
+    """Six hostile files of different kinds in ``folder``, made from the return ``good``;
     ``tag`` goes into their names, to make many."""
     far = rewrite_zip(
         good,
@@ -98,4 +117,5 @@ def hostile_files(folder: Path, good: Path, tag: str = "") -> list[Path]:
             + END
         )
     )
-    return [far, corners, bomb, cut, dos]
+    sheets = many_sheets(good, folder / f"sheets{tag}.xlsx")
+    return [far, corners, bomb, cut, dos, sheets]
