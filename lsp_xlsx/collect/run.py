@@ -124,7 +124,9 @@ class Collector:
             over = (
                 f"it is {raw.size:,} bytes, over the limit of {self.mail_limits.max_message_size:,}"
             )
-            return _Staged(raw, Parsed(refused=over))
+            parsed = parse_message(raw.headers)
+            parsed.refused = over
+            return _Staged(raw, parsed)
         parsed = parse_message(raw.data, self.mail_limits)
         one = _Staged(raw, parsed)
         if parsed.refused:

@@ -48,6 +48,8 @@ class RawMessage:
     uid: str
     data: bytes | None = field(default=None, repr=False)
     size: int = 0
+    #: The headers alone, for a message too large to download: who sent it, and when.
+    headers: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ class ImapSource:
         for uid in sorted(uids, key=int):
             size = self._size(uid)
             if size > max_size:
-                yield RawMessage(s.account, s.folder, self.uidvalidity, uid, None, size)
+                head = self._fetch(uid, "BODY.PEEK[HEADER]")
+                yield RawMessage(s.account, s.folder, self.uidvalidity, uid, None, size, head)
                 continue
             yield RawMessage(s.account, s.folder, self.uidvalidity, uid, self._fetch(uid), size)
 
@@ -137,9 +140,9 @@ class ImapSource:
                 return int(text.split("RFC822.SIZE", 1)[1].strip(" ()").split()[0].rstrip(")"))
         return 0
 
-    def _fetch(self, uid: str) -> bytes:
+    def _fetch(self, uid: str, what: str = "BODY.PEEK[]") -> bytes:
         # BODY.PEEK[] does not set \\Seen: reading a message leaves it unread.
-        _typ, data = self._box.client.uid("FETCH", uid, "(BODY.PEEK[])")
+        _typ, data = self._box.client.uid("FETCH", uid, f"({what})")
         for item in data or []:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
                 return item[1]
@@ -211,9 +214,13 @@ def file_messages(
                 yield RawMessage(FILES_ACCOUNT, folder, "", "1", _msg_bytes(path))
         elif _is_mbox(path):
             mbox = mailbox.mbox(str(path), create=False)
-            for index, key in enumerate(mbox.keys(), start=1):
-                if not seen(FILES_ACCOUNT, folder, "", str(index)):
-                    yield RawMessage(FILES_ACCOUNT, folder, "", str(index), mbox.get_bytes(key))
+            try:
+                for index, key in enumerate(mbox.keys(), start=1):
+                    if not seen(FILES_ACCOUNT, folder, "", str(index)):
+                        raw = mbox.get_bytes(key)
+                        yield RawMessage(FILES_ACCOUNT, folder, "", str(index), raw)
+            finally:
+                mbox.close()
         elif not seen(FILES_ACCOUNT, folder, "", "1"):
             yield RawMessage(FILES_ACCOUNT, folder, "", "1", path.read_bytes())
 
