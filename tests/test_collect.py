@@ -251,3 +251,19 @@ def test_a_message_with_a_path_for_a_name_is_saved_in_the_folder(tmp_path: Path)
     assert result.exit_code == 1, result.output
     assert set(returns_in(out)) == {"unmatched--2027-03-10--x.pdf"}
     assert not Path("/etc/x.pdf").exists()
+
+
+def test_a_damaged_outlook_msg_is_recorded_as_refused_and_the_run_goes_on(
+    bag: dict[str, bytes], tmp_path: Path
+) -> None:
+    # No Outlook .msg file can be made here (extract-msg only reads them, and the test has no
+    # Outlook); a file that is not one checks the .msg path's refusal instead.
+    (tmp_path / "broken.msg").write_bytes(b"not an OLE file at all")
+    (tmp_path / "plain.eml").write_bytes(bag["plain"])
+    out = tmp_path / "returns"
+    result = run("--from-files", str(tmp_path), "--returns", str(out))
+    assert result.exit_code == 1, result.output
+    rows = {Path(r["folder"]).name: r for r in ledger(out)}
+    assert rows["broken.msg"]["outcome"] == "message-refused"
+    assert "could not be read as an Outlook message" in rows["broken.msg"]["detail"]
+    assert rows["plain.eml"]["outcome"] == "return"

@@ -120,6 +120,8 @@ class Collector:
     def _stage(self, raw: RawMessage, staging: Path, sha_staged: dict[str, Path]) -> _Staged:
         from lsp_xlsx.core.files import write_bytes
 
+        if raw.problem:
+            return _Staged(raw, Parsed(refused=raw.problem))
         if raw.data is None:
             over = (
                 f"it is {raw.size:,} bytes, over the limit of {self.mail_limits.max_message_size:,}"

@@ -50,6 +50,8 @@ class RawMessage:
     size: int = 0
     #: The headers alone, for a message too large to download: who sent it, and when.
     headers: bytes = field(default=b"", repr=False)
+    #: Why the message could not be read at all (a damaged .msg file), '' when it could.
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def _msg_bytes(path: Path) -> bytes:
             return bytes(as_email().as_bytes())
     except Exception as exc:  # extract-msg raises many kinds on a damaged file
         why = _reason(exc)
-        raise MailboxProblem(f"{path} could not be read as an Outlook message: {why}") from None
+        raise MailboxProblem(f"it could not be read as an Outlook message: {why}") from None
 
 
 def _is_maildir(path: Path) -> bool:
@@ -211,7 +213,10 @@ def file_messages(
                     yield RawMessage(FILES_ACCOUNT, folder, "", key, box.get_bytes(key))
         elif path.suffix.casefold() == ".msg":
             if not seen(FILES_ACCOUNT, folder, "", "1"):
-                yield RawMessage(FILES_ACCOUNT, folder, "", "1", _msg_bytes(path))
+                try:
+                    yield RawMessage(FILES_ACCOUNT, folder, "", "1", _msg_bytes(path))
+                except MailboxProblem as exc:  # recorded as refused; the run goes on
+                    yield RawMessage(FILES_ACCOUNT, folder, "", "1", problem=str(exc))
         elif _is_mbox(path):
             mbox = mailbox.mbox(str(path), create=False)
             try:
