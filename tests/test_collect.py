@@ -267,3 +267,15 @@ def test_a_damaged_outlook_msg_is_recorded_as_refused_and_the_run_goes_on(
     assert rows["broken.msg"]["outcome"] == "message-refused"
     assert "could not be read as an Outlook message" in rows["broken.msg"]["detail"]
     assert rows["plain.eml"]["outcome"] == "return"
+
+
+def test_check_on_the_returns_folder_leaves_the_ledger_alone(
+    bag: dict[str, bytes], tmp_path: Path
+) -> None:
+    (tmp_path / "plain.eml").write_bytes(bag["plain"])
+    out = tmp_path / "returns"
+    run("--from-files", str(tmp_path / "plain.eml"), "--returns", str(out))
+    result = CliRunner().invoke(cli, ["check", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "refused" not in result.output  # collected.csv is not taken for a return
+    assert "police--2027-03-10--LSP return - police.xlsx" in result.output
