@@ -65,7 +65,8 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+ssl = {ssl}
+{ssl_files}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -89,7 +90,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ssl_port}
   }}
 }}
 service anvil {{
@@ -107,6 +109,9 @@ class Dovecot:
 
     port: int
     root: Path
+    #: The port of IMAP over TLS (0 when started without TLS), and the certificate it shows.
+    ssl_port: int = 0
+    cert: Path | None = None
     host: str = "127.0.0.1"
     user: str = USER
     password: str = PASSWORD
@@ -149,8 +154,12 @@ class Dovecot:
 
 
 @contextmanager
-def dovecot_server() -> Iterator[Dovecot]:
-    """Start Dovecot on a free loopback port; stop it and remove its files afterwards."""
+def dovecot_server(tls: bool = False) -> Iterator[Dovecot]:
+    """Start Dovecot on a free loopback port; stop it and remove its files afterwards.
+
+    With ``tls``, it also listens for IMAP over TLS, with a self-signed certificate for
+    127.0.0.1 made here by openssl.
+    """
     binary = require_dovecot()
     user = _mail_user()
     root = Path(tempfile.mkdtemp(prefix="lsp-dovecot-"))
@@ -160,9 +169,21 @@ def dovecot_server() -> Iterator[Dovecot]:
     os.chown(root / "mail", user.pw_uid, user.pw_gid)
     (root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
     port = _free_port()
+    ssl_port = _free_port() if tls else 0
+    cert = _self_signed(root) if tls else None
+    ssl_files = f"ssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem" if tls else ""
     config = root / "dovecot.conf"
     config.write_text(
-        CONFIG.format(root=root, uid=user.pw_uid, gid=user.pw_gid, port=port), encoding="utf-8"
+        CONFIG.format(
+            root=root,
+            uid=user.pw_uid,
+            gid=user.pw_gid,
+            port=port,
+            ssl="yes" if tls else "no",
+            ssl_files=ssl_files,
+            ssl_port=ssl_port,
+        ),
+        encoding="utf-8",
     )
     with (root / "stderr.log").open("wb") as errors:
         process = subprocess.Popen(
@@ -170,7 +191,7 @@ def dovecot_server() -> Iterator[Dovecot]:
         )
     try:
         _wait(port, process, root)
-        yield Dovecot(port, root)
+        yield Dovecot(port, root, ssl_port=ssl_port, cert=cert)
     finally:
         process.terminate()
         try:
@@ -179,6 +200,32 @@ def dovecot_server() -> Iterator[Dovecot]:
             process.kill()
             process.wait(timeout=10)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _self_signed(root: Path) -> Path:
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(root / "key.pem"),
+            "-out",
+            str(root / "cert.pem"),
+        ],  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
+    return root / "cert.pem"
 
 
 def _wait(port: int, process: subprocess.Popen[bytes], root: Path) -> None:

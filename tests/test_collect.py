@@ -279,3 +279,22 @@ def test_check_on_the_returns_folder_leaves_the_ledger_alone(
     assert result.exit_code == 0, result.output
     assert "refused" not in result.output  # collected.csv is not taken for a return
     assert "police--2027-03-10--LSP return - police.xlsx" in result.output
+
+
+@pytest.mark.slow
+def test_ssl_checks_the_certificate(
+    bag: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "returns"
+    with dovecot_server(tls=True) as server:
+        server.append("INBOX", [bag["plain"]])
+        args = ["--imap-host", server.host, "--imap-port", str(server.ssl_port),
+                "--imap-user", server.user, "--returns", str(out)]  # fmt: skip
+        untrusted = run(*args, password=server.password)  # --security ssl is the default
+        assert untrusted.exit_code == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.output, untrusted.output
+        assert not out.exists()
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))  # trusted, as a company CA is
+        trusted = run(*args, password=server.password)
+        assert trusted.exit_code == 0, trusted.output
+        assert [r["outcome"] for r in ledger(out)] == ["return"]
