@@ -512,6 +512,12 @@ def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits
 @click.option("--mark-read", is_flag=True, help="Mark each collected message read.")
 @click.option("--move-to", default=None, help="Move each collected message to this folder.")
 @click.option(
+    "--oauth2-token-command",
+    default=None,
+    help="A command that prints an OAuth2 access token, for XOAUTH2 (Microsoft 365, Gmail); "
+    "or put the token in LSP_XLSX_IMAP_OAUTH2_TOKEN.",
+)
+@click.option(
     "--max-message-size",
     type=int,
     default=None,
@@ -532,6 +538,7 @@ def collect_command(
     from_files: tuple[Path, ...],
     mark_read: bool,
     move_to: str | None,
+    oauth2_token_command: str | None,
     max_message_size: int | None,
     manifest: Path | None,
     limits: Any,
@@ -543,12 +550,16 @@ def collect_command(
     exactly as check reads it; PDFs and Word files are saved and refused; pictures and
     signatures are passed over. collected.csv records every message, so a rerun fetches
     only what is new. Messages are never deleted, and not marked read unless --mark-read.
-    The password is read from LSP_XLSX_IMAP_PASSWORD and is never printed or logged.
+    The password is read from LSP_XLSX_IMAP_PASSWORD and is never printed or logged;
+    for OAuth2 (XOAUTH2) give LSP_XLSX_IMAP_OAUTH2_TOKEN or --oauth2-token-command.
 
     \b
     Example:
         LSP_XLSX_IMAP_PASSWORD=... lsp-xlsx collect --imap-host imap.example.org \\
             --imap-user lsp@example.org --partners partners.csv --since 2027-03-01
+        lsp-xlsx collect --imap-host outlook.office365.com --imap-user lsp@council.gov.uk \\
+            --oauth2-token-command "az account get-access-token \\
+            --resource https://outlook.office.com --query accessToken -o tsv"
         lsp-xlsx collect --from-files saved-mail/ --partners partners.csv
     """
     from lsp_xlsx.collect.console import format_report
@@ -561,7 +572,15 @@ def collect_command(
         if not (imap_host and imap_user):
             raise click.UsageError("--imap-host and --imap-user go together.")
         imap = ImapSettings(
-            imap_host, imap_user, imap_port, folder, security, since, mark_read, move_to
+            imap_host,
+            imap_user,
+            imap_port,
+            folder,
+            security,
+            since,
+            mark_read,
+            move_to,
+            oauth2_token_command,
         )
     mail_limits = MailLimits(max_message_size=max_message_size) if max_message_size else None
     with our_errors():

@@ -515,10 +515,19 @@ def collect(
     """Gather returns from an IMAP folder (``imap``) or saved messages (``from_files``) into
     ``returns_dir``, each read as check reads it, and record every message in collected.csv.
 
-    The IMAP password is read from the environment (LSP_XLSX_IMAP_PASSWORD), never passed.
+    The IMAP password is read from the environment (LSP_XLSX_IMAP_PASSWORD), never passed;
+    an OAuth2 token (XOAUTH2) from LSP_XLSX_IMAP_OAUTH2_TOKEN or ``imap.oauth2_token_command``
+    is used instead when given.
     """
     from lsp_xlsx.collect.run import Collector
-    from lsp_xlsx.collect.sources import PASSWORD_VARIABLE, ImapSource, file_messages
+    from lsp_xlsx.collect.sources import (
+        PASSWORD_VARIABLE,
+        TOKEN_VARIABLE,
+        Credentials,
+        ImapSource,
+        file_messages,
+        token_from_command,
+    )
     from lsp_xlsx.returns.verify import issued_copies
 
     if (imap is None) == (not from_files):
@@ -529,10 +538,16 @@ def collect(
     size = collector.mail_limits.max_message_size
     if imap is None:
         return collector.run(file_messages(list(from_files), seen))
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    if imap.oauth2_token_command:
+        token = token_from_command(imap.oauth2_token_command)
     password = os.environ.get(PASSWORD_VARIABLE, "")
-    if not password:
-        raise UsageProblem(f"Set {PASSWORD_VARIABLE} to the mailbox's password.")
-    with ImapSource(imap, password) as source:
+    if not password and not token:
+        raise UsageProblem(
+            f"Set {PASSWORD_VARIABLE} to the mailbox's password, or give an OAuth2 token "
+            f"in {TOKEN_VARIABLE} or by --oauth2-token-command."
+        )
+    with ImapSource(imap, Credentials(password, token)) as source:
         report = collector.run(source.messages(seen, size))
         source.done(report.done_uids)
     return report

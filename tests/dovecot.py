@@ -221,7 +221,7 @@ def _self_signed(root: Path) -> Path:
             str(root / "key.pem"),
             "-out",
             str(root / "cert.pem"),
-        ],  # fmt: skip
+        ],
         check=True,
         capture_output=True,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import mailbox
+import sys
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from lsp_xlsx.collect.messages import DOCUMENT, PASSED, RETURN, MailLimits, pars
 from lsp_xlsx.collect.run import clean_name
 from lsp_xlsx.framework import Framework
 from tests.dovecot import dovecot_server
+from tests.imap_xoauth2 import xoauth2_server
 from tests.mails import EXPECTED_RETURNS, PNG, SMALL_LIMIT, mailbag, message, write_partners
 
 ORDER = [
@@ -298,3 +300,33 @@ def test_ssl_checks_the_certificate(
         trusted = run(*args, password=server.password)
         assert trusted.exit_code == 0, trusted.output
         assert [r["outcome"] for r in ledger(out)] == ["return"]
+
+
+def test_xoauth2_sends_the_token_as_the_sasl_string(tmp_path: Path) -> None:
+    out = tmp_path / "returns"
+    token = "ya29.test-token-Zx9"
+    with xoauth2_server("lsp@council.gov.uk", token) as (port, seen):
+        args = ["--imap-host", "127.0.0.1", "--imap-port", str(port), "--imap-user",
+                "lsp@council.gov.uk", "--security", "none", "--returns", str(out)]  # fmt: skip
+        command = f"{sys.executable} -c \"print('{token}')\""
+        result = run(*args, "--oauth2-token-command", command)
+        assert result.exit_code == 0, result.output
+        assert seen.accepted
+        assert seen.strings == [f"user=lsp@council.gov.uk\x01auth=Bearer {token}\x01\x01"]
+        assert "0 new message(s) read." in result.output
+        assert token not in result.output
+
+        from_env = CliRunner().invoke(
+            cli, ["collect", *args], env={"LSP_XLSX_IMAP_OAUTH2_TOKEN": "wrong-token"}
+        )
+        assert from_env.exit_code == 1
+        assert "could not open INBOX as lsp@council.gov.uk" in from_env.output
+        assert "wrong-token" not in from_env.output
+        assert seen.strings[-1].endswith("auth=Bearer wrong-token\x01\x01")
+
+    failing = run(
+        *args, "--oauth2-token-command", f"{sys.executable} -c \"print('s3cr3t'); exit(3)\""
+    )
+    assert failing.exit_code != 0
+    assert "the token command exited with status 3" in failing.output
+    assert "s3cr3t" not in failing.output

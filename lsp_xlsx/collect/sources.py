@@ -27,6 +27,8 @@ from lsp_xlsx.core.errors import LspXlsxError
 
 #: The environment variable the IMAP password is read from; never an option, never logged.
 PASSWORD_VARIABLE = "LSP_XLSX_IMAP_PASSWORD"
+#: The environment variable an OAuth2 access token is read from, for XOAUTH2.
+TOKEN_VARIABLE = "LSP_XLSX_IMAP_OAUTH2_TOKEN"
 FILES_ACCOUNT = "files"
 
 
@@ -66,6 +68,8 @@ class ImapSettings:
     since: dt.date | None = None
     mark_read: bool = False
     move_to: str | None = None
+    #: A command that prints an OAuth2 access token (as git credential helpers do).
+    oauth2_token_command: str | None = None
 
     @property
     def account(self) -> str:
@@ -84,21 +88,65 @@ def _connect(settings: ImapSettings) -> Any:
     return MailBoxUnencrypted(settings.host, settings.port or 143)
 
 
+def token_from_command(command: str) -> str:
+    """The access token a command prints (its first line), run without a shell.
+
+    Its output is never shown: a failure names the command and its exit status only.
+    """
+    import shlex
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, timeout=120, check=False
+        )
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        raise MailboxProblem(f"the token command could not run: {_reason(exc)}") from None
+    token = (done.stdout.strip().splitlines() or [""])[0].strip()
+    if done.returncode != 0 or not token:
+        raise MailboxProblem(
+            f"the token command exited with status {done.returncode} and printed no token"
+        )
+    return token
+
+
+class Credentials:
+    """A password or an OAuth2 access token, kept out of ``repr`` and every message."""
+
+    def __init__(self, password: str = "", token: str = "") -> None:
+        self._password = password
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "Credentials(...)"
+
+    def login(self, box: Any, user: str, folder: str) -> Any:
+        """Log ``box`` in, by XOAUTH2 when there is a token, else by LOGIN."""
+        if self._token:
+            return box.xoauth2(user, self._token, initial_folder=folder)
+        return box.login(user, self._password, initial_folder=folder)
+
+
 class ImapSource:
     """The messages in one IMAP folder, newest UIDs last; see the module's description."""
 
-    def __init__(self, settings: ImapSettings, password: str) -> None:
+    def __init__(self, settings: ImapSettings, credentials: Credentials) -> None:
         self.settings = settings
-        self._password = password
+        self._credentials = credentials
         self._box: Any = None
         self.uidvalidity = ""
 
     def __enter__(self) -> ImapSource:
         s = self.settings
+        box: Any = None
         try:
-            self._box = _connect(s).login(s.user, self._password, initial_folder=s.folder)
+            box = _connect(s)
+            self._box = self._credentials.login(box, s.user, s.folder)
             status = self._box.folder.status(s.folder, ["UIDVALIDITY"])
         except Exception as exc:  # imaplib, ssl and socket errors alike: one true reason
+            if box is not None:  # a refused login still holds the connection: close it
+                with contextlib.suppress(Exception):
+                    box.client.shutdown()
             raise MailboxProblem(
                 f"could not open {s.folder} as {s.user} on {s.host}: {_reason(exc)}"
             ) from None
