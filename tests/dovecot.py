@@ -122,13 +122,14 @@ class Dovecot:
         imap.login(self.user, self.password)
         return imap
 
-    def append(self, folder: str, messages: list[bytes]) -> None:
-        """Put messages into ``folder`` (made when missing) by IMAP APPEND, unread."""
+    def append(self, folder: str, messages: list[bytes], arrived: str | None = None) -> None:
+        """Put messages into ``folder`` (made when missing) by IMAP APPEND, unread;
+        ``arrived`` ('"01-Nov-2026 09:00:00 +0000"'; a date in the past: Dovecot ignores one to come) sets the date the server received them."""
         imap = self.client()
         try:
             imap.create(folder)
             for raw in messages:
-                status, _ = imap.append(folder, None, None, raw)
+                status, _ = imap.append(folder, None, arrived, raw)
                 assert status == "OK", status
         finally:
             imap.logout()
@@ -139,6 +140,15 @@ class Dovecot:
         try:
             assert imap.delete(folder)[0] == "OK"
             assert imap.create(folder)[0] == "OK"
+        finally:
+            imap.logout()
+
+    def count(self, folder: str) -> int:
+        """How many messages ``folder`` holds (0 when it does not exist)."""
+        imap = self.client()
+        try:
+            status, data = imap.select(folder, readonly=True)
+            return int(data[0] or 0) if status == "OK" else 0
         finally:
             imap.logout()
 

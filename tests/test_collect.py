@@ -51,7 +51,10 @@ def returns_in(folder: Path) -> dict[str, str]:
 
 def run(*args: str, password: str | None = None) -> Result:
     env = {"LSP_XLSX_IMAP_PASSWORD": password} if password else {}
-    return CliRunner().invoke(cli, ["collect", *args], env=env)
+    result = CliRunner().invoke(cli, ["collect", *args], env=env)
+    # Exit status 1 is for a refused message or file; a crash must not pass for one.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
 
 
 # --- parsing, without a server ------------------------------------------------------------
@@ -330,3 +333,25 @@ def test_xoauth2_sends_the_token_as_the_sasl_string(tmp_path: Path) -> None:
     assert failing.exit_code != 0
     assert "the token command exited with status 3" in failing.output
     assert "s3cr3t" not in failing.output
+
+
+@pytest.mark.slow
+def test_since_and_move_to(bag: dict[str, bytes], tmp_path: Path) -> None:
+    out = tmp_path / "returns"
+    with dovecot_server() as server:
+        server.append("INBOX", [bag["plain"]], '"01-Nov-2026 09:00:00 +0000"')
+        server.append("INBOX", [bag["inline"], bag["oversized"]], '"20-Nov-2026 09:00:00 +0000"')
+        args = ["--imap-host", server.host, "--imap-port", str(server.port), "--imap-user",
+                server.user, "--security", "none", "--returns", str(out),
+                "--max-message-size", str(SMALL_LIMIT)]  # fmt: skip
+        result = run(
+            *args, "--since", "2026-11-10", "--move-to", "Collected", password=server.password
+        )
+        assert result.exit_code == 1, result.output  # the oversized message is refused
+        assert {r["subject"]: r["outcome"] for r in ledger(out)} == {
+            "Our return": "return",
+            "Huge scan": "message-refused",
+        }
+        # Moved: the collected one; left: the one before --since and the refused one.
+        assert server.count("Collected") == 1
+        assert server.count("INBOX") == 2

@@ -42,6 +42,7 @@ class CollectReport:
     entries: list[Entry] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     messages: int = 0
+    #: The messages collected (not refused whole): what --mark-read and --move-to act on.
     done_uids: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
@@ -227,7 +228,8 @@ class Collector:
         self._authentication(parsed, where)
         self.ledger.add(rows)
         self.report.entries.extend(rows)
-        self.report.done_uids.append(one.raw.uid)
+        if not parsed.refused:  # a refused message stays where it is, unread, for a person
+            self.report.done_uids.append(one.raw.uid)
 
     def _authentication(self, parsed: Parsed, where: str) -> None:
         if "=fail" in parsed.authentication:

@@ -204,12 +204,21 @@ class ImapSource:
 
         if not uids:
             return
-        if self.settings.mark_read:
-            self._box.flag(uids, MailMessageFlags.SEEN, True)
-        if self.settings.move_to:
-            # imap-tools moves by MOVE where the server has it, else COPY and \\Deleted on
-            # the original (which the server then expunges): the message itself is kept.
-            self._box.move(uids, self.settings.move_to)
+        target = self.settings.move_to
+        try:
+            if self.settings.mark_read:
+                self._box.flag(uids, MailMessageFlags.SEEN, True)
+            if target:
+                if not self._box.folder.exists(target):
+                    self._box.folder.create(target)
+                # imap-tools moves by MOVE where the server has it, else COPY and \\Deleted
+                # on the original (which the server then expunges): the message is kept.
+                self._box.move(uids, target)
+        except Exception as exc:  # the ledger is written: a rerun will not fetch them again
+            raise MailboxProblem(
+                f"the messages were collected (see collected.csv) but could not be "
+                f"{'moved to ' + target if target else 'marked read'}: {_reason(exc)}"
+            ) from None
 
 
 def _reason(exc: BaseException) -> str:
