@@ -97,6 +97,23 @@ def test_a_message_over_a_limit_is_refused_with_the_reason(limits: MailLimits, r
     assert parsed.attachments == []
 
 
+def test_a_zip_bomb_is_refused_before_it_is_unpacked() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(3):
+            archive.writestr(f"zeros{i}.bin", b"\0" * 1_000_000)  # 3 MB from a few KB
+    msg = message("a@example.org", "bomb")
+    msg.add_attachment(buffer.getvalue(), maintype="application", subtype="zip", filename="b.zip")
+    raw = msg.as_bytes()
+    assert len(raw) < 100_000
+    parsed = parse_message(raw, MailLimits(max_message_size=2_000_000))
+    assert parsed.refused == "its zip files unpack to more than 2,000,000 bytes"
+    assert parse_message(raw, MailLimits(max_message_size=4_000_000)).refused == ""
+
+
 def test_forwards_within_the_depth_limit_are_read() -> None:
     inner = message("a@example.org", "inner")
     inner.add_attachment(PNG, maintype="image", subtype="png", filename="p.png")

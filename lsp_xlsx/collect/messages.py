@@ -160,6 +160,7 @@ class _Walker:
     def __init__(self, limits: MailLimits) -> None:
         self.limits = limits
         self.parts = 0
+        self.unpacked = 0
         self.found: list[Attachment] = []
 
     def _tick(self) -> None:
@@ -224,8 +225,13 @@ class _Walker:
             return
         for info in infos:
             self._tick()
-            if info.file_size > self.limits.max_message_size:
-                raise TooMuch(f"{name} holds {info.filename}, of {info.file_size:,} bytes")
+            # The declared size bounds what zipfile will inflate; the total unpacked from one
+            # message's zips is held to the message size limit, so a zip bomb costs nothing.
+            self.unpacked += info.file_size
+            if self.unpacked > self.limits.max_message_size:
+                raise TooMuch(
+                    f"its zip files unpack to more than {self.limits.max_message_size:,} bytes"
+                )
             try:
                 member = archive.read(info)
             except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError):
