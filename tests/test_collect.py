@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from lsp_xlsx.cli import cli
 from lsp_xlsx.collect.messages import DOCUMENT, PASSED, RETURN, MailLimits, parse_message
-from lsp_xlsx.collect.run import clean_name
+from lsp_xlsx.collect.run import clean_name, sender_matches
 from lsp_xlsx.framework import Framework
 from tests.dovecot import dovecot_server
 from tests.imap_xoauth2 import xoauth2_server
@@ -136,6 +136,23 @@ def test_forwards_within_the_depth_limit_are_read() -> None:
 )
 def test_saved_names_are_never_a_path(name: str, clean: str) -> None:
     assert clean_name(name) == clean
+
+
+@pytest.mark.parametrize(
+    ("sender", "expected", "matches"),
+    [
+        ("ann.lee@northshire.police.uk", "ann.lee@northshire.police.uk", True),
+        ("ANN.LEE@northshire.police.uk", "ann.lee@northshire.police.uk", True),
+        ("ops@northshire.police.uk", "ann.lee@northshire.police.uk", True),  # same domain
+        ("ann.lee@northshire.police.uk.evil.example", "ann.lee@northshire.police.uk", False),
+        ("j.smith@gmail.com", "ann.lee@northshire.police.uk", False),
+        ("someone.else@gmail.com", "flo.gee@gmail.com", False),  # a public domain is not theirs
+        ("flo.gee@gmail.com", "flo.gee@gmail.com", True),
+        ("", "flo.gee@gmail.com", False),
+    ],
+)
+def test_the_sender_is_a_hint(sender: str, expected: str, matches: bool) -> None:
+    assert sender_matches(sender, expected) is matches
 
 
 # --- end to end ---------------------------------------------------------------------------

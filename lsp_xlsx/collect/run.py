@@ -78,6 +78,45 @@ def _unique(folder: Path, name: str) -> Path:
     return target
 
 
+#: Mail services anyone can sign up to: there, only the partner's own address counts, never
+#: "an address at its domain".
+PUBLIC_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "live.com",
+        "live.co.uk",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "btinternet.com",
+        "sky.com",
+        "virginmedia.com",
+        "talktalk.net",
+        "protonmail.com",
+        "proton.me",
+        "gmx.com",
+        "mail.com",
+    ]
+)
+
+
+def sender_matches(sender: str, expected: str) -> bool:
+    """True when ``sender`` is the partner's address, or at its (organisation's) domain."""
+    sender, expected = sender.strip().lower(), expected.strip().lower()
+    if not sender or sender == expected:
+        return sender == expected
+    domain = expected.rpartition("@")[2]
+    return domain not in PUBLIC_DOMAINS and sender.rpartition("@")[2] == domain
+
+
 class Collector:
     """One run of collect over the given messages; see the module's description."""
 
@@ -169,8 +208,7 @@ class Collector:
         if partner is None or not partner.email or not parsed.sender:
             return ""
         expected = partner.email.lower()
-        domain = expected.rsplit("@", 1)[-1]
-        if parsed.sender == expected or parsed.sender.rsplit("@", 1)[-1] == domain:
+        if sender_matches(parsed.sender, expected):
             return ""
         flag = finding(
             Code.COLLECT_SENDER_NOT_PARTNER,
