@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from lsp_xlsx import __version__, workflow
+from lsp_xlsx.cli_collect import collect_command
 from lsp_xlsx.cli_options import (
     ProgressBar,
     collate_output_options,
@@ -441,6 +442,9 @@ def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits
         outcome = workflow.agree(comparison, framework, out_dir, limits)
     print_agreed(outcome)
     sys.exit(outcome.exit_code)
+
+
+cli.add_command(collect_command)  # issue 24: defined in cli_collect.py
 
 
 def main() -> None:

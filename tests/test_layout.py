@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lsp_xlsx"
 MODULES = sorted(PACKAGE.rglob("*.py"))
-CLI_MODULES = {"cli.py", "cli_options.py", "cli_output.py"}
+CLI_MODULES = {"cli.py", "cli_options.py", "cli_output.py", "cli_collect.py"}
 
 
 #: The finding catalogue is data, one entry per code, kept in one place on purpose.

@@ -614,3 +614,30 @@ class Code(enum.StrEnum):
         "Excel's limit of 32,767, so the pre-filled cell holds its start and says it was "
         "cut. The full text is still in this file: give it to the partner if they need it.",
     )
+    # issue 24: collect
+    COLLECT_MESSAGE_REFUSED = (
+        "collect-message-refused",
+        E,
+        "this message from {sender} ({subject}) was not read: {reason}. It is recorded in "
+        "collected.csv and left in the mailbox; open it in your mail program and save any "
+        "return in it into the returns folder by hand.",
+    )
+    COLLECT_NOT_A_RETURN = (
+        "collect-not-a-return",
+        E,
+        "this attachment from {sender} is {kind}, not a workbook, so it is not a return. It "
+        "is saved as {saved} for you to look at. Ask the partner to send the workbook itself "
+        "(.xlsx), filled in.",
+    )
+    COLLECT_SENDER_NOT_PARTNER = (
+        "collect-sender-not-partner",
+        W,
+        "sent by {sender}, not an address of {partner} ({expected}). The return is kept and "
+        "read as usual; check with {partner} that they sent it.",
+    )
+    COLLECT_AUTHENTICATION_FAILED = (
+        "collect-authentication-failed",
+        W,
+        "the receiving mail server's check of this message from {sender} says {verdict}, so "
+        "it may not be from who it says. The return is kept; check with the partner.",
+    )

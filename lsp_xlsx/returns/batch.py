@@ -25,6 +25,7 @@ OWN_CSV_HEADERS = {
     "responses.csv": b"partner_id,partner,sector,theme_id,",
     "manifest.csv": b"partner_id,partner,file,sha256,",
     "sent.csv": b"partner_id,partner,email,time,",
+    "collected.csv": b"account,folder,uidvalidity,uid,",  # collect's ledger (issue 24)
 }
 
 

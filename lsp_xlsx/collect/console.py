@@ -1,0 +1,35 @@
+"""What collect prints: one line per attachment it saved or refused, findings, and the counts."""
+
+from __future__ import annotations
+
+from lsp_xlsx.collect.run import CollectReport
+from lsp_xlsx.core.text import visible
+
+#: The outcomes, in the order the counts are shown, with their words.
+OUTCOMES = (
+    ("return", "return(s) saved and read"),
+    ("refused", "workbook(s) saved but refused by check"),
+    ("not-a-return", "PDF/Word or other document(s) saved and refused"),
+    ("duplicate", "resend(s) of a file already collected"),
+    ("passed-over", "picture(s), signature(s) and other file(s) passed over"),
+    ("no-attachment", "message(s) with nothing attached"),
+    ("seen-before", "message(s) already collected (the folder's UIDVALIDITY changed)"),
+    ("message-refused", "message(s) refused whole (over a limit)"),
+)
+
+
+def format_report(report: CollectReport, ledger: str) -> str:
+    """The report as text for the terminal; every message text made visible."""
+    lines: list[str] = []
+    for e in report.entries:
+        if e.outcome in ("return", "refused", "not-a-return"):
+            who = e.partner or "no partner"
+            lines.append(
+                f"{e.outcome:<13} {visible(e.saved_file)}  ({who}; from {visible(e.sender)})"
+            )
+    for f in report.findings:
+        lines.append(f"  {f.severity.upper():<7}  {visible(f.message)}")
+    lines.append(f"{report.messages} new message(s) read.")
+    lines += [f"  {report.count(o)} {words}" for o, words in OUTCOMES if report.count(o)]
+    lines.append(f"Ledger: {ledger}")
+    return "\n".join(lines)
