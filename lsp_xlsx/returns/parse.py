@@ -21,6 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Imported with the module, not when first used: the isolated reader's workers are forked
+# from a server that preloads the reader, and a worker under its memory limit cannot map
+# a shared library any more ("failed to map segment from shared object").
+import python_calamine
+
 from lsp_xlsx.core.findings import Code
 
 #: What each format is called in a refusal.
@@ -98,8 +103,6 @@ def is_panic(exc: BaseException) -> bool:
 
 def _true_error(data: bytes, fmt: str) -> BaseException | None:
     """The error the reader for ``fmt`` gives (None if it opens the file)."""
-    import python_calamine
-
     ext = _EXTENSION.get(fmt, fmt)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"return.{ext}"
@@ -119,8 +122,6 @@ def open_workbook(data: bytes, fmt: str, read: Any) -> Any:
     A panic is re-raised as itself when it is not in the container (so that the caller
     can try a repair), with its source place on ``exc.calamine_place``.
     """
-    import python_calamine
-
     said: list[str] = []
     try:
         with _stderr_caught(said):
@@ -142,8 +143,6 @@ def open_workbook(data: bytes, fmt: str, read: Any) -> Any:
 
 
 def _read_with_fallback(data: bytes, fmt: str, read: Any) -> Any:
-    import python_calamine
-
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (python_calamine.CalamineError, python_calamine.XmlError) as exc:
@@ -159,8 +158,6 @@ def _read_with_fallback(data: bytes, fmt: str, read: Any) -> Any:
 
 
 def _read_from_path(data: bytes, fmt: str, read: Any) -> Any:
-    import python_calamine
-
     ext = _EXTENSION.get(fmt, fmt)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"return.{ext}"
