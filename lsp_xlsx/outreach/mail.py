@@ -26,7 +26,8 @@ from lsp_xlsx.core.errors import MailError, OutputError
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.framework.partners import Partner, unique_filenames
 from lsp_xlsx.outreach.addresses import needs_smtputf8
-from lsp_xlsx.outreach.sendlog import SENDING, UNCERTAIN, SendLog
+from lsp_xlsx.outreach.outgoing import Outgoing
+from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SENDING, UNCERTAIN, SendLog
 from lsp_xlsx.outreach.smtp import (
     DEFAULT_DEADLINE,
     BoundedSMTP,
@@ -83,24 +84,7 @@ class DeliveryOptions:
 
     def log_in(self, folder: Path) -> Path:
         """The send log: ``--log`` when given, else ``folder/sent.csv``."""
-        from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME
-
         return self.log or folder / SEND_LOG_NAME
-
-
-@dataclass
-class Outgoing:
-    """One message ready to go, and whom it is for."""
-
-    partner: Partner
-    message: EmailMessage
-    kind: str
-    file: Path | None
-
-    @property
-    def message_id(self) -> str:
-        """The Message-ID header."""
-        return str(self.message["Message-ID"])
 
 
 def to_header(shown: str, address: str) -> str:
