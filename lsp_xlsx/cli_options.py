@@ -268,8 +268,8 @@ def _delivery(values: dict[str, Any]) -> tuple[str, Any]:
     return "delivery", DeliveryOptions(**values)
 
 
-delivery_options = _group(
-    [
+def _delivery_list(security: tuple[str, ...]) -> list[Callable[[Any], Any]]:
+    return [
         click.option(
             "--drafts",
             type=click.Path(path_type=Path, file_okay=False),
@@ -289,7 +289,7 @@ delivery_options = _group(
             "never an option.",
         ),
         click.option(
-            "--security",
+            *security,
             type=click.Choice(["starttls", "ssl", "none"]),
             default="starttls",
             show_default=True,
@@ -322,8 +322,19 @@ delivery_options = _group(
             default=None,
             help="The send log CSV.  [default: DIR/sent.csv]",
         ),
-    ],
-    _delivery,
+    ]
+
+
+def _delivery_smtp_security(values: dict[str, Any]) -> tuple[str, Any]:
+    values["security"] = values.pop("smtp_security")
+    return _delivery(values)
+
+
+delivery_options = _group(_delivery_list(("--security",)), _delivery)
+#: The same options for a command that has its own --security (collect's, for IMAP): SMTP's
+#: is --smtp-security there.
+smtp_delivery_options = _group(
+    _delivery_list(("--smtp-security", "smtp_security")), _delivery_smtp_security
 )
 
 
