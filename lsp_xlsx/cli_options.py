@@ -268,7 +268,7 @@ def _delivery(values: dict[str, Any]) -> tuple[str, Any]:
     return "delivery", DeliveryOptions(**values)
 
 
-def _delivery_list(security: tuple[str, ...]) -> list[Callable[[Any], Any]]:
+def _delivery_list(security: tuple[str, ...], token: tuple[str, ...]) -> list[Callable[[Any], Any]]:
     return [
         click.option(
             "--drafts",
@@ -287,6 +287,12 @@ def _delivery_list(security: tuple[str, ...]) -> list[Callable[[Any], Any]]:
             default="",
             help="Log in as this user; the password comes from $LSP_XLSX_SMTP_PASSWORD, "
             "never an option.",
+        ),
+        click.option(
+            *token,
+            default=None,
+            help="A command that prints an OAuth2 access token, for AUTH XOAUTH2 (Microsoft "
+            "365, Gmail); or put the token in $LSP_XLSX_SMTP_OAUTH2_TOKEN.",
         ),
         click.option(
             *security,
@@ -327,14 +333,19 @@ def _delivery_list(security: tuple[str, ...]) -> list[Callable[[Any], Any]]:
 
 def _delivery_smtp_security(values: dict[str, Any]) -> tuple[str, Any]:
     values["security"] = values.pop("smtp_security")
+    values["oauth2_token_command"] = values.pop("smtp_oauth2_token_command")
     return _delivery(values)
 
 
-delivery_options = _group(_delivery_list(("--security",)), _delivery)
+delivery_options = _group(_delivery_list(("--security",), ("--oauth2-token-command",)), _delivery)
 #: The same options for a command that has its own --security (collect's, for IMAP): SMTP's
 #: is --smtp-security there.
 smtp_delivery_options = _group(
-    _delivery_list(("--smtp-security", "smtp_security")), _delivery_smtp_security
+    _delivery_list(
+        ("--smtp-security", "smtp_security"),
+        ("--smtp-oauth2-token-command", "smtp_oauth2_token_command"),
+    ),
+    _delivery_smtp_security,
 )
 
 
