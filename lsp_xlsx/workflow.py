@@ -377,8 +377,27 @@ def status(
         p.partner_id: deadline or (built[p.partner_id].deadline if p.partner_id in built else None)
         for p in partners
     }
+    paths = list(paths)
     result = check_returns(paths, framework, partners, limits, progress, manifest)
-    return StatusOutcome(track(result, partners, framework, log_file, deadlines, today))
+    mailed = arrived_by_mail([Path(p) for p in paths] + [r.path.parent for r in result.returns])
+    report = track(result, partners, framework, log_file, deadlines, today, mailed)
+    return StatusOutcome(report)
+
+
+def arrived_by_mail(folders: Iterable[Path]) -> dict[str, str]:
+    """Partner id (casefolded) -> the date its latest return arrived by mail, from the
+    collected.csv (collect's ledger) in each of ``folders`` that has one."""
+    from lsp_xlsx.collect.ledger import LEDGER_NAME, Ledger
+
+    dates: dict[str, str] = {}
+    for folder in dict.fromkeys(f.resolve() for f in folders):
+        if not (folder / LEDGER_NAME).is_file():
+            continue
+        for entry in Ledger.open(folder).entries:
+            if entry.outcome in ("return", "refused") and entry.partner:
+                key = entry.partner.casefold()
+                dates[key] = max(dates.get(key, ""), entry.date)
+    return dates
 
 
 @one_run_per_folder("folder")

@@ -171,3 +171,51 @@ def test_what_to_fix_is_at_most_ten_lines_with_the_scale_quoted_once(
     every = missing_parts(ret, framework)  # the reminder's own lines, each naming the scale
     assert lines[0] == every[0]
     assert lines[-2].startswith(f"And {len(every) - 8} more")
+
+
+def test_status_shows_what_arrived_by_mail_and_does_not_remind_for_it(
+    saved: tuple[Path, dict[str, bytes]], framework: Framework, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from lsp_xlsx.workbook.build import BuildSettings
+    from lsp_xlsx.workbook.copies import build_for_partners
+    from tests.fill import full_answers, make_return
+    from tests.mails import PARTNERS
+
+    copies = tmp_path / "to-send"
+    settings = BuildSettings(deadline=dt.date(2027, 3, 31), contact="Jo Bloggs, jo@lsp.example")
+    build_for_partners(framework, PARTNERS, copies, settings)
+    folder, _ = saved
+    (folder / "10-auto.eml").unlink()
+    half = dict(list(full_answers(framework).items())[:5])
+    college = make_return(tmp_path / "college.xlsx", framework, half, PARTNERS[-1])
+    incomplete = message("gus.hay@shire.ac.uk", "Our return (part done)", 22)
+    incomplete.add_attachment(
+        college.read_bytes(), maintype="application", subtype="octet-stream", filename="c.xlsx"
+    )
+    (folder / "11-incomplete.eml").write_bytes(incomplete.as_bytes())
+    partners = str(write_partners(tmp_path / "partners.csv"))
+    returns = tmp_path / "returns"
+    args = ["status", str(returns), "--partners", partners, "--dir", str(copies),
+            "--today", "2027-03-25", "--remind", "--drafts", str(tmp_path / "reminders")]  # fmt: skip
+
+    collected = CliRunner().invoke(
+        cli, ["collect", "--from-files", str(folder), "--partners", partners,
+              "--returns", str(returns)],
+    )  # fmt: skip
+    assert collected.exit_code == 1, collected.output  # the PDF
+    after = CliRunner().invoke(cli, args)
+    rows = {line.split("  ")[0]: line for line in after.output.splitlines()}
+    assert "returned (by mail 2027-03-10)" in rows["North Shire Police"]
+    assert "incomplete (by mail 2027-03-22)" in rows["Shire College"]
+    assert "a return arrived by mail on 2027-03-22 (collected.csv); not reminded" in after.output
+    assert list((tmp_path / "reminders").glob("*.eml")) == []
+
+    # Without the ledger the same returns say nothing of mail, and the college is chased.
+    (returns / "collected.csv").rename(tmp_path / "collected.csv")
+    unknown = CliRunner().invoke(cli, args)
+    assert "by mail" not in unknown.output
+    assert [p.name for p in (tmp_path / "reminders").glob("*.eml")] == [
+        "reminder-shire-college.eml"
+    ], unknown.output
