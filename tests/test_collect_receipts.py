@@ -142,7 +142,8 @@ def test_receipts_as_drafts_are_not_written_twice_even_when_the_ledger_is_lost(
     assert first.exit_code == 1, first.output
     assert len(list(drafts.glob("*.eml"))) == 5
     (tmp_path / "returns" / "collected.csv").unlink()  # every message looks new again
-    _collect(tmp_path, folder, "--drafts", str(drafts))
+    other = ("--from", "Jo Bloggs <jo@lsp.example>")  # another sender: the same messages
+    _collect(tmp_path, folder, "--drafts", str(drafts), *other)
     assert len(list(drafts.glob("*.eml"))) == 5  # the send log knows each receipt
     log = _log(tmp_path / "returns" / "sent.csv")
     assert [r["outcome"] for r in log] == ["draft"] * 5

@@ -46,9 +46,13 @@ class ReceiptPlan:
 
 def receipt_id(message_id: str, sender: str) -> str:
     """The receipt's Message-ID, the same on every run for the message it answers."""
-    digest = hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()[:32]
     domain = sender.rpartition("@")[2].strip("> ") or "lsp-xlsx.invalid"
-    return f"<receipt-{digest}@{domain}>"
+    return f"<{_answers(message_id)}@{domain}>"
+
+
+def _answers(message_id: str) -> str:
+    """What a receipt's Message-ID says it answers, whatever --from was on that run."""
+    return "receipt-" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def fix_lines(item: Received, framework: Framework) -> list[str]:
@@ -127,7 +131,7 @@ def plan_receipts(
     plan = ReceiptPlan()
     by_id = {p.partner_id.casefold(): p for p in partners}
     done = {
-        e.message_id
+        e.message_id.strip("<").partition("@")[0]
         for e in log.entries
         if e.kind == KIND and e.outcome in ("sent", "draft", SENDING)
     }
@@ -143,7 +147,7 @@ def plan_receipts(
             plan.skipped.append((where, f"sent by {item.parsed.sender}, not {partner.email}"))
         elif not item.parsed.message_id:
             plan.skipped.append((where, "the message has no Message-ID to reply to"))
-        elif receipt_id(item.parsed.message_id, sender) in done:
+        elif _answers(item.parsed.message_id) in done:
             plan.skipped.append((where, "a receipt for this message is in the send log"))
         else:
             latest[partner.partner_id] = item
