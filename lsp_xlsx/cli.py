@@ -288,6 +288,12 @@ def demo_command(framework: Any, count: int, seed: int, out: Path, rounds: int) 
     click.echo(f"Returns:             {files.returns_dir}/ ({len(files.returns)} files)")
     if files.late:
         click.echo(f"Not returned (late): {', '.join(p.name for p in files.late)}")
+    if outcome.mailed is not None:
+        mailed, folder = outcome.mailed, files.returns_dir.parent
+        click.echo(
+            f"Collected by mail:   {folder / 'collected'}/ ({mailed.count('return')} returns "
+            f"from {mailed.messages} e-mails in {folder / 'mail'}/; see collected.csv)"
+        )
 
 
 @cli.command("mail")

@@ -20,6 +20,7 @@ from lsp_xlsx.cli_options import (
     our_errors,
     parse_date,
     partners_option,
+    smtp_delivery_options,
 )
 from lsp_xlsx.workflow_collect import RETURNS_DIR, collect
 
@@ -69,6 +70,14 @@ from lsp_xlsx.workflow_collect import RETURNS_DIR, collect
     default=None,
     help="Largest message read, in bytes (default 60 MiB); a larger one is refused.",
 )
+@click.option(
+    "--acknowledge",
+    is_flag=True,
+    help="Send each partner whose return arrived a receipt saying what to fix: over SMTP "
+    "(--smtp-host, --from, --smtp-security), or as .eml drafts (--drafts, default "
+    "RETURNS/receipts). Recorded in the send log, so none goes twice.",
+)
+@smtp_delivery_options
 @manifest_option
 @limits_options
 def collect_command(
@@ -86,6 +95,8 @@ def collect_command(
     move_to: str | None,
     oauth2_token_command: str | None,
     max_message_size: int | None,
+    acknowledge: bool,
+    delivery: Any,
     manifest: Path | None,
     limits: Any,
 ) -> None:
@@ -107,6 +118,9 @@ def collect_command(
             --oauth2-token-command "az account get-access-token \\
             --resource https://outlook.office.com --query accessToken -o tsv"
         lsp-xlsx collect --from-files saved-mail/ --partners partners.csv
+        lsp-xlsx collect --from-files saved-mail/ --partners partners.csv \\
+            --manifest outputs/to-send/manifest.csv --acknowledge --smtp-host smtp.example.org \\
+            --smtp-user lsp@example.org --from "LSP team <lsp@example.org>"
     """
     from lsp_xlsx.collect.console import format_report
     from lsp_xlsx.collect.ledger import LEDGER_NAME
@@ -117,24 +131,24 @@ def collect_command(
     if imap_host or imap_user:
         if not (imap_host and imap_user):
             raise click.UsageError("--imap-host and --imap-user go together.")
-        imap = ImapSettings(
-            imap_host,
-            imap_user,
-            imap_port,
-            folder,
-            security,
-            since,
-            mark_read,
-            move_to,
-            oauth2_token_command,
-        )
+        imap = ImapSettings(imap_host, imap_user, imap_port, folder, security, since,
+                            mark_read, move_to, oauth2_token_command)  # fmt: skip
     mail_limits = MailLimits(max_message_size=max_message_size) if max_message_size else None
     with our_errors():
         report = collect(
-            framework, partners, imap, from_files, returns_dir, limits, mail_limits, manifest
+            framework,
+            partners,
+            imap,
+            from_files,
+            returns_dir,
+            limits,
+            mail_limits,
+            manifest,
+            acknowledge=delivery if acknowledge else None,
         )
     click.echo(format_report(report, str(returns_dir / LEDGER_NAME)))
     refused = (
         report.count("refused") + report.count("not-a-return") + report.count("message-refused")
     )
-    sys.exit(1 if refused else 0)
+    receipts = report.receipts.exit_code if report.receipts is not None else 0
+    sys.exit(1 if refused or receipts else 0)

@@ -268,8 +268,8 @@ def _delivery(values: dict[str, Any]) -> tuple[str, Any]:
     return "delivery", DeliveryOptions(**values)
 
 
-delivery_options = _group(
-    [
+def _delivery_list(security: tuple[str, ...], token: tuple[str, ...]) -> list[Callable[[Any], Any]]:
+    return [
         click.option(
             "--drafts",
             type=click.Path(path_type=Path, file_okay=False),
@@ -289,7 +289,13 @@ delivery_options = _group(
             "never an option.",
         ),
         click.option(
-            "--security",
+            *token,
+            default=None,
+            help="A command that prints an OAuth2 access token, for AUTH XOAUTH2 (Microsoft "
+            "365, Gmail); or put the token in $LSP_XLSX_SMTP_OAUTH2_TOKEN.",
+        ),
+        click.option(
+            *security,
             type=click.Choice(["starttls", "ssl", "none"]),
             default="starttls",
             show_default=True,
@@ -322,8 +328,24 @@ delivery_options = _group(
             default=None,
             help="The send log CSV.  [default: DIR/sent.csv]",
         ),
-    ],
-    _delivery,
+    ]
+
+
+def _delivery_smtp_security(values: dict[str, Any]) -> tuple[str, Any]:
+    values["security"] = values.pop("smtp_security")
+    values["oauth2_token_command"] = values.pop("smtp_oauth2_token_command")
+    return _delivery(values)
+
+
+delivery_options = _group(_delivery_list(("--security",), ("--oauth2-token-command",)), _delivery)
+#: The same options for a command that has its own --security (collect's, for IMAP): SMTP's
+#: is --smtp-security there.
+smtp_delivery_options = _group(
+    _delivery_list(
+        ("--smtp-security", "smtp_security"),
+        ("--smtp-oauth2-token-command", "smtp_oauth2_token_command"),
+    ),
+    _delivery_smtp_security,
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +208,8 @@ class DemoFiles:
     returns_dir: Path
     returns: list[Path]
     late: list[Partner]
+    #: Who sent each return (by its file name): the sender of its demo e-mail.
+    authors: dict[str, Partner] = field(default_factory=dict)
 
 
 def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009) -> DemoFiles:
@@ -243,7 +245,7 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     partial = 5 if count >= 6 else None
     typed_over = 1 if count >= 2 else None
     draft = 0
-    written: list[Path] = []
+    written: dict[Path, Partner] = {}  # each return, and who sent it
     for index, partner in enumerate(partners):
         bias = k * (rng.gauss(0, 0.45) + (-0.6 if partner.sector == "Voluntary sector" else 0.0))
         bias += k * _LEVEL_BIAS[partner.value("level")]
@@ -283,10 +285,41 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
                 wb, framework, early, {**start, "completed": completed - dt.timedelta(days=14)}
             )
             path = returns_dir / f"DRAFT {names[partner.partner_id]}"
-            written.append(save_workbook(wb, path))
+            written[save_workbook(wb, path)] = partner
         wb = build_workbook(framework, partner, settings_p)
         fill_workbook(wb, framework, answers, start)
-        written.append(save_workbook(wb, returns_dir / names[partner.partner_id]))
-    return DemoFiles(
-        blank, partners_csv, returns_dir, sorted(written), [partners[i] for i in sorted(late)]
-    )
+        written[save_workbook(wb, returns_dir / names[partner.partner_id])] = partner
+    late_partners = [partners[i] for i in sorted(late)]
+    authors = {path.name: who for path, who in written.items()}
+    return DemoFiles(blank, partners_csv, returns_dir, sorted(written), late_partners, authors)
+
+
+def mail_returns(files: DemoFiles, folder: Path) -> list[Path]:
+    """Each demo return as the e-mail its partner sent back, a reply saved as ``.eml`` into
+    ``folder`` (emptied first: the demo owns it), for ``collect --from-files``."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime  # and a fixed Message-ID: the same on every run
+
+    from lsp_xlsx.core.files import write_bytes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.eml"):
+        old.unlink()
+    saved = []
+    for i, path in enumerate(files.returns):
+        partner = files.authors[path.name]
+        msg = EmailMessage()
+        msg["From"] = f"{partner.contact_name} <{partner.email}>"
+        msg["To"] = "LSP team <lsp@northshire.example.org>"
+        msg["Subject"] = "RE: North Shire Partnership self-assessment"
+        when = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC) + dt.timedelta(days=i % 28, hours=i)
+        msg["Date"] = format_datetime(when)
+        msg["Message-ID"] = (
+            f"<demo-{i + 1}.{partner.partner_id}@{partner.email.rpartition('@')[2]}>"
+        )
+        msg.set_content("Please find our return attached.")
+        msg.add_attachment(
+            path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name
+        )
+        saved.append(write_bytes(msg.as_bytes(), folder / f"{i + 1:02d}-{partner.partner_id}.eml"))
+    return saved

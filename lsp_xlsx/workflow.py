@@ -42,6 +42,7 @@ from lsp_xlsx.safety.runlock import one_run_per_folder
 # that a command starts quickly.
 if TYPE_CHECKING:
     from lsp_xlsx.board.agree import Agreed
+    from lsp_xlsx.collect.run import CollectReport
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
     from lsp_xlsx.outreach.mail import DeliveryOptions, DeliveryOutcome
@@ -262,6 +263,23 @@ class DemoOutcome:
     collated: CollateOutcome
     #: With rounds=2: round one's collate run, which round two is compared with.
     first_round: CollateOutcome | None = None
+    #: The returns as saved e-mails (out/mail), collected into out/collected by collect.
+    mailed: CollectReport | None = None
+
+
+def _demo_collect(framework: Framework, files: DemoFiles, out: Path) -> CollectReport:
+    """The demo's returns as e-mails in ``out/mail``, gathered by collect --from-files into
+    ``out/collected`` (cleared of the demo's own files first, so each run shows the same)."""
+    from lsp_xlsx.collect.ledger import LEDGER_NAME
+    from lsp_xlsx.demo import mail_returns
+    from lsp_xlsx.workflow_collect import collect
+
+    mails = mail_returns(files, out / "mail")
+    collected = out / "collected"
+    for old in [collected / LEDGER_NAME, *collected.glob("*--*.xlsx")]:
+        old.unlink(missing_ok=True)
+    partners = load_partners(files.partners_csv)
+    return collect(framework, partners, from_files=mails, returns_dir=collected)
 
 
 def demo(
@@ -283,7 +301,7 @@ def demo(
         [files.returns_dir], framework, first / "comparison.xlsx", partners=partners
     )
     if rounds != 2 or collated.responses is None:
-        return DemoOutcome(files, collated)
+        return DemoOutcome(files, collated, mailed=_demo_collect(framework, files, first))
     from lsp_xlsx.demo_rounds import make_round_two
 
     second = out / "round-2"
@@ -377,8 +395,27 @@ def status(
         p.partner_id: deadline or (built[p.partner_id].deadline if p.partner_id in built else None)
         for p in partners
     }
+    paths = list(paths)
     result = check_returns(paths, framework, partners, limits, progress, manifest)
-    return StatusOutcome(track(result, partners, framework, log_file, deadlines, today))
+    mailed = arrived_by_mail([Path(p) for p in paths] + [r.path.parent for r in result.returns])
+    report = track(result, partners, framework, log_file, deadlines, today, mailed)
+    return StatusOutcome(report)
+
+
+def arrived_by_mail(folders: Iterable[Path]) -> dict[str, str]:
+    """Partner id (casefolded) -> the date its latest return arrived by mail, from the
+    collected.csv (collect's ledger) in each of ``folders`` that has one."""
+    from lsp_xlsx.collect.ledger import LEDGER_NAME, Ledger
+
+    dates: dict[str, str] = {}
+    for folder in dict.fromkeys(f.resolve() for f in folders):
+        if not (folder / LEDGER_NAME).is_file():
+            continue
+        for entry in Ledger.open(folder).entries:
+            if entry.outcome in ("return", "refused") and entry.partner:
+                key = entry.partner.casefold()
+                dates[key] = max(dates.get(key, ""), entry.date)
+    return dates
 
 
 @one_run_per_folder("folder")

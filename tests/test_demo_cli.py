@@ -42,6 +42,24 @@ def test_demo_has_a_partial_a_typed_over_and_a_superseded_return(demo: tuple[Pat
     )
 
 
+def test_demo_collects_its_returns_from_saved_e_mails(demo: tuple[Path, str]) -> None:
+    import csv
+
+    out, output = demo
+    mails = sorted((out / "mail").glob("*.eml"))
+    returns = sorted(p.name for p in (out / "returns").glob("*.xlsx"))
+    assert len(mails) == len(returns)
+    line = (
+        f"Collected by mail:   {out}/collected/ ({len(returns)} returns from {len(mails)} e-mails"
+    )
+    assert line in output
+    with (out / "collected" / "collected.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(r["attachment"] for r in rows) == returns
+    assert {r["outcome"] for r in rows} == {"return"}
+    assert all(r["saved_file"].startswith(f"{r['partner']}--2027-03-") for r in rows)
+
+
 def test_demo_is_reproducible(demo: tuple[Path, str], tmp_path: Path) -> None:
     out, _ = demo
     again = CliRunner().invoke(cli, ["demo", "-o", str(tmp_path), "--partners", "8", "--seed", "3"])

@@ -759,3 +759,86 @@ def test_a_reminder_quotes_the_rating_typed_and_the_fix(
         in body.get_content()
     )
     assert police["Subject"].endswith("due Wednesday 31 March 2027")
+
+
+# --- XOAUTH2 (Microsoft 365 and Gmail) -------------------------------------------------------
+
+TOKEN = "EwBwA8l6BAAU.test-token-Zx9"
+
+
+@dataclass
+class OAuthInbox(Inbox):
+    """The loopback server, offering AUTH XOAUTH2 and checking the SASL string byte for byte."""
+
+    strings: list[str] = field(default_factory=list)
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        import base64
+
+        sasl = base64.b64decode(args[1]).decode() if len(args) > 1 else ""
+        self.strings.append(sasl)
+        ok = sasl == f"user=lsp@lsp.example\x01auth=Bearer {TOKEN}\x01\x01"
+        return AuthResult(
+            success=ok, handled=False, message=None if ok else "535 5.7.8 token refused"
+        )
+
+
+@pytest.fixture
+def oauth_server() -> Iterator[tuple[OAuthInbox, int]]:
+    inbox = OAuthInbox()
+    port = _free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, auth_require_tls=False, auth_required=True
+    )
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _send_oauth(
+    partners_csv: Path, sent_dir: Path, port: int, env: dict[str, str], *extra: str
+) -> Any:
+    args = ["mail", "--partners", str(partners_csv), "--dir", str(sent_dir), "--smtp-host",
+            "127.0.0.1", "--smtp-port", str(port), "--security", "none", "--smtp-user",
+            "lsp@lsp.example", "--from", "LSP team <lsp@lsp.example>", "--delay", "0", *extra]  # fmt: skip
+    return CliRunner().invoke(cli, args, env=env)
+
+
+def test_mail_logs_in_by_xoauth2_with_a_token_from_a_command_or_the_environment(
+    oauth_server: tuple[OAuthInbox, int], sent_dir: Path, partners_csv: Path
+) -> None:
+    import sys
+
+    inbox, port = oauth_server
+    inbox.refuse.clear()
+    command = f"{sys.executable} -c \"print('{TOKEN}')\""
+    result = _send_oauth(partners_csv, sent_dir, port, {}, "--oauth2-token-command", command)
+    assert result.exit_code == 0, result.output
+    assert inbox.strings == [f"user=lsp@lsp.example\x01auth=Bearer {TOKEN}\x01\x01"]
+    assert len(inbox.messages) == 4
+    assert TOKEN not in result.output
+
+    wrong = _send_oauth(
+        partners_csv, sent_dir, port, {"LSP_XLSX_SMTP_OAUTH2_TOKEN": "wrong-token"}, "--resend"
+    )
+    assert wrong.exit_code != 0
+    assert "refused the login for 'lsp@lsp.example'" in wrong.output
+    assert "LSP_XLSX_SMTP_OAUTH2_TOKEN" in wrong.output and "wrong-token" not in wrong.output
+    assert inbox.strings[-1].endswith("auth=Bearer wrong-token\x01\x01")
+    assert len(inbox.messages) == 4
+
+    right = _send_oauth(
+        partners_csv, sent_dir, port, {"LSP_XLSX_SMTP_OAUTH2_TOKEN": TOKEN}, "--resend"
+    )
+    assert right.exit_code == 0, right.output
+    assert len(inbox.messages) == 8
+
+    failing = _send_oauth(
+        partners_csv, sent_dir, port, {}, "--oauth2-token-command",
+        f"{sys.executable} -c \"print('s3cr3t'); exit(3)\"",
+    )  # fmt: skip
+    assert failing.exit_code != 0
+    assert "the token command exited with status 3" in failing.output
+    assert "s3cr3t" not in failing.output

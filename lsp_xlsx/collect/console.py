@@ -32,4 +32,11 @@ def format_report(report: CollectReport, ledger: str) -> str:
     lines.append(f"{report.messages} new message(s) read.")
     lines += [f"  {report.count(o)} {words}" for o, words in OUTCOMES if report.count(o)]
     lines.append(f"Ledger: {ledger}")
+    if report.receipts is not None:
+        from lsp_xlsx.outreach.console import format_delivery
+
+        outcome = report.receipts
+        lines.append(format_delivery(outcome.delivery, outcome.skipped, outcome.what))
+        for where, why in report.receipt_skips:
+            lines.append(f"  no receipt for {visible(where)}: {visible(why)}")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsp_xlsx.collect.ledger import Entry, Ledger
 from lsp_xlsx.collect.messages import DOCUMENT, PASSED, Attachment, MailLimits, parse_message
@@ -29,6 +30,9 @@ from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.model import Return
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.workbook.manifest import ManifestEntry
+
+if TYPE_CHECKING:
+    from lsp_xlsx.outreach.mail import DeliveryOutcome
 
 STAGING = ".collect-staging"
 _FORMATS = ("xlsx", "xlsm", "xltx", "xltm", "xls", "ods")
@@ -44,10 +48,24 @@ class CollectReport:
     messages: int = 0
     #: The messages collected (not refused whole): what --mark-read and --move-to act on.
     done_uids: list[str] = field(default_factory=list)
+    #: Each workbook read in this run, with its message and ledger row: what receipts say.
+    received: list[Received] = field(default_factory=list)
+    #: The receipts sent or drafted with --acknowledge, and the returns that got none.
+    receipts: DeliveryOutcome | None = None
+    receipt_skips: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, outcome: str) -> int:
         """How many rows of this run have ``outcome``."""
         return sum(1 for e in self.entries if e.outcome == outcome)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One workbook that arrived in this run: the message it came in, its row, its reading."""
+
+    parsed: Parsed
+    entry: Entry
+    ret: Return
 
 
 @dataclass
@@ -337,7 +355,7 @@ class Collector:
         flag = self._sender_flag(one.parsed, ret, final.name)
         if flag:
             details.append(flag)
-        return self._entry(
+        row = self._entry(
             one,
             attachment=name,
             sha256=sha,
@@ -346,3 +364,5 @@ class Collector:
             outcome="refused" if not ret.read else "return",
             detail="; ".join(details),
         )
+        self.report.received.append(Received(one.parsed, row, ret))
+        return row

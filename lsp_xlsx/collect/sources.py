@@ -89,25 +89,10 @@ def _connect(settings: ImapSettings) -> Any:
 
 
 def token_from_command(command: str) -> str:
-    """The access token a command prints (its first line), run without a shell.
+    """The access token a command prints; see :func:`lsp_xlsx.core.oauth2.token_from_command`."""
+    from lsp_xlsx.core.oauth2 import token_from_command as run
 
-    Its output is never shown: a failure names the command and its exit status only.
-    """
-    import shlex
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            shlex.split(command), capture_output=True, text=True, timeout=120, check=False
-        )
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        raise MailboxProblem(f"the token command could not run: {_reason(exc)}") from None
-    token = (done.stdout.strip().splitlines() or [""])[0].strip()
-    if done.returncode != 0 or not token:
-        raise MailboxProblem(
-            f"the token command exited with status {done.returncode} and printed no token"
-        )
-    return token
+    return run(command, MailboxProblem)
 
 
 class Credentials:

@@ -44,6 +44,11 @@ def _sent(row: PartnerStatus) -> str:
     return f"drafted {row.drafted[:10]}" if row.drafted else "not sent"
 
 
+def _returned(row: PartnerStatus) -> str:
+    state = row.state if row.returned else "not returned"
+    return f"{state} (by mail {row.by_mail})" if row.by_mail else state
+
+
 def format_status(report: StatusReport) -> str:
     """The status table for the terminal, then the summary line."""
     header = (
@@ -69,7 +74,7 @@ def format_status(report: StatusReport) -> str:
             (
                 r.partner.name,
                 _sent(r),
-                r.state if r.returned else "not returned",
+                _returned(r),
                 f"{r.ret.answered}/{r.rated_total}" if r.ret else "-",
                 due,
                 r.ret.file if r.ret else "",

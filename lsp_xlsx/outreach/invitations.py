@@ -20,10 +20,10 @@ from lsp_xlsx.outreach.addresses import address_problem
 from lsp_xlsx.outreach.mail import (
     DeliveryOptions,
     DeliveryOutcome,
-    Outgoing,
     deliver,
     make_message,
 )
+from lsp_xlsx.outreach.outgoing import Outgoing
 from lsp_xlsx.outreach.sendlog import UNCERTAIN, SendLog
 from lsp_xlsx.outreach.templates import Template, message_values
 from lsp_xlsx.workbook.manifest import MANIFEST_NAME, ManifestEntry, manifest_entries, read_copy

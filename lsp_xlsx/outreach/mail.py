@@ -26,7 +26,8 @@ from lsp_xlsx.core.errors import MailError, OutputError
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.framework.partners import Partner, unique_filenames
 from lsp_xlsx.outreach.addresses import needs_smtputf8
-from lsp_xlsx.outreach.sendlog import SENDING, UNCERTAIN, SendLog
+from lsp_xlsx.outreach.outgoing import Outgoing
+from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SENDING, UNCERTAIN, SendLog
 from lsp_xlsx.outreach.smtp import (
     DEFAULT_DEADLINE,
     BoundedSMTP,
@@ -37,6 +38,8 @@ from lsp_xlsx.outreach.smtp import (
 from lsp_xlsx.outreach.templates import Template, header_text
 
 PASSWORD_ENV = "LSP_XLSX_SMTP_PASSWORD"
+#: An OAuth2 access token for XOAUTH2 (Microsoft 365, Gmail), used instead of the password.
+TOKEN_ENV = "LSP_XLSX_SMTP_OAUTH2_TOKEN"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -59,11 +62,20 @@ class DeliveryOptions:
     log: Path | None = None
     #: Seconds each message (and the connection) may take at most, however the server paces it.
     smtp_timeout: float = DEFAULT_DEADLINE
+    #: A command that prints an OAuth2 access token, for XOAUTH2 (else $LSP_XLSX_SMTP_OAUTH2_TOKEN).
+    oauth2_token_command: str | None = None
 
     def smtp(self, environ: dict[str, str]) -> SmtpSettings | None:
-        """The SMTP settings, with the password from ``environ``; None for drafts."""
+        """The SMTP settings, with the password (or OAuth2 token) from ``environ`` or the
+        token command; None for drafts."""
         if self.smtp_host is None:
             return None
+        if self.oauth2_token_command:
+            from lsp_xlsx.core.oauth2 import token_from_command
+
+            environ = environ | {
+                TOKEN_ENV: token_from_command(self.oauth2_token_command, MailError)
+            }
         settings = SmtpSettings.from_env(
             self.smtp_host, self.smtp_port, self.smtp_user, self.security, environ
         )
@@ -75,6 +87,7 @@ class DeliveryOptions:
             settings.security,
             min(settings.timeout, self.smtp_timeout),
             self.smtp_timeout,
+            settings.token,
         )
 
     def drafts_in(self, folder: Path, name: str) -> Path:
@@ -83,24 +96,7 @@ class DeliveryOptions:
 
     def log_in(self, folder: Path) -> Path:
         """The send log: ``--log`` when given, else ``folder/sent.csv``."""
-        from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME
-
         return self.log or folder / SEND_LOG_NAME
-
-
-@dataclass
-class Outgoing:
-    """One message ready to go, and whom it is for."""
-
-    partner: Partner
-    message: EmailMessage
-    kind: str
-    file: Path | None
-
-    @property
-    def message_id(self) -> str:
-        """The Message-ID header."""
-        return str(self.message["Message-ID"])
 
 
 def to_header(shown: str, address: str) -> str:
@@ -184,20 +180,27 @@ class SmtpSettings:
     timeout: float = 30.0
     #: Wall-clock seconds for connecting and logging in, and then for each message.
     deadline: float = DEFAULT_DEADLINE
+    #: An OAuth2 access token: the login is then AUTH XOAUTH2, not the password.
+    token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(
         cls, host: str, port: int | None, user: str, security: str, environ: dict[str, str]
     ) -> SmtpSettings:
-        """Settings with the password from :data:`PASSWORD_ENV`, when a user is given."""
+        """Settings with the password from :data:`PASSWORD_ENV` (or an OAuth2 token from
+        :data:`TOKEN_ENV`), when a user is given."""
         password = environ.get(PASSWORD_ENV, "")
-        if user and not password:
+        token = environ.get(TOKEN_ENV, "")
+        if user and not password and not token:
             raise MailError(
                 f"--smtp-user is {user!r} but {PASSWORD_ENV} is not set. Set it in the "
-                f"environment (for example: read -s {PASSWORD_ENV}; export {PASSWORD_ENV})."
+                f"environment (for example: read -s {PASSWORD_ENV}; export {PASSWORD_ENV}), "
+                f"or give an OAuth2 token in {TOKEN_ENV} or by --oauth2-token-command."
             )
+        if token and not user:
+            raise MailError("An OAuth2 token needs --smtp-user: XOAUTH2 names the mailbox.")
         default_port = {"ssl": 465, "starttls": 587, "none": 25}[security]
-        return cls(host, port or default_port, user, password, security)
+        return cls(host, port or default_port, user, password, security, token=token)
 
 
 @dataclass
@@ -228,6 +231,24 @@ def _open(settings: SmtpSettings) -> smtplib.SMTP:
     return server
 
 
+def _login(server: smtplib.SMTP, settings: SmtpSettings) -> None:
+    """LOGIN/PLAIN with the password, or AUTH XOAUTH2 with the token when there is one."""
+    if not settings.token:
+        server.login(settings.user, settings.password)
+        return
+    from lsp_xlsx.core.oauth2 import xoauth2_string
+
+    sasl = xoauth2_string(settings.user, settings.token)
+
+    def answer(challenge: bytes | None = None) -> str:
+        # A challenge after the string is the server's error report (RFC 7628): answer
+        # empty, so that it ends the exchange with its refusal.
+        return sasl if challenge is None else ""
+
+    server.ehlo_or_helo_if_needed()
+    server.auth("XOAUTH2", answer, initial_response_ok=True)
+
+
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     try:
         server = _open(settings)
@@ -239,12 +260,13 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
         ) from None
     if settings.user:
         try:
-            server.login(settings.user, settings.password)
+            _login(server, settings)
         except smtplib.SMTPAuthenticationError as exc:
             server.close()
+            secret = TOKEN_ENV if settings.token else PASSWORD_ENV
             raise MailError(
                 f"The SMTP server {settings.host} refused the login for {settings.user!r} "
-                f"({exc.smtp_code}). Check the user name and {PASSWORD_ENV}; nothing was sent."
+                f"({exc.smtp_code}). Check the user name and {secret}; nothing was sent."
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             server.close()

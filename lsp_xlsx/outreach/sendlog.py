@@ -11,14 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lsp_xlsx.core.errors import OutputError, SendLogError
 from lsp_xlsx.core.files import write_csv
+from lsp_xlsx.outreach.outgoing import Outgoing
 from lsp_xlsx.workbook.manifest import read_limited_csv
-
-if TYPE_CHECKING:
-    from lsp_xlsx.outreach.mail import Outgoing
 
 SEND_LOG_NAME = "sent.csv"
 #: Written before a message goes; if it is still the message's last line, its fate is unknown.

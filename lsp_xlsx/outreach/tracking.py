@@ -37,6 +37,8 @@ class PartnerStatus:
     deadline: dt.date | None = None
     days_left: int | None = None
     missing: list[str] = field(default_factory=list)
+    #: When a return from this partner arrived by mail (collect's ledger), '' when none did.
+    by_mail: str = ""
 
     @property
     def returned(self) -> bool:
@@ -120,8 +122,10 @@ def track(
     log: SendLog | None = None,
     deadlines: dict[str, dt.date | None] | None = None,
     today: dt.date | None = None,
+    by_mail: Mapping[str, str] | None = None,
 ) -> StatusReport:
-    """One status row per partner, from the returns, the send log and the deadlines."""
+    """One status row per partner, from the returns, the send log and the deadlines;
+    ``by_mail`` is when each partner's latest return arrived by mail (from collected.csv)."""
     today = today or dt.date.today()
     sent = log.sent("invitation") if log else {}
     drafted = log.sent("invitation", "draft") if log else {}
@@ -138,6 +142,7 @@ def track(
         unsure = uncertain.get(partner.partner_id)
         row.uncertain = unsure.time if unsure else ""
         row.deadline = deadlines.get(partner.partner_id)
+        row.by_mail = (by_mail or {}).get(partner.partner_id.casefold(), "")
         if row.deadline is not None:
             row.days_left = (row.deadline - today).days
         by_id[partner.partner_id.casefold()] = row
@@ -196,6 +201,17 @@ def _due(row: PartnerStatus) -> str:
     return f"due {when}"
 
 
+def _arrived_since_reminder(row: PartnerStatus, log: SendLog | None) -> str:
+    """Why not to remind a partner whose return arrived by mail since the last reminder
+    (collect has it; with --acknowledge the receipt said what to fix); '' otherwise."""
+    if not row.by_mail:
+        return ""
+    last = log.sent("reminder").get(row.partner.partner_id) if log else None
+    if last is not None and last.time[:10] > row.by_mail:
+        return ""  # reminded after it arrived: remind again
+    return f"a return arrived by mail on {row.by_mail} (collected.csv); not reminded"
+
+
 def plan_reminders(
     report: StatusReport,
     template: Template,
@@ -224,6 +240,10 @@ def plan_reminders(
         if pending:
             plan.done_before += 1
             plan.skipped.append((partner, pending))
+            continue
+        mailed = _arrived_since_reminder(row, log)
+        if mailed:
+            plan.skipped.append((partner, mailed))
             continue
         if address_refusal(partner):
             plan.refused.append((partner, address_refusal(partner)))
