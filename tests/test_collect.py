@@ -295,8 +295,8 @@ def test_a_message_with_a_path_for_a_name_is_saved_in_the_folder(tmp_path: Path)
 def test_a_damaged_outlook_msg_is_recorded_as_refused_and_the_run_goes_on(
     bag: dict[str, bytes], tmp_path: Path
 ) -> None:
-    # No Outlook .msg file can be made here (extract-msg only reads them, and the test has no
-    # Outlook); a file that is not one checks the .msg path's refusal instead.
+    # A file that is not an OLE file at all: the .msg path's refusal (a real .msg is read in
+    # test_an_outlook_msg_gives_the_same_return_as_the_eml).
     (tmp_path / "broken.msg").write_bytes(b"not an OLE file at all")
     (tmp_path / "plain.eml").write_bytes(bag["plain"])
     out = tmp_path / "returns"
@@ -389,3 +389,50 @@ def test_since_and_move_to(bag: dict[str, bytes], tmp_path: Path) -> None:
         # Moved: the collected one; left: the one before --since and the refused one.
         assert server.count("Collected") == 1
         assert server.count("INBOX") == 2
+
+
+def _as_outlook_msg(raw: bytes, path: Path) -> Path:
+    """``raw`` saved as Outlook does it, an OLE .msg file (made by msgforge, since no
+    Outlook is here): its sender, subject, date, text and every attachment."""
+    import email
+    import email.policy
+
+    from msgforge import Message
+
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    body = parsed.get_body(("plain",))
+    msg = Message(
+        subject=str(parsed["Subject"]),
+        text_body=body.get_content() if body is not None else "",
+        to=[str(parsed["To"] or "lsp@northshire.gov.uk")],
+        sender=str(parsed["From"].addresses[0].addr_spec),
+        sent=parsed["Date"].datetime,
+    )
+    for part in parsed.iter_attachments():
+        msg.attach_bytes(part.get_filename() or "attachment", part.get_content())
+    msg.save(path)
+    return path
+
+
+def test_an_outlook_msg_gives_the_same_return_as_the_eml(
+    bag: dict[str, bytes], tmp_path: Path
+) -> None:
+    partners = write_partners(tmp_path / "partners.csv")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "plain.eml").write_bytes(bag["plain"])
+    outlook = tmp_path / "outlook"
+    outlook.mkdir()
+    _as_outlook_msg(bag["plain"], outlook / "RE Self-assessment.msg")
+    from_eml, from_msg = tmp_path / "from-eml", tmp_path / "from-msg"
+    for source, out in ((saved, from_eml), (outlook, from_msg)):
+        result = run(
+            "--from-files", str(source), "--partners", str(partners), "--returns", str(out)
+        )
+        assert result.exit_code == 0, result.output
+    # The same workbook, saved under the same name, from either kind of saved mail.
+    assert len(returns_in(from_eml)) == 1
+    assert returns_in(from_msg) == returns_in(from_eml)
+    [row] = [r for r in ledger(from_msg) if r["outcome"] == "return"]
+    assert row["partner"] == "police" and row["sender"].endswith("ann.lee@northshire.police.uk")
