@@ -72,7 +72,7 @@ def many_sheets(good: Path, target: Path, copies: int = 10_000) -> Path:
     def edit(name: str, data: bytes) -> bytes:
         if name != "xl/workbook.xml":
             return data
-        rid = re.search(rb'<sheet [^>]*r:id="(rId\d+)"', data)
+        rid = re.search(rb'<sheet [^>]*name="1 Outcomes"[^>]*r:id="(rId\d+)"', data)
         assert rid is not None
         extra = b"".join(
             b'<sheet name="Copy %d" sheetId="%d" r:id="%s"/>' % (i, 1000 + i, rid.group(1))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import time
 import zipfile
 from collections.abc import Callable
@@ -23,24 +22,7 @@ from lsp_xlsx.returns.batch import read_returns
 from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, Status
 from lsp_xlsx.returns.sniff import Limits
 from tests.fill import full_answers, make_return, rewrite_zip
-
-
-def _with_copies(source: Path, target: Path, copies: int) -> Path:
-    """``source`` whose workbook names ``copies`` more sheets, every one the first theme
-    sheet's part again: a small file that asks for much work."""
-
-    def edit(name: str, data: bytes) -> bytes:
-        if name != "xl/workbook.xml":
-            return data
-        rid = re.search(rb'<sheet [^>]*name="1 Outcomes"[^>]*r:id="(rId\d+)"', data)
-        assert rid is not None
-        extra = b"".join(
-            b'<sheet name="Copy %d" sheetId="%d" r:id="%s"/>' % (i, 1000 + i, rid.group(1))
-            for i in range(copies)
-        )
-        return data.replace(b"</sheets>", extra + b"</sheets>")
-
-    return rewrite_zip(source, target, edit)
+from tests.hostile import many_sheets
 
 
 @pytest.fixture
@@ -62,7 +44,7 @@ def test_a_return_naming_ten_thousand_sheets_is_refused_the_same_way_every_time(
 ) -> None:
     folder = tmp_path / "returns"
     folder.mkdir()
-    hostile = _with_copies(base, folder / "sheets-1.xlsx", 10_000)
+    hostile = many_sheets(base, folder / "sheets-1.xlsx", 10_000)
     assert hostile.stat().st_size < 200_000
     for n in (2, 3):
         (folder / f"sheets-{n}.xlsx").write_bytes(hostile.read_bytes())
@@ -84,7 +66,7 @@ def test_findings_past_the_limit_are_summed_up_and_every_count_stays_exact(
 ) -> None:
     one = tmp_path / "one"
     one.mkdir()
-    _with_copies(base, one / "copies.xlsx", 1)
+    many_sheets(base, one / "copies.xlsx", 1)
     single = _check(one)
     per_copy = sum(1 for f in single["findings"] if f["code"] == "question-duplicate")
     assert 0 < per_copy < MAX_FINDINGS_PER_CODE
@@ -92,7 +74,7 @@ def test_findings_past_the_limit_are_summed_up_and_every_count_stays_exact(
 
     many = tmp_path / "many"
     many.mkdir()
-    _with_copies(base, many / "copies.xlsx", 60)
+    many_sheets(base, many / "copies.xlsx", 60)
     data = _check(many)
     total = 60 * per_copy
     listed = [f for f in data["findings"] if f["code"] == "question-duplicate"]
