@@ -464,3 +464,18 @@ def test_a_dated_name_is_one_not_yet_taken(tmp_path: Path) -> None:
     assert dated_name(paper, day) == tmp_path / "board-paper-2026-12-01-2.docx"
     kept = dated_name(tmp_path / "comparison.xlsx", day, "previous")
     assert kept.name == "comparison-previous-2026-12-01.xlsx"
+
+
+def test_an_unreadable_previous_comparison_is_kept_and_named_in_the_coordinators_words(
+    year: Path,
+) -> None:
+    board = year / "board-2027"
+    comparison = board / "comparison.xlsx"
+    comparison.write_bytes(b"not a workbook at all")
+    result = _invoke("collate", str(year / "returns-2027"), "-o", str(comparison))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "could not be read (refused-" in said and "Run 'lsp-xlsx agree' on it" in said
+    assert "Ask the partner" not in said.split("could not be read")[1].split(".")[0]
+    [kept] = board.glob("comparison-previous-*.xlsx")
+    assert kept.read_bytes() == b"not a workbook at all" and str(kept) in said

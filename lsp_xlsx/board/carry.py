@@ -50,7 +50,8 @@ class Carried:
         if self.unreadable:
             return [
                 f"The previous comparison {self.source} could not be read ({self.unreadable}), "
-                f"so no agreed entries were carried{where}."
+                f"so no agreed entries were carried{where}. Run 'lsp-xlsx agree' on it to see "
+                "why, and copy any entries the board made into the new Agreed sheet by hand."
             ]
         lines = []
         if self.entries:
@@ -97,8 +98,10 @@ def read_previous(
         return None
     agreed = read_agreed(path, framework, limits)
     if agreed.refused:
-        reason = agreed.findings[0].message if agreed.findings else "not a comparison workbook"
-        return Carried(path, unreadable=reason)
+        # The refusal's own message speaks to a partner's return ("Ask the partner…") and
+        # repeats the path; the coordinator needs what it was and how to see the detail.
+        code = str(agreed.findings[0].code) if agreed.findings else "not a comparison workbook"
+        return Carried(path, unreadable=code)
     carried = Carried(path)
     wanted = {q.casefold(): q for q in questions}
     for row in agreed.rows:
