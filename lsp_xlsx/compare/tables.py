@@ -91,6 +91,8 @@ TIDY_COLUMNS = (
     "framework_id",
     "framework_version",
     "round",
+    # Added by issue 25, after the older columns so that their order is kept.
+    "respondent_id",
 )
 TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date")
 
@@ -221,6 +223,7 @@ def _tidy(
         "framework_id": [r.framework_id for r in rets],
         "framework_version": [r.framework_version for r in rets],
         "round": [r.round for r in rets],
+        "respondent_id": [r.respondent_id for r in rets],
     }
     data: dict[str, object] = {k: _repeated(v, count, tile=True) for k, v in per_question.items()}
     data |= {k: _repeated(v, n, tile=False) for k, v in per_partner.items()}

@@ -176,6 +176,9 @@ class Return:
     built_at: str = ""
     #: The personalised copy this return was made from ('' for the blank workbook).
     copy_id: str = ""
+    #: The respondent within the partner (issue 25): "" where the partner has one respondent,
+    #: or the return was built before respondents existed.
+    respondent_id: str = ""
     #: The round the workbook was built for ('' for workbooks from before rounds).
     round: str = ""
     #: The partnership's name the workbook was built with ('' when none was given).
