@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from lsp_xlsx.core.version import __version__
 
 __all__ = ["__version__", "check", "collate", "load_framework", "read_return"]
 

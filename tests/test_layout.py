@@ -65,3 +65,98 @@ def test_public_api_and_old_paths() -> None:
     assert load_framework is old_load and check is old_check
     assert callable(collate) and callable(old_collate)
     assert collate.__module__ in ("lsp_xlsx.compare.tables", "lsp_xlsx.collate")
+
+
+def _imports(path: Path) -> set[str]:
+    """The lsp_xlsx modules ``path`` imports at module level (TYPE_CHECKING blocks too, an
+    import inside a function not: that one is lazy on purpose)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    module = ".".join(("lsp_xlsx", *path.relative_to(PACKAGE).with_suffix("").parts))
+    module = module.removesuffix(".__init__")
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.If):
+                visit(node.body)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("lsp_xlsx"))
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                    base = f"{base}.{node.module}" if node.module else base
+                if not base.startswith("lsp_xlsx"):
+                    continue
+                for alias in node.names:
+                    sub = f"{base}.{alias.name}"
+                    found.add(
+                        sub
+                        if (PACKAGE.parent / (sub.replace(".", "/") + ".py")).is_file()
+                        else base
+                    )
+
+    visit(tree.body)
+    return found - {module}
+
+
+def _graph() -> dict[str, set[str]]:
+    graph = {}
+    for path in MODULES:
+        name = ".".join(("lsp_xlsx", *path.relative_to(PACKAGE).with_suffix("").parts))
+        graph[name.removesuffix(".__init__")] = _imports(path)
+    return graph
+
+
+def test_no_import_cycles() -> None:
+    graph = _graph()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def walk(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                walk(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            walk(node, [])
+    assert not cycles
+
+
+def test_stages_never_import_the_package_itself() -> None:
+    # The version lives in core/version.py: a stage importing lsp_xlsx's __init__ for it
+    # would be an arrow back up the pipeline.
+    stages = {
+        "board",
+        "collect",
+        "compare",
+        "core",
+        "framework",
+        "outreach",
+        "returns",
+        "safety",
+        "workbook",
+    }
+    upward = {
+        name: sorted(i for i in imports if i == "lsp_xlsx")
+        for name, imports in _graph().items()
+        if name.split(".")[1:2] and name.split(".")[1] in stages
+    }
+    assert not {k: v for k, v in upward.items() if v}
+
+
+def test_version_is_one_value() -> None:
+    import lsp_xlsx
+    from lsp_xlsx.core.version import __version__
+
+    assert lsp_xlsx.__version__ == __version__

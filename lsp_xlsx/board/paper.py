@@ -22,13 +22,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from lsp_xlsx import __version__
 from lsp_xlsx.compare.digests import AGENDA_ORDER
 from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, disagreement_rule, group_rule, shown_figure
 from lsp_xlsx.compare.scores import GROUP_GAP, THIN_SHARE
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import write_bytes
 from lsp_xlsx.core.text import xml_safe
+from lsp_xlsx.core.version import __version__
 from lsp_xlsx.returns.model import Status
 from lsp_xlsx.workbook import styles as S
 

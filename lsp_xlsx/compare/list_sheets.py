@@ -7,10 +7,10 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from lsp_xlsx import __version__
 from lsp_xlsx.compare.digests import ACTION_COLUMNS
 from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped_column
 from lsp_xlsx.compare.tables import Comparison
+from lsp_xlsx.core.version import __version__
 from lsp_xlsx.core.xmlrows import Piece
 
 

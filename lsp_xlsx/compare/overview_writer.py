@@ -16,11 +16,11 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lsp_xlsx import __version__
 from lsp_xlsx.compare.sheet import Sheet, StyleTable, heat_map
 from lsp_xlsx.compare.split import NOT_GIVEN, SplitComparison
 from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, write_bytes
 from lsp_xlsx.core.text import TRUNCATION_MARKER
+from lsp_xlsx.core.version import __version__
 from lsp_xlsx.core.xmlrows import inject_rows
 from lsp_xlsx.workbook import styles as S
 

@@ -11,37 +11,23 @@ workbook together.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.utils import quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
-from lsp_xlsx import __version__
 from lsp_xlsx.core.text import write_text
+from lsp_xlsx.core.version import __version__
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook import styles as S
 from lsp_xlsx.workbook.prefill import Prefill
+
+# Re-exported: BuildSettings lived here before it moved below start_sheet.py.
+from lsp_xlsx.workbook.settings import BuildSettings as BuildSettings
 from lsp_xlsx.workbook.start_sheet import StartSheet
 from lsp_xlsx.workbook.theme_sheet import write_theme_sheet
-
-
-@dataclass(frozen=True)
-class BuildSettings:
-    """What the coordinator can set on every workbook."""
-
-    title: str = "LSP governance self-assessment"
-    partnership: str = ""
-    deadline: dt.date | None = None
-    contact: str = ""
-    #: The round's label, e.g. "2027" or "2026-27"; see :meth:`round_label`.
-    round: str = ""
-
-    def round_label(self) -> str:
-        """The round: as given, else the deadline's year, else this year."""
-        return self.round or str((self.deadline or dt.date.today()).year)
 
 
 def _lists_sheet(wb: Workbook, framework: Framework) -> None:

@@ -6,8 +6,6 @@ can be added, dropped or reordered without threading a counter through one long 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
@@ -18,10 +16,8 @@ from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.workbook import contract as C
 from lsp_xlsx.workbook import styles as S
 from lsp_xlsx.workbook.prefill import Prefill
+from lsp_xlsx.workbook.settings import BuildSettings
 from lsp_xlsx.workbook.theme_sheet import date_validation
-
-if TYPE_CHECKING:
-    from lsp_xlsx.workbook.build import BuildSettings
 
 #: Column A holds the text and the labels, B the answers and descriptions, C the hints.
 WIDTHS = (70, 50, 34)

@@ -16,8 +16,8 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from lsp_xlsx import __version__
 from lsp_xlsx.core.text import xml_safe
+from lsp_xlsx.core.version import __version__
 
 FONT_NAME = "Arial"
 FONT_SIZE = 11
