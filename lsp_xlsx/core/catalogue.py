@@ -641,3 +641,60 @@ class Code(enum.StrEnum):
         "the receiving mail server's check of this message from {sender} says {verdict}, so "
         "it may not be from who it says. The return is kept; check with the partner.",
     )
+    # --- issue 25: respondents (partners.csv rows sharing a partner_id, returns per person) ---
+    PARTNERS_RESPONDENT_DIFFERS = (
+        "partners-respondent-differs",
+        E,
+        "this row of '{partner}' gives the {column} '{found}', but line {first} gives "
+        "'{expected}'. Give every row of one partner the same {column}, or leave it empty "
+        "after the first row.",
+    )
+    PARTNERS_DUPLICATE_RESPONDENT = (
+        "partners-duplicate-respondent",
+        E,
+        "the respondent id '{id}' of '{partner}' is used again (first on line {first}). Give "
+        "each respondent of a partner its own respondent_id, or leave it empty to have one "
+        "made.",
+    )
+    PARTNERS_SAME_RESPONDENT = (
+        "partners-same-respondent",
+        E,
+        "{who} is listed again as a respondent of '{partner}' (first on line {first}). "
+        "Delete one of the lines.",
+    )
+    PARTNERS_BAD_RESPONDENT_ID = (
+        "partners-bad-respondent-id",
+        E,
+        "the respondent id '{id}' has characters other than letters, digits, '.', '-' and "
+        "'_'. Use a short id such as ceo or head-of-partnerships, or leave it empty.",
+    )
+    PARTNERS_RESPONDENT_BY_ORDER = (
+        "partners-respondent-by-order",
+        W,
+        "this respondent of '{partner}' has neither an e-mail nor a contact name, so its id "
+        "'{id}' comes from its place among the partner's rows and changes if a row is added "
+        "above it. Give it a contact_name, an e-mail or a respondent_id.",
+    )
+    RESPONDENT_MATCHED = (
+        "respondent-matched",
+        I,
+        "the workbook records no respondent (it was built before respondents, or is the "
+        "blank workbook), so it was taken as {respondent}'s return by the {by} typed on "
+        "'Start here'. No action needed.",
+    )
+    RESPONDENT_OWN = (
+        "respondent-own",
+        W,
+        "the workbook records no respondent, and the name and e-mail on 'Start here' "
+        "({typed}) match none of the respondents listed for '{partner}', so it is counted as "
+        "a respondent of its own ('{id}'), never as another's. If it is one of them, correct "
+        "the name or e-mail on 'Start here'; if it is someone new, add them to partners.csv "
+        "with respondent_id {id}.",
+    )
+    RESPONDENT_UNKNOWN = (
+        "respondent-unknown",
+        W,
+        "the workbook was made for the respondent '{id}' of '{partner}', who is not in "
+        "partners.csv. It is counted as that respondent; add them to partners.csv (with "
+        "respondent_id {id}) if they still take part.",
+    )
