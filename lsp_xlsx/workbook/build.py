@@ -67,6 +67,9 @@ def meta_values(
         "copy_id": copy_id,
         "round": settings.round_label(),
         "prefilled_from": prefilled_from,
+        "respondent_id": partner.respondent_id if partner else "",
+        "respondent_name": partner.contact_name if partner and partner.respondent_id else "",
+        "respondent_email": partner.email if partner and partner.respondent_id else "",
     }
     assert tuple(values) == C.META_KEYS
     return values

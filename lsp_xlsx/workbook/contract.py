@@ -17,7 +17,9 @@ pre-filled from last round, a read-only column "Last rating" after "Rating"
 (:data:`LAST_RATING`), which the reader passes over. Version 1 (before the workbooks met
 the accessibility basics) had the heading and the
 instructions in merged cells and the header on row 3; the reader reads both, because it
-finds the header by its labels, wherever it is.
+finds the header by its labels, wherever it is. Version 4 adds the meta keys
+``respondent_id``, ``respondent_name`` and ``respondent_email``: the person a copy was
+built for, where a partner has several (all empty otherwise, and in older workbooks).
 
 The reader never relies on positions: it finds the header row by its labels and each
 question's row by its ID, so inserted, moved or sorted rows and columns still read right.
@@ -29,7 +31,7 @@ import re
 from dataclasses import dataclass
 
 #: Bumped when the layout changes. The reader reads every version up to this one.
-CONTRACT_VERSION = 3
+CONTRACT_VERSION = 4
 
 START_SHEET = "Start here"
 META_SHEET = "_meta"
@@ -125,7 +127,15 @@ META_KEYS = (
     "round",
     # The round a pre-filled workbook's answers were carried over from ('' if none).
     "prefilled_from",
+    # The person the copy was built for, where the partner has several respondents
+    # (partners.csv rows sharing its partner_id); '' otherwise.
+    "respondent_id",
+    "respondent_name",
+    "respondent_email",
 )
+#: The fields on "Start here" pre-filled on a respondent's copy, from their row of
+#: partners.csv (field key -> Partner attribute).
+RESPONDENT_START_FIELDS = {"respondent": "contact_name", "role": "role", "email": "email"}
 
 
 @dataclass(frozen=True)

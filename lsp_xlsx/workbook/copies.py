@@ -13,7 +13,7 @@ import hashlib
 import io
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
@@ -23,7 +23,7 @@ from lsp_xlsx.core.findings import Finding
 from lsp_xlsx.core.text import safe_text
 from lsp_xlsx.core.xmlrows import rewrite_parts
 from lsp_xlsx.framework.model import Framework
-from lsp_xlsx.framework.partners import Partner, unique_filenames
+from lsp_xlsx.framework.partners import Partner, people_of, unique_filenames
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook, now_utc
 from lsp_xlsx.workbook.manifest import (
     MANIFEST_NAME,
@@ -35,6 +35,13 @@ from lsp_xlsx.workbook.prefill import Prefill
 _ID_TOKEN = "LSPXLSXTOKENPARTNERID"
 _NAME_TOKEN = "LSPXLSXTOKENPARTNERNAME"
 _COPY_TOKEN = "LSPXLSXTOKENCOPYID"
+#: A respondent's copy (a partner with several) has their id, name, e-mail and role too.
+_RESPONDENT_TOKENS = {
+    "respondent_id": "LSPXLSXTOKENRESPID",
+    "contact_name": "LSPXLSXTOKENRESPNAME",
+    "email": "LSPXLSXTOKENRESPMAIL",
+    "role": "LSPXLSXTOKENRESPROLE",
+}
 
 
 @dataclass(frozen=True)
@@ -59,12 +66,25 @@ class BuildResult:
     findings: tuple[Finding, ...] = ()
 
 
-def personalised_template(framework: Framework, settings: BuildSettings, built_at: str) -> bytes:
-    """The workbook with placeholder tokens where a partner's id, name and copy id go."""
+def personalised_template(
+    framework: Framework, settings: BuildSettings, built_at: str, given: tuple[str, ...] = ()
+) -> bytes:
+    """The workbook with placeholder tokens where a partner's id, name and copy id go, and
+    (for a respondent's copy) the respondent's fields named in ``given``: a field a
+    respondent leaves empty has no token, so its cell stays empty as in a direct build."""
     buffer = io.BytesIO()
     partner = Partner(_ID_TOKEN, _NAME_TOKEN)
+    if given:
+        partner = replace(partner, **{a: _RESPONDENT_TOKENS[a] for a in given})
     build_workbook(framework, partner, settings, built_at, copy_id=_COPY_TOKEN).save(buffer)
     return buffer.getvalue()
+
+
+def _respondent_fields(partner: Partner) -> tuple[str, ...]:
+    """The respondent's fields with a value (none for a partner with one respondent)."""
+    if not partner.respondent_id:
+        return ()
+    return tuple(a for a in _RESPONDENT_TOKENS if getattr(partner, a))
 
 
 def new_copy_id() -> str:
@@ -81,11 +101,17 @@ def personalise(template: bytes, partner: Partner, copy_id: str = "") -> bytes:
     """A copy of ``template`` with ``partner``'s id and name, and ``copy_id``, in place of
     the tokens."""
     ident, name_xml = _xml_text(partner.partner_id), _xml_text(partner.name)
+    person = {
+        token.encode(): _xml_text(str(getattr(partner, attribute)))
+        for attribute, token in _RESPONDENT_TOKENS.items()
+    }
 
     def change(name: str, data: bytes) -> tuple[str, bytes]:
         if b"LSPXLSXTOKEN" in data:
             data = data.replace(_NAME_TOKEN.encode(), name_xml).replace(_ID_TOKEN.encode(), ident)
             data = data.replace(_COPY_TOKEN.encode(), copy_id.encode("ascii"))
+            for token, value in person.items():
+                data = data.replace(token, value)
         return name, data
 
     return rewrite_parts(template, change)
@@ -105,16 +131,20 @@ def build_for_partners(
     built_at: str | None = None,
     prefill: Mapping[str, Prefill] | None = None,
 ) -> BuildResult:
-    """Write one personalised workbook per partner into ``out_dir``, and a manifest.
+    """Write one personalised workbook per respondent into ``out_dir``, and a manifest.
 
-    File names are safe slugs of partner names, unique, inside ``out_dir``. Each copy has
-    its own unguessable copy id, in its meta and in manifest.csv. Copies that may already
-    have been sent are not overwritten unless ``force`` is True: the call raises
+    A partner listed on several rows of partners.csv (:attr:`Partner.respondents`) gets
+    one copy per row, each with that person's id, name, e-mail and role in its meta and on
+    "Start here"; a partner on one row gets one copy, as before respondents. File names
+    are safe slugs of partner names (and the respondent's), unique, inside ``out_dir``.
+    Each copy has its own unguessable copy id, in its meta and in manifest.csv. Copies
+    that may already have been sent are not overwritten unless ``force`` is True: the call raises
     :class:`OutputExistsError` naming them. With ``force``, the manifest keeps the rows of
     the copies built before, so that returns from copies already sent still verify.
     """
     settings = settings or BuildSettings()
     out_dir = Path(out_dir)
+    partners = people_of(partners)
     names = unique_filenames(partners)
     clashes = _clashes(out_dir, list(names.values()))
     if clashes and not force:
@@ -126,7 +156,7 @@ def build_for_partners(
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     built_at = built_at or now_utc()
-    template = personalised_template(framework, settings, built_at)
+    templates: dict[tuple[str, ...], bytes] = {}  # by the respondent fields given
     manifest = out_dir / MANIFEST_NAME
     rows = read_manifest_rows(manifest)
     deadline = settings.deadline.isoformat() if settings.deadline else ""
@@ -135,12 +165,15 @@ def build_for_partners(
         copy_id = new_copy_id()
         carried = (prefill or {}).get(partner.partner_id)
         if carried is None:
-            data = personalise(template, partner, copy_id)
+            given = _respondent_fields(partner)
+            if given not in templates:
+                templates[given] = personalised_template(framework, settings, built_at, given)
+            data = personalise(templates[given], partner, copy_id)
         else:  # each pre-filled copy differs in far more than its name: built in full
             buffer = io.BytesIO()
             build_workbook(framework, partner, settings, built_at, copy_id, carried).save(buffer)
             data = buffer.getvalue()
-        path = out_dir / names[partner.partner_id]
+        path = out_dir / names[partner.key]
         digest = hashlib.sha256(data).hexdigest()
         rows.append(
             {
@@ -152,6 +185,8 @@ def build_for_partners(
                 "deadline": deadline,
                 "contact": settings.contact,
                 "copy_id": copy_id,
+                "respondent_id": partner.respondent_id,
+                "respondent": partner.contact_name if partner.respondent_id else "",
             }
         )
         # The manifest's row lands before its copy, each atomically, so whenever the run

@@ -24,7 +24,8 @@ from lsp_xlsx.framework.csvfile import read_csv
 MANIFEST_NAME = "manifest.csv"
 #: A personalised copy is some 100 KB; a file far larger is never read to be checked.
 MAX_COPY_BYTES = 52_428_800
-#: The columns, in order: a contract. copy_id came last, so older manifests still read.
+#: The columns, in order: a contract. copy_id, then the respondent's columns came last, so
+#: older manifests still read (their copies are each their partner's one respondent).
 MANIFEST_COLUMNS = (
     "partner_id",
     "partner",
@@ -34,6 +35,8 @@ MANIFEST_COLUMNS = (
     "deadline",
     "contact",
     "copy_id",
+    "respondent_id",
+    "respondent",
 )
 
 
@@ -49,6 +52,14 @@ class ManifestEntry:
     deadline: dt.date | None
     contact: str
     copy_id: str = ""
+    #: The person the copy was built for ('' for a partner with one respondent).
+    respondent_id: str = ""
+    respondent: str = ""
+
+    @property
+    def key(self) -> str:
+        """The respondent's key, as :attr:`~lsp_xlsx.framework.partners.Partner.key`."""
+        return f"{self.partner_id}/{self.respondent_id}" if self.respondent_id else self.partner_id
 
 
 def read_limited_csv(
@@ -144,14 +155,17 @@ def manifest_entries(path: Path, notes: list[Finding] | None = None) -> list[Man
                 deadline,
                 row.get("contact", ""),
                 row.get("copy_id", ""),
+                row.get("respondent_id", ""),
+                row.get("respondent", ""),
             )
         )
     return entries
 
 
 def read_manifest(out_dir: str | Path) -> dict[str, ManifestEntry]:
-    """The newest copy built for each partner, by partner id; empty if there is no manifest."""
-    return {e.partner_id: e for e in manifest_entries(Path(out_dir) / MANIFEST_NAME)}
+    """The newest copy built for each respondent, by :attr:`ManifestEntry.key` (the
+    partner id for a partner with one); empty if there is no manifest."""
+    return {e.key: e for e in manifest_entries(Path(out_dir) / MANIFEST_NAME)}
 
 
 def issued_copies(path: Path) -> dict[str, ManifestEntry]:

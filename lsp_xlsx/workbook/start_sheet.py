@@ -218,6 +218,10 @@ class StartSheet:
             "partner_id": self.partner.partner_id if self.partner else "",
             "organisation": self.partner.name if self.partner else "",
         }
+        if self.partner is not None and self.partner.respondent_id:
+            # A respondent's own copy: their name, role and e-mail from partners.csv.
+            for key, attribute in C.RESPONDENT_START_FIELDS.items():
+                prefilled[key] = str(getattr(self.partner, attribute))
         for field in C.START_FIELDS:
             label_cell = ws.cell(row=row, column=C.START_LABEL_COL, value=field.label)
             label_cell.font = S.font(bold=True)
