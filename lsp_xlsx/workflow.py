@@ -104,8 +104,8 @@ def build(
     from lsp_xlsx.workbook.prefill import load_prefill
 
     outputs = {"manifest.csv": out_dir / MANIFEST_NAME}
-    names = unique_filenames(list(partners))
-    outputs |= {f"{p.name}'s copy": out_dir / names[p.partner_id] for p in partners}
+    names = unique_filenames(partners.respondents)
+    outputs |= {f"{p.who}'s copy": out_dir / names[p.key] for p in partners.respondents}
     check_outputs([], outputs, others | {"the partners file given with --partners": partners.path})
     check_not_open(outputs.values())  # a copy open in Excel is not written over
     # The copies are written as they are made (build_for_partners keeps its manifest true
@@ -384,6 +384,7 @@ def status(
     """One row per partner: sent, returned, complete, overdue. Returns are read exactly as
     check reads them, with the same limits. Stops (exit 2) before reading anything when
     ``folder`` holds neither the manifest nor the send log."""
+    from lsp_xlsx.framework.partners import people_of
     from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
     from lsp_xlsx.outreach.tracking import require_copies, track
     from lsp_xlsx.workbook.manifest import read_manifest
@@ -391,9 +392,9 @@ def status(
     require_copies(folder, log, "status")
     built = read_manifest(folder)
     log_file = SendLog.open(log or folder / SEND_LOG_NAME)
-    deadlines = {
-        p.partner_id: deadline or (built[p.partner_id].deadline if p.partner_id in built else None)
-        for p in partners
+    deadlines = {  # by respondent (Partner.key): each person's copy has its deadline
+        p.key: deadline or (built[p.key].deadline if p.key in built else None)
+        for p in people_of(partners)
     }
     paths = list(paths)
     result = check_returns(paths, framework, partners, limits, progress, manifest)

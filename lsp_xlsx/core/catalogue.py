@@ -679,8 +679,7 @@ class Code(enum.StrEnum):
         "respondent-matched",
         I,
         "the workbook records no respondent (it was built before respondents, or is the "
-        "blank workbook), so it was taken as {respondent}'s return by the {by} typed on "
-        "'Start here'. No action needed.",
+        "blank workbook), so it was taken as {respondent}'s return: {by}. No action needed.",
     )
     RESPONDENT_OWN = (
         "respondent-own",

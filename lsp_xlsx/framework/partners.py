@@ -361,9 +361,9 @@ def group_respondents(
         groups.setdefault(partner.partner_id.casefold(), []).append((partner, line))
     partners = []
     for rows in groups.values():
-        partner = _one_partner(table, rows, problems)
-        if partner is not None:
-            partners.append((partner, rows[0][1]))
+        one = _one_partner(table, rows, problems)
+        if one is not None:
+            partners.append((one, rows[0][1]))
     return partners
 
 

@@ -10,8 +10,8 @@ from lsp_xlsx.outreach.tracking import PartnerStatus, StatusReport
 
 def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what: str) -> str:
     """One line per message (skipped, would send, draft, sent, FAILED), then a count."""
-    lines = [f"skipped  {partner.name}: {why}" for partner, why in skipped]
-    lines += [f"REFUSED  {partner.name}: {why}" for partner, why in delivery.refused]
+    lines = [f"skipped  {partner.who}: {why}" for partner, why in skipped]
+    lines += [f"REFUSED  {partner.who}: {why}" for partner, why in delivery.refused]
     for item in delivery.dry_run:
         attached = f", attaching {item.file.name}" if item.file else ""
         lines.append(f"would send  {item.message['To']}: {item.message['Subject']}{attached}")
@@ -72,7 +72,7 @@ def format_status(report: StatusReport) -> str:
             due = f"{r.deadline.isoformat()} ({r.days_left} days to go)"
         rows.append(
             (
-                r.partner.name,
+                r.partner.who,
                 _sent(r),
                 _returned(r),
                 f"{r.ret.answered}/{r.rated_total}" if r.ret else "-",
@@ -91,10 +91,11 @@ def format_status(report: StatusReport) -> str:
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
     for ret in report.strangers:
-        lines.append(
-            f"warning: {ret.file} is from '{ret.partner_name}' ({ret.partner_id}), "
-            "who is not in partners.csv"
-        )
+        who = f"'{ret.partner_name}' ({ret.partner_id})"
+        if ret.respondent_id and any(r.partner.partner_id == ret.partner_id for r in report.rows):
+            person = ret.respondent.name or ret.respondent.email or ret.respondent_id
+            who = f"{person} of {who}, a respondent"
+        lines.append(f"warning: {ret.file} is from {who}, who is not in partners.csv")
     lines.append("")
     lines.append(report.summary())
     return "\n".join(visible(line) for line in lines)

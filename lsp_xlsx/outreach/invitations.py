@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.framework.partners import Partner, people_of
 from lsp_xlsx.outreach.addresses import address_problem
 from lsp_xlsx.outreach.mail import (
     DeliveryOptions,
@@ -56,10 +56,10 @@ def unresolved(log: SendLog, kind: str, partner: Partner, resend: bool) -> str:
     """Why ``partner`` is not sent a message of ``kind`` again: its last one may have
     arrived (uncertain, or still 'sending' when a run stopped). '' when none is pending
     or ``resend`` is given."""
-    unsure = log.sent(kind, UNCERTAIN).get(partner.partner_id)
+    unsure = log.sent(kind, UNCERTAIN).get(partner.key)
     if unsure is None or resend:
         return ""
-    done = log.sent(kind).get(partner.partner_id)
+    done = log.sent(kind).get(partner.key)
     if done is not None and log.entries.index(done) > log.entries.index(unsure):
         return ""
     return f"delivery uncertain {unsure.time}: ask whether it arrived, then --resend if not"
@@ -68,8 +68,9 @@ def unresolved(log: SendLog, kind: str, partner: Partner, resend: bool) -> str:
 def attachment(
     partner: Partner, copies: Mapping[str, ManifestEntry], entries: Sequence[ManifestEntry]
 ) -> tuple[Path, bytes] | str:
-    """The partner's copy and its bytes, checked against the manifest; else why not."""
-    entry = copies.get(partner.partner_id)
+    """The partner's (or respondent's) copy and its bytes, checked against the manifest;
+    else why not."""
+    entry = copies.get(partner.key)
     if entry is None:
         return "no workbook in the manifest: run lsp-xlsx build --partners"
     found = read_copy(entry, entries)
@@ -93,24 +94,25 @@ def plan_invitations(
     log: SendLog,
     resend: bool = False,
 ) -> Plan:
-    """One invitation per partner with an address and a workbook, unless already sent.
+    """One invitation per respondent (each person of a partner listed on several rows of
+    partners.csv, else the partner) with an address and a workbook, unless already sent.
 
     Each workbook is checked against its SHA-256 in the manifest; one that does not match
     is refused for that partner, with the reason, and the rest go on."""
     already = log.sent("invitation")
     plan = Plan([], [])
-    for partner in partners:
+    for partner in people_of(list(partners)):
         pending = unresolved(log, "invitation", partner, resend)
         if not partner.email:
             plan.skipped.append((partner, "no e-mail address in partners.csv"))
-        elif partner.partner_id not in copies or not copies[partner.partner_id].path.is_file():
+        elif partner.key not in copies or not copies[partner.key].path.is_file():
             plan.skipped.append(
                 (partner, "no workbook in the manifest: run lsp-xlsx build --partners")
             )
-        elif partner.partner_id in already and not resend:
+        elif partner.key in already and not resend:
             plan.done_before += 1
             plan.skipped.append(
-                (partner, f"already sent {already[partner.partner_id].time} (use --resend)")
+                (partner, f"already sent {already[partner.key].time} (use --resend)")
             )
         elif pending:
             plan.done_before += 1
@@ -129,9 +131,10 @@ def plan_invitations(
 
 
 def copies_in(folder: Path) -> tuple[list[ManifestEntry], dict[str, ManifestEntry]]:
-    """Every copy in ``folder``'s manifest, and the newest one per partner id."""
+    """Every copy in ``folder``'s manifest, and the newest one per respondent (by
+    :attr:`ManifestEntry.key`, the partner id for a partner with one)."""
     entries = manifest_entries(folder / MANIFEST_NAME)
-    return entries, {e.partner_id: e for e in entries}
+    return entries, {e.key: e for e in entries}
 
 
 def deliver_plan(

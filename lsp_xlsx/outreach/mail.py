@@ -154,9 +154,9 @@ def write_drafts(outgoing: Sequence[Outgoing], out_dir: Path, log: SendLog | Non
         if "X-Unsent" not in item.message:
             item.message["X-Unsent"] = "1"  # Outlook opens it as a draft, ready to send
         path = out_dir / (
-            f"reminder-{names[item.partner.partner_id]}"
+            f"reminder-{names[item.partner.key]}"
             if item.kind == "reminder"
-            else names[item.partner.partner_id]
+            else names[item.partner.key]
         )
         # An address with letters outside ASCII is written as UTF-8 (RFC 6532), as it is sent.
         policy = SMTPUTF8_POLICY if needs_smtputf8(item.partner.email) else SMTP_POLICY

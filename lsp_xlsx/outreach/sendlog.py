@@ -30,6 +30,8 @@ SEND_LOG_COLUMNS = (
     "outcome",
     "kind",
     "file",
+    # Last, so older logs still read: each of their lines is its partner's one respondent.
+    "respondent_id",
 )
 
 
@@ -45,6 +47,12 @@ class LogEntry:
     outcome: str
     kind: str
     file: str
+    respondent_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """Whom it went to, as :attr:`~lsp_xlsx.framework.partners.Partner.key`."""
+        return f"{self.partner_id}/{self.respondent_id}" if self.respondent_id else self.partner_id
 
 
 @dataclass
@@ -71,7 +79,8 @@ class SendLog:
         return log
 
     def sent(self, kind: str = "invitation", outcome: str = "sent") -> dict[str, LogEntry]:
-        """The last entry of ``kind`` with ``outcome`` ("sent" or "draft") per partner id.
+        """The last entry of ``kind`` with ``outcome`` ("sent" or "draft") per respondent,
+        by :attr:`LogEntry.key` (the partner id for a partner with one respondent).
 
         ``uncertain`` also finds a message still ``sending``: one whose outcome was never
         written (the run was killed, or the disk was full)."""
@@ -85,7 +94,7 @@ class SendLog:
                 and entry.outcome == SENDING
                 and last_of.get(entry.message_id) is entry
             ):
-                done[entry.partner_id] = entry
+                done[entry.key] = entry
         return done
 
     def record(self, outgoing: Outgoing, outcome: str) -> LogEntry:
@@ -102,6 +111,7 @@ class SendLog:
             outcome,
             outgoing.kind,
             outgoing.file.name if outgoing.file else "",
+            outgoing.partner.respondent_id,
         )
         before = list(self.entries)
         last = self.entries[-1] if self.entries else None
@@ -109,9 +119,13 @@ class SendLog:
             self.entries[-1] = entry  # one line per message: its final outcome
         else:
             self.entries.append(entry)
-        rows = ([getattr(e, c) for c in SEND_LOG_COLUMNS] for e in self.entries)
+        # The respondent's column only once a message went to one of several respondents:
+        # a round with one respondent per partner keeps the log it kept before.
+        respondents = any(e.respondent_id for e in self.entries)
+        columns = SEND_LOG_COLUMNS if respondents else SEND_LOG_COLUMNS[:-1]
+        rows = ([getattr(e, c) for c in columns] for e in self.entries)
         try:
-            write_csv(self.path, SEND_LOG_COLUMNS, rows)
+            write_csv(self.path, columns, rows)
         except OutputError:
             self.entries = before  # what is on disk is what counts
             raise

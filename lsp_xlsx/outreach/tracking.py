@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.framework.model import Framework
-from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.framework.partners import Partner, people_of
 from lsp_xlsx.outreach.invitations import Plan, address_refusal, attachment, unresolved
 from lsp_xlsx.outreach.mail import make_message
 from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
@@ -69,7 +69,8 @@ class StatusReport:
 
     rows: list[PartnerStatus]
     today: dt.date
-    #: Returns whose partner is not in partners.csv.
+    #: Returns whose partner (or, for a partner with several, whose respondent) is not in
+    #: partners.csv.
     strangers: list[Return] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -124,8 +125,11 @@ def track(
     today: dt.date | None = None,
     by_mail: Mapping[str, str] | None = None,
 ) -> StatusReport:
-    """One status row per partner, from the returns, the send log and the deadlines;
-    ``by_mail`` is when each partner's latest return arrived by mail (from collected.csv)."""
+    """One status row per respondent (each person of a partner listed on several rows of
+    partners.csv, else the partner), from the returns, the send log and the deadlines
+    (by :attr:`Partner.key`, or partner id); ``by_mail`` is when each partner's latest
+    return arrived by mail (from collected.csv), used for a partner with one respondent
+    only: collect's ledger does not say which person sent it."""
     today = today or dt.date.today()
     sent = log.sent("invitation") if log else {}
     drafted = log.sent("invitation", "draft") if log else {}
@@ -133,25 +137,27 @@ def track(
     deadlines = deadlines or {}
     by_id: dict[str, PartnerStatus] = {}
     rows = []
-    for partner in partners:
+    for partner in people_of(list(partners)):
         row = PartnerStatus(partner, rated_total=len(framework.rated_questions))
-        entry = sent.get(partner.partner_id)
+        entry = sent.get(partner.key)
         row.sent = entry.time if entry else ""
-        draft = drafted.get(partner.partner_id)
+        draft = drafted.get(partner.key)
         row.drafted = draft.time if draft else ""
-        unsure = uncertain.get(partner.partner_id)
+        unsure = uncertain.get(partner.key)
         row.uncertain = unsure.time if unsure else ""
-        row.deadline = deadlines.get(partner.partner_id)
-        row.by_mail = (by_mail or {}).get(partner.partner_id.casefold(), "")
+        row.deadline = deadlines.get(partner.key, deadlines.get(partner.partner_id))
+        if not partner.respondent_id:
+            row.by_mail = (by_mail or {}).get(partner.partner_id.casefold(), "")
         if row.deadline is not None:
             row.days_left = (row.deadline - today).days
-        by_id[partner.partner_id.casefold()] = row
+        by_id[partner.key.casefold()] = row
         rows.append(row)
     strangers = []
     for ret in result.returns:
         if not ret.read:
             continue
-        row_for = by_id.get(ret.partner_id.casefold())
+        key = f"{ret.partner_id}/{ret.respondent_id}" if ret.respondent_id else ret.partner_id
+        row_for = by_id.get(key.casefold())
         if row_for is None:
             strangers.append(ret)
         elif not ret.counts:  # superseded, or held until who sent it is resolved
@@ -206,7 +212,7 @@ def _arrived_since_reminder(row: PartnerStatus, log: SendLog | None) -> str:
     (collect has it; with --acknowledge the receipt said what to fix); '' otherwise."""
     if not row.by_mail:
         return ""
-    last = log.sent("reminder").get(row.partner.partner_id) if log else None
+    last = log.sent("reminder").get(row.partner.key) if log else None
     if last is not None and last.time[:10] > row.by_mail:
         return ""  # reminded after it arrived: remind again
     return f"a return arrived by mail on {row.by_mail} (collected.csv); not reminded"

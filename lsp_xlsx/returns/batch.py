@@ -14,6 +14,7 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.isolation import IsolatedReader, default_workers
 from lsp_xlsx.returns.model import CheckResult, Return, Status
+from lsp_xlsx.returns.respondents import assign_respondents, respondent_key, shown_as
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.returns.verify import IssuedCopies, check_round, hold_unverified, verify_identity
 from lsp_xlsx.workbook.manifest import ManifestEntry
@@ -91,15 +92,17 @@ def _newest_key(ret: Return) -> tuple[dt.date, str, float, str]:
 
 
 def resolve_duplicates(returns: list[Return]) -> None:
-    """Mark all but the newest return from each partner as superseded, with a finding.
+    """Mark all but the newest return from each respondent as superseded, with a finding.
 
-    Newest means: latest "Date completed", then latest build time, then latest file
+    A respondent is a partner, or one person of a partner with several (``respondent_id``,
+    see :mod:`~lsp_xlsx.returns.respondents`): two people's returns never supersede each
+    other. Newest means: latest "Date completed", then latest build time, then latest file
     modification time. Returns are never merged.
     """
-    groups: dict[str, list[Return]] = {}
+    groups: dict[tuple[str, str], list[Return]] = {}
     for ret in returns:
         if ret.counts:  # a held return never supersedes, and is never superseded
-            groups.setdefault(ret.partner_id.casefold(), []).append(ret)
+            groups.setdefault(respondent_key(ret), []).append(ret)
     for group in groups.values():
         if len(group) < 2:
             continue
@@ -121,7 +124,7 @@ def resolve_duplicates(returns: list[Return]) -> None:
                 finding(
                     Code.SUPERSEDED,
                     old.file,
-                    partner=keeper.partner_name,
+                    partner=shown_as(keeper),
                     newer=keeper.file,
                     why=why,
                 )
@@ -155,6 +158,7 @@ def read_returns(
         workers if workers is not None else default_workers(),
     )
     results = reader.read_all([Path(f) for f in files], progress)
+    assign_respondents(results, partners)
     if resolve:
         resolve_duplicates(results)
     return results

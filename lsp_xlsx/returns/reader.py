@@ -109,6 +109,7 @@ def _recognised(ret: Return, opened: _Opened, fw: Framework) -> bool:
         ret.framework_hash = meta.get("framework_hash", "")
         ret.built_at = meta.get("built_at", "")
         ret.copy_id = meta.get("copy_id", "")
+        ret.respondent_id = meta.get("respondent_id", "").strip()
         ret.round = meta.get("round", "")
         ret.partnership = meta.get("partnership", "")
         if ret.framework_id != fw.id:

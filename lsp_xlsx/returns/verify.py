@@ -21,6 +21,7 @@ from typing import Any
 
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.returns.model import Return, Status
+from lsp_xlsx.returns.respondents import respondent_key
 from lsp_xlsx.workbook import manifest as M
 from lsp_xlsx.workbook.manifest import MANIFEST_NAME, ManifestEntry
 
@@ -99,17 +100,23 @@ def _against_manifest(readable: list[Return], issued: Mapping[str, ManifestEntry
         elif entry.partner_id.casefold() != ret.partner_id.casefold():
             why = f"the copy it was made from was sent to '{entry.partner}' ({entry.partner_id})"
             _hold(ret, Code.IDENTITY_MISMATCH, claimed=claimed, issued=why)
+        elif entry.respondent_id and entry.respondent_id.casefold() != ret.respondent_id.casefold():
+            # A respondent's copy claiming another person of the partner: meta edited.
+            person = entry.respondent or entry.respondent_id
+            why = f"the copy it was made from was sent to {person} of '{entry.partner}'"
+            _hold(ret, Code.IDENTITY_MISMATCH, claimed=claimed, issued=why)
         else:
             ret.identity_verified = True
 
 
 def _without_manifest(readable: list[Return]) -> bool:
     """Hold conflicting claims; True when any return carries a copy id."""
-    by_partner: dict[str, list[Return]] = {}
+    # By respondent: two people of one partner return two copies, rightly.
+    by_partner: dict[tuple[str, str], list[Return]] = {}
     by_copy: dict[str, list[Return]] = {}
     for ret in readable:
         if ret.copy_id:
-            by_partner.setdefault(ret.partner_id.casefold(), []).append(ret)
+            by_partner.setdefault(respondent_key(ret), []).append(ret)
             by_copy.setdefault(ret.copy_id, []).append(ret)
     for group in by_partner.values():
         if len({r.copy_id for r in group}) < 2:
@@ -144,12 +151,12 @@ def verify_identity(returns: list[Return], issued: Mapping[str, ManifestEntry] |
 def hold_unverified(returns: list[Return], manifest: bool) -> None:
     """Hold each return without a copy id from a partner that has a verified return that
     counts: it may be a forgery dated later, and must not supersede the genuine one."""
-    verified: dict[str, list[Return]] = {}
+    verified: dict[tuple[str, str], list[Return]] = {}
     for ret in returns:
         if ret.counts and ret.identity_verified:
-            verified.setdefault(ret.partner_id.casefold(), []).append(ret)
+            verified.setdefault(respondent_key(ret), []).append(ret)
     for ret in returns:
-        genuine = verified.get(ret.partner_id.casefold())
+        genuine = verified.get(respondent_key(ret))
         if not genuine or not ret.counts or ret.copy_id:
             continue
         claimed = ret.partner_name or ret.partner_id

@@ -75,7 +75,14 @@ def personalised_template(
     buffer = io.BytesIO()
     partner = Partner(_ID_TOKEN, _NAME_TOKEN)
     if given:
-        partner = replace(partner, **{a: _RESPONDENT_TOKENS[a] for a in given})
+        tokens = {a: _RESPONDENT_TOKENS[a] for a in given}
+        partner = replace(
+            partner,
+            respondent_id=tokens.get("respondent_id", ""),
+            contact_name=tokens.get("contact_name", ""),
+            email=tokens.get("email", ""),
+            role=tokens.get("role", ""),
+        )
     build_workbook(framework, partner, settings, built_at, copy_id=_COPY_TOKEN).save(buffer)
     return buffer.getvalue()
 

@@ -127,10 +127,12 @@ def read_manifest_rows(path: Path, notes: list[Finding] | None = None) -> list[d
 
 
 def write_manifest(path: Path, rows: list[dict[str, str]]) -> Path:
-    """Write every row, in the manifest's column order, atomically."""
-    return write_csv(
-        path, MANIFEST_COLUMNS, ([r.get(c, "") for c in MANIFEST_COLUMNS] for r in rows)
-    )
+    """Write every row, in the manifest's column order, atomically. The respondent's
+    columns are written only when a copy has a respondent, so a round with one respondent
+    per partner writes the manifest it wrote before respondents."""
+    respondents = any(r.get("respondent_id") for r in rows)
+    columns = MANIFEST_COLUMNS if respondents else MANIFEST_COLUMNS[:-2]
+    return write_csv(path, columns, ([r.get(c, "") for c in columns] for r in rows))
 
 
 def manifest_entries(path: Path, notes: list[Finding] | None = None) -> list[ManifestEntry]:
