@@ -106,7 +106,10 @@ def actions_table(
 def returns_table(
     returns: list[Return], columns: list[PartnerColumn], not_returned: list[PartnerColumn]
 ) -> pd.DataFrame:
-    counted = {r.partner_id.casefold(): r for r in returns if r.counts}
+    counted: dict[str, list[Return]] = {}  # every respondent's return (issue 25)
+    for r in returns:
+        if r.counts:
+            counted.setdefault(r.partner_id.casefold(), []).append(r)
     rows: list[dict[str, object]] = []
 
     def add(partner: PartnerColumn | None, ret: Return | None, status: str) -> None:
@@ -136,8 +139,8 @@ def returns_table(
 
     order = {p.partner_id.casefold(): p for p in columns + not_returned}
     for partner in columns + not_returned:
-        ret = counted.get(partner.partner_id.casefold())
-        add(partner, ret, str(ret.status) if ret else "not returned")
+        for ret in counted.get(partner.partner_id.casefold()) or [None]:
+            add(partner, ret, str(ret.status) if ret else "not returned")
     for ret in returns:
         if not ret.counts:
             owner = order.get(ret.partner_id.casefold()) if ret.read else None

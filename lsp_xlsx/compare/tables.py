@@ -200,8 +200,13 @@ def _tidy(
     Columns that repeat a partner's or a question's values are categorical (codes, not a
     Python object per row): at 11,000 returns that is the difference between megabytes and
     hundreds of megabytes. The answers are joined from each return's packed columns."""
-    by_id = {r.partner_id.casefold(): r for r in counted}
-    rets = [by_id[p.partner_id.casefold()] for p in columns]
+    # Every respondent's return, a block each, grouped by partner (issue 25: until the
+    # comparison takes the partner's position, its grid reads the first block of each).
+    by_id: dict[str, list[Return]] = {}
+    for r in counted:
+        by_id.setdefault(r.partner_id.casefold(), []).append(r)
+    rets = [r for p in columns for r in by_id[p.partner_id.casefold()]]
+    owners = [p for p in columns for _ in by_id[p.partner_id.casefold()]]
     questions = framework.questions
     n, count = len(questions), len(rets)
     themes = [framework.theme_of[q.id] for q in questions]
@@ -214,9 +219,9 @@ def _tidy(
         "rated": ["yes" if q.rated else "no" for q in questions],
     }
     per_partner = {
-        "partner_id": [p.partner_id for p in columns],
-        "partner": [p.name for p in columns],
-        "sector": [p.sector for p in columns],
+        "partner_id": [p.partner_id for p in owners],
+        "partner": [p.name for p in owners],
+        "sector": [p.sector for p in owners],
         "respondent": [r.respondent.name for r in rets],
         "source_file": [r.file for r in rets],
         "source_sha256": [r.sha256 for r in rets],
@@ -407,7 +412,10 @@ def collate(
     counted = [r for r in returns if r.counts]
     columns, not_returned = _partner_columns(counted, partners)
     tidy, fixes = _tidy(counted, columns, framework, responses_name)
-    grid = answer_grid(tidy, [p.partner_id for p in columns], framework)
+    one_each = tidy  # the grid takes one respondent per partner (see _tidy)
+    if len(tidy) != len(columns) * len(framework.questions):
+        one_each = tidy[~tidy.duplicated(["partner_id", "question_id"])].reset_index(drop=True)
+    grid = answer_grid(one_each, [p.partner_id for p in columns], framework)
     table, thin = theme_scores(grid, framework)
     chosen = list(group_by) if group_by is not None else default_groupings(partners)
     groups, gaps = _groupings(grid, table, thin, columns, chosen, framework)

@@ -256,15 +256,36 @@ def respondent_id_for(partner: Partner, position: int) -> tuple[str, bool]:
     return f"r{position}", True
 
 
+def _organisation(rows: list[tuple[Partner, int]]) -> tuple[Partner, dict[str, int]]:
+    """The partner as its rows describe it: for the sector and each grouping the first row
+    that gives one (rows after the first may leave them empty), and the line each came
+    from."""
+    lead, first_line = rows[0]
+    lines = {"sector": first_line} | {c: first_line for c, _ in lead.extra}
+    sector, extra = lead.sector, dict(lead.extra)
+    for person, line in rows[1:]:
+        if not sector and person.sector:
+            sector, lines["sector"] = person.sector, line
+        for column, value in person.extra:
+            if not extra.get(column) and value:
+                extra[column], lines[column] = value, line
+    return replace(lead, sector=sector, extra=tuple(extra.items())), lines
+
+
 def _differs(
-    table: CsvTable, first: tuple[Partner, int], row: tuple[Partner, int], problems: list[Finding]
+    table: CsvTable,
+    lead: Partner,
+    lines: dict[str, int],
+    row: tuple[Partner, int],
+    problems: list[Finding],
 ) -> bool:
     """A respondent row that gives its partner another sector or grouping: an error."""
-    (lead, first_line), (person, line) = first, row
+    person, line = row
     values = [("sector", lead.sector, person.sector)]
     values += [(c, v, dict(person.extra).get(c, "")) for c, v in lead.extra]
     wrong = False
     for column, expected, found in values:
+        first_line = lines.get(column, line)
         if found and found != expected:
             problems.append(
                 table.finding(
@@ -322,11 +343,12 @@ def _one_partner(
     lead = rows[0][0]
     if len(rows) == 1 and not lead.respondent_id:
         return lead  # one row per partner: exactly as before respondents
+    lead, lines = _organisation(rows)
     people: list[Partner] = []
     first_of: dict[str, int] = {}
     ok = True
     for position, row in enumerate(rows, start=1):
-        if position > 1 and _differs(table, rows[0], row, problems):
+        if _differs(table, lead, lines, row, problems):
             ok = False
             continue
         person = _person(table, lead, row, position, problems)
