@@ -139,7 +139,8 @@ def returns_table(
 
     order = {p.partner_id.casefold(): p for p in columns + not_returned}
     for partner in columns + not_returned:
-        for ret in counted.get(partner.partner_id.casefold()) or [None]:
+        found: list[Return | None] = [*counted.get(partner.partner_id.casefold(), [])]
+        for ret in found or [None]:
             add(partner, ret, str(ret.status) if ret else "not returned")
     for ret in returns:
         if not ret.counts:
