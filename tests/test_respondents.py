@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -435,3 +436,14 @@ def test_mail_status_and_remind_address_each_person(
     (again,) = [m for to, m in inbox.messages if to == ["kim@police.example"]]
     (attached,) = list(again.iter_attachments())
     assert attached.get_filename() == "north-shire-police-kim-wu.xlsx"
+
+
+def test_check_lists_each_respondent(returns: Path, tmp_path: Path) -> None:
+    partners_csv = tmp_path / "partners.csv"
+    shown = CliRunner().invoke(cli, ["check", str(returns), "--partners", str(partners_csv)])
+    lines = shown.output.splitlines()
+    for name in ("Jane Smith", "Raj Patel", "Ann Lee"):
+        assert any(f"North Shire Council (council): {name}" in line for line in lines), name
+    args = ["check", str(returns), "--partners", str(partners_csv), "--format", "json"]
+    files = json.loads(CliRunner().invoke(cli, args).output)["files"]
+    assert len({f["respondent_id"] for f in files}) == 4

@@ -9,14 +9,16 @@ from typing import Any
 from lsp_xlsx.core.findings import Severity
 from lsp_xlsx.core.text import utf8_safe_data, visible
 from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, CheckResult, Return, Status
+from lsp_xlsx.returns.respondents import respondent_name
 
 
 def _partner(ret: Return) -> str:
     if ret.status is Status.REFUSED:
         return "-"
+    shown = ret.partner_name
     if ret.partner_id and ret.partner_id != ret.partner_name:
-        return f"{ret.partner_name} ({ret.partner_id})"
-    return ret.partner_name
+        shown = f"{ret.partner_name} ({ret.partner_id})"
+    return f"{shown}: {respondent_name(ret)}" if ret.respondent_id else shown
 
 
 def _answered(ret: Return) -> str:
@@ -76,6 +78,7 @@ def as_data(result: CheckResult) -> dict[str, Any]:
             "sha256": r.sha256,
             "superseded_by": str(r.superseded_by) if r.superseded_by else None,
             "copy_id": r.copy_id,
+            "respondent_id": r.respondent_id,
             "respondent": r.respondent.name,
             "completed": r.respondent.completed.isoformat() if r.respondent.completed else None,
             # Every finding about the file, and those of each code past the limit a file

@@ -29,13 +29,18 @@ def respondent_key(ret: Return) -> tuple[str, str]:
     return ret.partner_id.casefold(), ret.respondent_id.casefold()
 
 
+def respondent_name(ret: Return) -> str:
+    """Who the respondent is: the name typed on "Start here", else the e-mail, else the
+    respondent id."""
+    person = ret.respondent
+    return person.name.strip() or person.email.strip() or ret.respondent_id
+
+
 def shown_as(ret: Return) -> str:
     """'North Shire Council' or, for one of its respondents, 'North Shire Council (Jane
-    Smith)': the name typed on "Start here", else the respondent id."""
+    Smith)' (see :func:`respondent_name`)."""
     name = ret.partner_name or ret.partner_id
-    if not ret.respondent_id:
-        return name
-    return f"{name} ({ret.respondent.name.strip() or ret.respondent_id})"
+    return f"{name} ({respondent_name(ret)})" if ret.respondent_id else name
 
 
 #: A respondent to match a return against: (respondent_id, name, e-mail).
