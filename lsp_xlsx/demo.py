@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lsp_xlsx.core.files import save_workbook, write_csv
 from lsp_xlsx.framework import Framework
-from lsp_xlsx.framework.partners import PARTNER_COLUMNS, Partner, unique_filenames
+from lsp_xlsx.framework.partners import (
+    PARTNER_COLUMNS,
+    Partner,
+    people_of,
+    respondent_id_for,
+    unique_filenames,
+)
 from lsp_xlsx.workbook.build import BuildSettings, build_workbook
 from lsp_xlsx.workbook.fill import fill_workbook
 
@@ -121,6 +127,16 @@ _LEVELS = {
     "probation": "executive",
     "environment": "executive",
 }
+#: Partners that several people answer for (issue 25): the council three, the police two.
+#: The first of each is the partner's contact above.
+_RESPONDENTS = {
+    "council": [
+        ("Priya Shah", "Chief Executive"),
+        ("Mark Douglas", "Head of Partnerships"),
+        ("Aisha Khan", "Director of Public Health"),
+    ],
+    "police": [("Ch Supt Alan Reid", "Superintendent"), ("Kerry Nolan", "Performance Analyst")],
+}
 #: The board sees its own work more kindly than the front line does.
 _LEVEL_BIAS = {"strategic": 0.25, "executive": 0.0, "operational": -0.25}
 
@@ -140,8 +156,20 @@ def demo_partners(count: int) -> list[Partner]:
             )
         email = f"{contact.split()[-1].casefold().replace(chr(39), '')}@{pid}.example.org"
         level = (("level", _LEVELS.get(pid, "operational")),)
-        partners.append(Partner(pid, name, sector, contact, email, extra=level))
+        partner = Partner(pid, name, sector, contact, email, extra=level)
+        partners.append(_with_respondents(partner))
     return partners
+
+
+def _with_respondents(partner: Partner) -> Partner:
+    """The partner with its respondents, for the partners in :data:`_RESPONDENTS`; their
+    ids are made as load_partners makes them, so partners.csv read back gives the same."""
+    people = []
+    for position, (name, role) in enumerate(_RESPONDENTS.get(partner.partner_id, []), start=1):
+        email = f"{name.split()[-1].casefold()}@{partner.partner_id}.example.org"
+        person = replace(partner, contact_name=name, email=email, role=role)
+        people.append(replace(person, respondent_id=respondent_id_for(person, position)[0]))
+    return replace(partner, respondents=tuple(people)) if people else partner
 
 
 def _answers(
@@ -199,6 +227,25 @@ def _not_on_scale(framework: Framework) -> str:
     return next(w for w in ("Good", "Quite good", "OK-ish") if w.casefold() not in labels)
 
 
+def _colleague(
+    framework: Framework,
+    person: Partner,
+    start: dict[str, Any],
+    base: dict[str, float],
+    bias: float,
+    seed: int,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Another respondent's "Start here" and answers: the partner's view give or take their
+    own, drawn from a generator of their own so that the other partners' returns are the
+    same as before respondents."""
+    rng = random.Random(f"{seed}-{person.key}")
+    own = bias + _spread(framework) * rng.gauss(0, 0.35)
+    answers = _answers(framework, rng, own, base, len(framework.themes))
+    completed = dt.datetime(2027, 3, rng.randint(1, 28))
+    values = {"respondent": person.contact_name, "role": person.role, "email": person.email}
+    return start | values | {"completed": completed}, answers
+
+
 @dataclass
 class DemoFiles:
     """What :func:`make_demo` wrote."""
@@ -226,13 +273,13 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
     )
     partners = demo_partners(count)
     partners_csv = out / "partners.csv"
-    rows = [(*(p.value(c) for c in PARTNER_COLUMNS), p.value("level")) for p in partners]
-    write_csv(partners_csv, (*PARTNER_COLUMNS, "level"), rows)
+    columns = (*PARTNER_COLUMNS, "level", "role")
+    write_csv(partners_csv, columns, [[p.value(c) for c in columns] for p in people_of(partners)])
     returns_dir = out / "returns"
     returns_dir.mkdir(exist_ok=True)
     for old in returns_dir.glob("*.xlsx"):
         old.unlink()  # the demo owns this folder; stale returns would change the result
-    names = unique_filenames(partners)
+    names = unique_filenames(people_of(partners))
     low, k = framework.score_range[0], _spread(framework)
     # One theme is rated lower across the board, so the Summary has a weak spot to show.
     second_theme = framework.themes[min(1, len(framework.themes) - 1)].id
@@ -269,7 +316,7 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
             variant = f" {framework.scored_options[-2].label.lower()} "
             answers.setdefault(framework.rated_questions[1].id, {})["rating"] = variant
         completed = dt.datetime(2027, 3, rng.randint(1, 28))
-        start = {
+        start: dict[str, Any] = {
             "respondent": partner.contact_name,
             "role": rng.choice(_ROLES),
             "email": partner.email,
@@ -279,16 +326,21 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
             settings.title, settings.partnership, settings.deadline, settings.contact
         )
         if index == draft:
-            wb = build_workbook(framework, partner, settings_p)
+            wb = build_workbook(framework, partner.people[0], settings_p)
             early = dict(list(answers.items())[:10])
             fill_workbook(
                 wb, framework, early, {**start, "completed": completed - dt.timedelta(days=14)}
             )
-            path = returns_dir / f"DRAFT {names[partner.partner_id]}"
+            path = returns_dir / f"DRAFT {names[partner.people[0].key]}"
             written[save_workbook(wb, path)] = partner
-        wb = build_workbook(framework, partner, settings_p)
-        fill_workbook(wb, framework, answers, start)
-        written[save_workbook(wb, returns_dir / names[partner.partner_id])] = partner
+        for position, person in enumerate(partner.people):
+            if position:  # another respondent: their own view, from their own seed
+                start, answers = _colleague(framework, person, start, base, bias, seed)
+            else:
+                start = start | {"role": person.role or start["role"]}
+            wb = build_workbook(framework, person, settings_p)
+            fill_workbook(wb, framework, answers, start)
+            written[save_workbook(wb, returns_dir / names[person.key])] = person
     late_partners = [partners[i] for i in sorted(late)]
     authors = {path.name: who for path, who in written.items()}
     return DemoFiles(blank, partners_csv, returns_dir, sorted(written), late_partners, authors)

@@ -225,9 +225,11 @@ class Collector:
         partner = self._partner(ret.partner_id) if ret.partner_id else None
         if partner is None or not partner.email or not parsed.sender:
             return ""
-        expected = partner.email.lower()
-        if sender_matches(parsed.sender, expected):
+        # Any of the partner's respondents (rows of partners.csv sharing its id) may send it.
+        addresses = [p.email.lower() for p in partner.people if p.email]
+        if any(sender_matches(parsed.sender, address) for address in addresses):
             return ""
+        expected = ", ".join(addresses)
         flag = finding(
             Code.COLLECT_SENDER_NOT_PARTNER,
             file,

@@ -234,9 +234,11 @@ def count_returns(returns: Sequence[Return], not_returned: int) -> ReturnCounts:
     from lsp_xlsx.returns.model import Status
 
     counted = [r for r in returns if r.counts]
+    # Partners, not files: a partner with several respondents counts once (issue 25).
+    partners = len({r.partner_id.casefold() for r in counted})
     return ReturnCounts(
-        expected=len(counted) + not_returned,
-        counted=len(counted),
+        expected=partners + not_returned,
+        counted=partners,
         # One state a return, as check's summary line counts them: a return with errors
         # is counted 'with errors' even when it is also incomplete.
         incomplete=sum(1 for r in counted if r.status is Status.INCOMPLETE),
