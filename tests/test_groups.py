@@ -28,6 +28,10 @@ def _expected(demo: Path, framework: Framework) -> tuple[pd.DataFrame, pd.DataFr
     """Partner theme scores from responses.csv, and which are thin, worked out afresh."""
     tidy = pd.read_csv(demo / "responses.csv")
     rated = tidy[tidy["rated"] == "yes"]
+    # A partner with several respondents counts once, by its position: the median of its
+    # respondents' ratings on each question (issue 25).
+    rated = rated.groupby(["theme_id", "partner_id", "question_id"])["rating"].median()
+    rated = rated.reset_index()
     means = rated.groupby(["theme_id", "partner_id"])["rating"].mean().unstack()
     scored = rated.groupby(["theme_id", "partner_id"])["rating"].count().unstack()
     needed = pd.Series({t.id: len(t.rated_questions) / 2 for t in framework.themes})
@@ -49,7 +53,9 @@ def _sheet_table(ws: object, title: str) -> pd.DataFrame:
 
 def test_level_means_on_the_summary_match_responses_csv(demo: Path, framework: Framework) -> None:
     means, thin = _expected(demo, framework)
-    partners = pd.read_csv(demo / "partners.csv", dtype=str).set_index("partner_id")
+    # One row per respondent in partners.csv (issue 25): the partner's level is its first row's.
+    partners = pd.read_csv(demo / "partners.csv", dtype=str).drop_duplicates("partner_id")
+    partners = partners.set_index("partner_id")
     table = _sheet_table(load_workbook(demo / "comparison.xlsx")["Summary"], "Mean score by level")
     for theme in framework.themes:
         for level in ("executive", "operational", "strategic"):
@@ -65,7 +71,9 @@ def test_the_groups_sheet_gives_each_groups_mean_per_question(
     demo: Path, framework: Framework
 ) -> None:
     tidy = pd.read_csv(demo / "responses.csv")
-    partners = pd.read_csv(demo / "partners.csv", dtype=str)
+    # Each partner once, by its position: the median of its respondents (issue 25).
+    tidy = tidy.groupby(["partner_id", "question_id"], as_index=False)["rating"].median()
+    partners = pd.read_csv(demo / "partners.csv", dtype=str).drop_duplicates("partner_id")
     tidy = tidy.merge(partners[["partner_id", "level"]], on="partner_id")
     ws = load_workbook(demo / "comparison.xlsx")["Groups"]
     rows = [[c.value for c in r] for r in ws.iter_rows()]

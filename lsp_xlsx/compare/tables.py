@@ -395,6 +395,18 @@ def _question_stats(grid: AnswerGrid, framework: Framework) -> pd.DataFrame:
     )
 
 
+def _one_each(tidy: pd.DataFrame) -> pd.DataFrame:
+    """One block of rows per partner with several respondents (issue 25), until the
+    roll-up replaces this: the first respondent's rows, each rating the median of the
+    partner's respondents' (the issue's default partner position), so the partner counts
+    once and no respondent's answers are dropped from the scores."""
+    keys = ["partner_id", "question_id"]
+    one = tidy[~tidy.duplicated(keys)].reset_index(drop=True)
+    median = tidy.groupby(keys, observed=True, sort=False)["rating"].median()
+    one["rating"] = median.reindex(pd.MultiIndex.from_frame(one[keys])).to_numpy()
+    return one
+
+
 def collate(
     returns: list[Return],
     framework: Framework,
@@ -412,10 +424,8 @@ def collate(
     counted = [r for r in returns if r.counts]
     columns, not_returned = _partner_columns(counted, partners)
     tidy, fixes = _tidy(counted, columns, framework, responses_name)
-    one_each = tidy  # the grid takes one respondent per partner (see _tidy)
-    if len(tidy) != len(columns) * len(framework.questions):
-        one_each = tidy[~tidy.duplicated(["partner_id", "question_id"])].reset_index(drop=True)
-    grid = answer_grid(one_each, [p.partner_id for p in columns], framework)
+    grid_rows = tidy if len(tidy) == len(columns) * len(framework.questions) else _one_each(tidy)
+    grid = answer_grid(grid_rows, [p.partner_id for p in columns], framework)
     table, thin = theme_scores(grid, framework)
     chosen = list(group_by) if group_by is not None else default_groupings(partners)
     groups, gaps = _groupings(grid, table, thin, columns, chosen, framework)
