@@ -227,6 +227,26 @@ def _not_on_scale(framework: Framework) -> str:
     return next(w for w in ("Good", "Quite good", "OK-ish") if w.casefold() not in labels)
 
 
+def _write_partners(partners: list[Partner], path: Path) -> Path:
+    """partners.csv: a row per respondent, with each partner's level and each person's role."""
+    columns = (*PARTNER_COLUMNS, "level", "role")
+    return write_csv(path, columns, [[p.value(c) for c in columns] for p in people_of(partners)])
+
+
+def _save(
+    framework: Framework,
+    person: Partner,
+    settings: BuildSettings,
+    answers: dict[str, dict[str, Any]],
+    start: dict[str, Any],
+    path: Path,
+) -> Path:
+    """One return: the person's workbook, filled in and saved."""
+    wb = build_workbook(framework, person, settings)
+    fill_workbook(wb, framework, answers, start)
+    return save_workbook(wb, path)
+
+
 def _colleague(
     framework: Framework,
     person: Partner,
@@ -272,9 +292,10 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
         build_workbook(framework, settings=settings), out / "lsp-self-assessment.xlsx"
     )
     partners = demo_partners(count)
-    partners_csv = out / "partners.csv"
-    columns = (*PARTNER_COLUMNS, "level", "role")
-    write_csv(partners_csv, columns, [[p.value(c) for c in columns] for p in people_of(partners)])
+    settings_p = BuildSettings(
+        settings.title, settings.partnership, settings.deadline, settings.contact
+    )
+    partners_csv = _write_partners(partners, out / "partners.csv")
     returns_dir = out / "returns"
     returns_dir.mkdir(exist_ok=True)
     for old in returns_dir.glob("*.xlsx"):
@@ -322,25 +343,19 @@ def make_demo(framework: Framework, out: Path, count: int = 12, seed: int = 2009
             "email": partner.email,
             "completed": completed,
         }
-        settings_p = BuildSettings(
-            settings.title, settings.partnership, settings.deadline, settings.contact
-        )
+        lead = partner.people[0]
         if index == draft:
-            wb = build_workbook(framework, partner.people[0], settings_p)
             early = dict(list(answers.items())[:10])
-            fill_workbook(
-                wb, framework, early, {**start, "completed": completed - dt.timedelta(days=14)}
-            )
-            path = returns_dir / f"DRAFT {names[partner.people[0].key]}"
-            written[save_workbook(wb, path)] = partner
+            dated = {**start, "completed": completed - dt.timedelta(days=14)}
+            path = returns_dir / f"DRAFT {names[lead.key]}"
+            written[_save(framework, lead, settings_p, early, dated, path)] = lead
         for position, person in enumerate(partner.people):
             if position:  # another respondent: their own view, from their own seed
                 start, answers = _colleague(framework, person, start, base, bias, seed)
             else:
                 start = start | {"role": person.role or start["role"]}
-            wb = build_workbook(framework, person, settings_p)
-            fill_workbook(wb, framework, answers, start)
-            written[save_workbook(wb, returns_dir / names[person.key])] = person
+            path = returns_dir / names[person.key]
+            written[_save(framework, person, settings_p, answers, start, path)] = person
     late_partners = [partners[i] for i in sorted(late)]
     authors = {path.name: who for path, who in written.items()}
     return DemoFiles(blank, partners_csv, returns_dir, sorted(written), late_partners, authors)

@@ -76,6 +76,9 @@ def test_the_partner_table_holds_the_numbers(demo: Path) -> None:
     rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows[1:]}
     tidy = pd.read_csv(demo / "responses.csv")
     police = tidy[(tidy["partner_id"] == "police") & (tidy["rated"] == "yes")]
+    # The demo's police has two respondents: it counts by its position, the median of its
+    # respondents on each question (issue 25).
+    police = police.groupby(["theme_id", "question_id"], as_index=False)["rating"].median()
     t1 = police[police["theme_id"] == "T1"]["rating"].mean()
     assert rows["North Shire Police"][0].rstrip(" *") == f"{t1:.1f}"
 
