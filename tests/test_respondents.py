@@ -447,3 +447,18 @@ def test_check_lists_each_respondent(returns: Path, tmp_path: Path) -> None:
     args = ["check", str(returns), "--partners", str(partners_csv), "--format", "json"]
     files = json.loads(CliRunner().invoke(cli, args).output)["files"]
     assert len({f["respondent_id"] for f in files}) == 4
+
+
+def test_a_copy_for_a_person_no_longer_listed_still_counts_with_a_warning(
+    returns: Path, tmp_path: Path, framework: Framework
+) -> None:
+    # partners.csv now lists the council on one row: Raj's, Jane's and Ann's copies still
+    # count, each as its own respondent, each with a warning naming the id to add back.
+    shorter = HEADER + ROWS.splitlines(keepends=True)[0] + "".join(ROWS.splitlines(True)[3:])
+    partners = load_partners(_partners(tmp_path, shorter))
+    result = check([returns], framework, partners=partners)
+    council = [r for r in result.returns if r.partner_id == "council"]
+    assert len(council) == 3 and all(r.counts for r in council)
+    for ret in council:
+        (unknown,) = [f for f in ret.findings if f.code is Code.RESPONDENT_UNKNOWN]
+        assert ret.respondent_id in unknown.message

@@ -89,10 +89,11 @@ def _from_returns(returns: Sequence[Return]) -> dict[str, list[Candidate]]:
 
 
 def _known(ret: Return, partner: Partner | None) -> None:
-    """A return naming a respondent: note it when partners.csv lists others, not them."""
-    if partner is None or not partner.respondents:
+    """A return naming a respondent: note it when partners.csv lists the partner but not
+    them (others, or the partner on one row)."""
+    if partner is None:
         return
-    ids = {p.respondent_id.casefold() for p in partner.respondents}
+    ids = {p.respondent_id.casefold() for p in partner.people}
     if ret.respondent_id.casefold() not in ids:
         ret.note(Code.RESPONDENT_UNKNOWN, C.META_SHEET, id=ret.respondent_id, partner=partner.name)
 
