@@ -106,7 +106,7 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
 
     show_warnings(list(result.findings))  # from --prefill: a text cut to fit a cell, say
     for copy in result.copies:
-        click.echo(f"{copy.path}  ({copy.partner.name})")
+        click.echo(f"{copy.path}  ({copy.partner.who})")
     click.echo(f"{len(result.copies)} workbooks in {result.out_dir}; manifest: {result.manifest}")
 
 
