@@ -103,10 +103,18 @@ def actions_table(
     return acts[list(ACTION_COLUMNS)].reset_index(drop=True)
 
 
+def _respondent_order(ret: Return) -> tuple[str, str]:
+    return (ret.respondent_id, ret.file)
+
+
 def returns_table(
     returns: list[Return], columns: list[PartnerColumn], not_returned: list[PartnerColumn]
 ) -> pd.DataFrame:
-    counted = {r.partner_id.casefold(): r for r in returns if r.counts}
+    # A row per counted return: a partner with several respondents has a row for each.
+    counted: dict[str, list[Return]] = {}
+    for r in returns:
+        if r.counts:
+            counted.setdefault(r.partner_id.casefold(), []).append(r)
     rows: list[dict[str, object]] = []
 
     def add(partner: PartnerColumn | None, ret: Return | None, status: str) -> None:
@@ -136,8 +144,11 @@ def returns_table(
 
     order = {p.partner_id.casefold(): p for p in columns + not_returned}
     for partner in columns + not_returned:
-        ret = counted.get(partner.partner_id.casefold())
-        add(partner, ret, str(ret.status) if ret else "not returned")
+        rets = sorted(counted.get(partner.partner_id.casefold(), []), key=_respondent_order)
+        for ret in rets:
+            add(partner, ret, str(ret.status))
+        if not rets:
+            add(partner, None, "not returned")
     for ret in returns:
         if not ret.counts:
             owner = order.get(ret.partner_id.casefold()) if ret.read else None
