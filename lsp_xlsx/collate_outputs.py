@@ -141,16 +141,28 @@ def collate_one(
     group_by: Sequence[str] | None,
     before: pd.DataFrame | None,
     limits: Limits | None,
+    roll_up: str = "median",
+    anonymous: bool = False,
 ) -> tuple[Comparison, Written]:
     """One comparison of the returns read (compared with last round's tidy table
     ``before``, when given), written to ``where``: the workbook, the tidy table and the
-    board paper (through the run's staging)."""
+    board paper (through the run's staging). A partner with several respondents counts
+    by its position (``roll_up``); an anonymous round (``anonymous``, or a return built
+    for one) is published as :mod:`~lsp_xlsx.compare.anonymity` says, and its key map is
+    written beside the tidy table for the coordinator."""
+    from lsp_xlsx.compare.anonymity import KEYS_NAME, anonymous_round, write_keys
     from lsp_xlsx.compare.tables import collate
     from lsp_xlsx.core.memory import release_freed_memory
 
     output, responses, paper = where
     comparison = collate(
-        result.returns, framework, partners, responses_name=responses.name, group_by=group_by
+        result.returns,
+        framework,
+        partners,
+        responses_name=responses.name,
+        group_by=group_by,
+        roll_up_method=roll_up,
+        anonymous=anonymous or anonymous_round(result.returns),
     )
     comparison.round = result.round
     release_freed_memory()
@@ -160,4 +172,10 @@ def collate_one(
         now = comparison.responses
         comparison.progress = since_last_round(now, comparison.made_at, before, framework)
     written = write_collated(comparison, framework, output, responses, paper, limits)
+    if comparison.anonymity is not None:
+        keys = write_keys(comparison.anonymity, responses.with_name(KEYS_NAME))
+        written.notes.append(
+            f"Anonymous round: {keys} maps each respondent key to a person and a file. Keep "
+            "it private; never send it with the board's papers."
+        )
     return comparison, written

@@ -49,8 +49,10 @@ MIN_RESPONDENTS = 3
 OTHER_PARTNERS = "Other partners"
 #: The private map of respondent keys to people, written beside responses.csv.
 KEYS_NAME = "respondent-keys.csv"
-KEY_COLUMNS = ("respondent_key", "partner_id", "partner", "shown_as", "respondent_id")
-KEY_COLUMNS += ("name", "role", "email", "file", "sha256", "status")
+KEY_COLUMNS = (
+    *("respondent_key", "partner_id", "partner", "shown_as", "respondent_id"),
+    *("name", "role", "email", "file", "sha256", "status"),
+)
 
 
 @dataclass
@@ -209,9 +211,9 @@ def mask_thin(positions: pd.DataFrame, n: np.ndarray, k: int) -> None:
     few = np.asarray(n).reshape(-1) < k
     if not few.any():
         return
-    rating = positions["rating"].astype("Float64").copy()
-    rating[few] = pd.NA
-    positions["rating"] = rating
+    rating = positions["rating"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    rating[few] = np.nan
+    positions["rating"] = pd.array(rating, dtype="Float64")
     for key in ("rating_label", "rating_raw"):
         values = positions[key].astype(object).fillna("").to_numpy(dtype=object).copy()
         values[few] = ""

@@ -112,14 +112,15 @@ def roll_up(
     respondents one after another, each in framework question order."""
     per = len(framework.questions)
     blocks = _blocks(tidy, columns, per)
-    take = np.concatenate([np.arange(start, start + per) for start, _ in blocks] or [[]])
-    positions = tidy.iloc[take.astype(np.intp)].reset_index(drop=True)
+    starts = [np.arange(start, start + per, dtype=np.intp) for start, _ in blocks]
+    take = np.concatenate(starts) if starts else np.array([], dtype=np.intp)
+    positions = tidy.iloc[take].reset_index(drop=True)
     score = tidy["rating"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
     label = tidy["rating_label"].astype(object).fillna("").to_numpy(dtype=object)
     raw = tidy["rating_raw"].astype(object).fillna("").to_numpy(dtype=object)
-    rating = score[take.astype(np.intp)] if len(take) else np.array([], dtype=np.float64)
-    new_label = label[take.astype(np.intp)].copy() if len(take) else np.array([], dtype=object)
-    new_raw = raw[take.astype(np.intp)].copy() if len(take) else np.array([], dtype=object)
+    rating: npt.NDArray[np.float64] = score[take].astype(np.float64)
+    new_label = label[take].copy()
+    new_raw = raw[take].copy()
     n = (~np.isnan(rating)).astype(np.int64).reshape(len(columns), per)
     words = _labels(framework)
     for i, (start, count) in enumerate(blocks):

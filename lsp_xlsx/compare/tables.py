@@ -30,6 +30,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lsp_xlsx.compare.anonymity import (
+    MIN_RESPONDENTS,
+    Anonymity,
+    anonymise,
+    mask_thin,
+    without_authors,
+)
+
 # Re-exported: these were defined here first, and scripts may import them from here.
 from lsp_xlsx.compare.digests import (
     ACTION_COLUMNS as ACTION_COLUMNS,
@@ -42,17 +50,10 @@ from lsp_xlsx.compare.digests import (
     agenda,
     returns_table,
 )
-from lsp_xlsx.compare.anonymity import (
-    MIN_RESPONDENTS,
-    Anonymity,
-    anonymise,
-    mask_thin,
-    without_authors,
-)
 from lsp_xlsx.compare.grid import AnswerGrid, answer_grid, row_means
 from lsp_xlsx.compare.progress import Progress
-from lsp_xlsx.compare.rules import PartnerColumn as PartnerColumn
 from lsp_xlsx.compare.rollup import RollUp, roll_up, with_spread
+from lsp_xlsx.compare.rules import PartnerColumn as PartnerColumn
 from lsp_xlsx.compare.rules import (
     ReturnCounts,
     agreement,
