@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -448,6 +448,9 @@ def collate(
         mask_thin(rolled.positions, rolled.n, anonymity.k)
     grid = answer_grid(rolled.positions, [p.partner_id for p in columns], framework)
     rolled = with_spread(rolled, tidy, columns, framework, grid.score)
+    if anonymity is not None:  # a merged column is many organisations: no spread "within"
+        kept = ~rolled.spread["partner_id"].astype(str).str.startswith("merged:")
+        rolled = replace(rolled, spread=rolled.spread[kept].reset_index(drop=True))
     table, thin = theme_scores(grid, framework)
     chosen = list(group_by) if group_by is not None else default_groupings(partners)
     groups, gaps = _groupings(grid, table, thin, columns, chosen, framework)
