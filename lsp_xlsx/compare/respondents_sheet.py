@@ -43,9 +43,9 @@ WIDTHS = [24, 16, 8, 46, 11, 10, 10, 12, 12, 10, 11]
 
 def respondents_subtitle(c: Comparison) -> str:
     """What the sheet shows and its rules, in words."""
-    method = c.rollup.method if c.rollup else "median"
+    # The position rule itself is in every sheet's note (scope_note), so not said twice.
     return (
-        f"{position_rule(method)} One row per partner with several respondents and rated "
+        "One row per partner with several respondents and rated "
         "question: the spread between its respondents, never one person's rating. 'Wider "
         "than between partners' is Yes where the range within the partner is wider than "
         "the range between partners' positions on the question: people in one organisation "
@@ -107,8 +107,9 @@ def scope_notes(c: Comparison) -> list[str]:
 def with_respondents_sheet(
     writers: dict[str, Callable[[Sheet, Comparison], None]], c: Comparison
 ) -> dict[str, Callable[[Sheet, Comparison], None]]:
-    """The sheets with Respondents after Groups, when a partner has several respondents."""
-    if c.rollup is None or not c.rollup.several or "Groups" not in writers:
+    """The sheets with Respondents after Groups, when a partner shown has several
+    respondents (in an anonymous round, a merged column is not one partner: no sheet)."""
+    if c.rollup is None or c.rollup.spread.empty or "Groups" not in writers:
         return writers
     items = list(writers.items())
     at = list(writers).index("Groups") + 1
