@@ -17,11 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
 
 from lsp_xlsx.board.paper import save_board_paper
-from lsp_xlsx.compare.anonymity import KEYS_NAME, MIN_RESPONDENTS, write_keys
+from lsp_xlsx.cli import cli
+from lsp_xlsx.compare.anonymity import KEYS_NAME, MIN_RESPONDENTS, anonymous_round, write_keys
 from lsp_xlsx.compare.rollup import STRONG_RANGE
 from lsp_xlsx.compare.rules import partner_position, round_half_up
 from lsp_xlsx.compare.tables import TIDY_COLUMNS, Comparison, collate, write_responses_csv
@@ -357,3 +359,36 @@ def test_the_workbook_properties_are_the_tools_own(framework: Framework, tmp_pat
     doc = Document(str(paths["paper"]))
     assert doc.core_properties.author.startswith("lsp-xlsx")
     assert doc.core_properties.last_modified_by.startswith("lsp-xlsx")
+
+
+def test_a_round_built_anonymous_is_collated_anonymously(framework: Framework) -> None:
+    """The build's meta key ``anonymous``, as the reader sets it on a Return."""
+    returns = _returns(framework)
+    assert not anonymous_round(returns)
+    vars(returns[0])["anonymous"] = True
+    assert anonymous_round(returns)
+
+
+def test_demo_anonymous_names_nobody_in_any_output(tmp_path: Path) -> None:
+    """The whole command: every output collate wrote (workbook, paper, CSV and the JSON
+    record) searched for every person in partners.csv and the key map, and every file."""
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--anonymous", "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    keys = pd.read_csv(out / KEYS_NAME, keep_default_na=False, dtype=str)
+    partners = pd.read_csv(out / "partners.csv", keep_default_na=False, dtype=str)
+    secrets = set(keys["name"]) | set(keys["email"]) | set(partners["contact_name"])
+    secrets |= set(partners["email"])
+    for file in keys["file"]:
+        secrets |= {Path(file).name, Path(file).stem}
+    secrets |= set(keys["sha256"])
+    secrets.discard("")
+    assert len(secrets) > 20
+    paths = {
+        "workbook": out / "comparison.xlsx",
+        "paper": out / "board-paper.docx",
+        "responses": out / "responses.csv",
+    }
+    text = _every_text(paths) + (out / ".lsp-xlsx-written.json").read_text(encoding="utf-8")
+    assert [s for s in secrets if s in text] == []
+    assert "Keep it private" in result.output
