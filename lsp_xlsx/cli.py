@@ -33,6 +33,8 @@ from lsp_xlsx.cli_options import (
     settings_options,
 )
 from lsp_xlsx.cli_output import print_agreed, print_collated
+from lsp_xlsx.collate_outputs import BoardOptions
+from lsp_xlsx.core.errors import UsageProblem
 
 PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -231,8 +233,7 @@ def collate_command(
             round_label,
             previous,
             split_by,
-            roll_up=roll_up,
-            anonymous=anonymous,
+            board=BoardOptions(roll_up, anonymous),
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)
@@ -288,7 +289,14 @@ def demo_command(
         lsp-xlsx demo --anonymous     # an anonymous round: see respondent-keys.csv
     """
     with our_errors():
-        outcome = workflow.demo(framework, out, count, seed, rounds, anonymous)
+        if anonymous and rounds == 2:
+            raise UsageProblem("demo --anonymous shows one round: leave out --rounds 2.")
+        if anonymous:
+            from lsp_xlsx.demo_anonymous import demo_anonymous
+
+            outcome = demo_anonymous(framework, out, count, seed)
+        else:
+            outcome = workflow.demo(framework, out, count, seed, rounds)
     print_collated(outcome.collated)
     if outcome.first_round is not None:
         click.echo("")

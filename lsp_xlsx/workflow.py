@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_xlsx.collate_outputs import (
+    BoardOptions,
     beside_if_edited,
     check_groupings,
     collate_inputs,
     collate_one,
 )
-from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import PartnerList, load_partners
 from lsp_xlsx.returns.isolation import release_readers
@@ -189,8 +189,7 @@ def collate_returns(
     round_label: str | None = None,
     previous: Path | None = None,
     split_by: str | None = None,
-    roll_up: str = "median",
-    anonymous: bool = False,
+    board: BoardOptions | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -202,14 +201,12 @@ def collate_returns(
 
     Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
     all files renamed together); the Agreed sheet's entries carried forward."""
-    from lsp_xlsx.compare.anonymity import KEYS_NAME
     from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
 
-    if split_by and anonymous:
-        raise UsageProblem("--anonymous cannot yet be used with --split-by: collate each part.")
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
     responses = responses or output.with_name(RESPONSES_NAME)
+    keys = (board or BoardOptions()).key_map(split_by, responses)  # issue 25: --anonymous
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
     folders: tuple[str, ...] = ()
     if split_by:
@@ -217,8 +214,7 @@ def collate_returns(
         folders = (PARTS_FOLDERS,)
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
-        outputs |= {"the board paper": paper} if paper else {}
-        outputs |= {"the respondent key map": responses.with_name(KEYS_NAME)}
+        outputs |= ({"the board paper": paper} if paper else {}) | keys
     others = collate_inputs(framework, partners, manifest, previous)
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
@@ -246,7 +242,7 @@ def collate_returns(
         else:
             where = (output, responses, paper)
             c, done = collate_one(
-                result, framework, partners, where, group_by, before, limits, roll_up, anonymous
+                result, framework, partners, where, group_by, before, limits, board
             )
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
@@ -292,12 +288,7 @@ def _demo_collect(framework: Framework, files: DemoFiles, out: Path) -> CollectR
 
 
 def demo(
-    framework: Framework,
-    out: Path = DEMO_DIR,
-    count: int = 12,
-    seed: int = 2009,
-    rounds: int = 1,
-    anonymous: bool = False,
+    framework: Framework, out: Path = DEMO_DIR, count: int = 12, seed: int = 2009, rounds: int = 1
 ) -> DemoOutcome:
     """Write synthetic partners and returns under ``out``, then collate them as collate would.
 
@@ -312,11 +303,7 @@ def demo(
     files = make_demo(framework, first, count, seed)
     partners = load_partners(files.partners_csv)
     collated = collate_returns(
-        [files.returns_dir],
-        framework,
-        first / "comparison.xlsx",
-        partners=partners,
-        anonymous=anonymous,
+        [files.returns_dir], framework, first / "comparison.xlsx", partners=partners
     )
     if rounds != 2 or collated.responses is None:
         return DemoOutcome(files, collated, mailed=_demo_collect(framework, files, first))
@@ -331,7 +318,6 @@ def demo(
         partners=load_partners(second / "partners.csv"),
         manifest=second / "to-send" / "manifest.csv",
         previous=collated.responses,
-        anonymous=anonymous,
     )
     return DemoOutcome(files, again, collated)
 

@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from lsp_xlsx.compare.rollup import RollUp
 from lsp_xlsx.compare.rules import PartnerColumn
 from lsp_xlsx.core.files import write_csv
 from lsp_xlsx.returns.model import Respondent, Return
@@ -218,6 +219,12 @@ def mask_thin(positions: pd.DataFrame, n: np.ndarray, k: int) -> None:
         values = positions[key].astype(object).fillna("").to_numpy(dtype=object).copy()
         values[few] = ""
         positions[key] = pd.Categorical(values) if key == "rating_label" else values
+
+
+def without_merged(rolled: RollUp) -> RollUp:
+    """The roll-up without spreads "within" a merged column (it is many organisations)."""
+    kept = ~rolled.spread["partner_id"].astype(str).str.startswith("merged:")
+    return replace(rolled, spread=rolled.spread[kept].reset_index(drop=True))
 
 
 def without_authors(

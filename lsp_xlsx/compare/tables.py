@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from lsp_xlsx.compare.anonymity import (
     anonymise,
     mask_thin,
     without_authors,
+    without_merged,
 )
 
 # Re-exported: these were defined here first, and scripts may import them from here.
@@ -48,6 +49,7 @@ from lsp_xlsx.compare.digests import (
 from lsp_xlsx.compare.digests import (
     actions_table,
     agenda,
+    evidence_table,
     returns_table,
 )
 from lsp_xlsx.compare.grid import AnswerGrid, answer_grid, row_means
@@ -449,27 +451,12 @@ def collate(
     grid = answer_grid(rolled.positions, [p.partner_id for p in columns], framework)
     rolled = with_spread(rolled, tidy, columns, framework, grid.score)
     if anonymity is not None:  # a merged column is many organisations: no spread "within"
-        kept = ~rolled.spread["partner_id"].astype(str).str.startswith("merged:")
-        rolled = replace(rolled, spread=rolled.spread[kept].reset_index(drop=True))
+        rolled = without_merged(rolled)
     table, thin = theme_scores(grid, framework)
     chosen = list(group_by) if group_by is not None else default_groupings(partners)
     groups, gaps = _groupings(grid, table, thin, columns, chosen, framework)
     stats = _question_stats(grid, framework)
-    evidence = tidy[
-        [
-            "partner",
-            "theme",
-            "question_id",
-            "question",
-            "rating_label",
-            "evidence",
-            "evidence_source",
-        ]
-    ].reset_index(drop=True)
-    # The question with its stem: the Evidence sheet has no parent row beside it. Mapped
-    # over the categories, so once per question, not per answer.
-    evidence["question"] = evidence["question_id"].map(framework.whole_text)
-    actions = actions_table(tidy, columns, framework)
+    evidence, actions = evidence_table(tidy, framework), actions_table(tidy, columns, framework)
     if anonymity is not None:
         order, qids = [p.name for p in columns], [q.id for q in framework.questions]
         evidence = without_authors(evidence, order, qids)
