@@ -112,6 +112,13 @@ def roll_up(
     respondents one after another, each in framework question order."""
     per = len(framework.questions)
     blocks = _blocks(tidy, columns, per)
+    respondents = {p.partner_id: count for p, (_, count) in zip(columns, blocks, strict=True)}
+    if all(count <= 1 for _, count in blocks):
+        # One respondent each: the tidy table is already one row per partner (a shallow
+        # copy, so that emptying a thin position never touches responses.csv).
+        score = tidy["rating"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        n = (~np.isnan(score)).astype(np.int64).reshape(len(columns), per)
+        return RollUp(method, tidy.copy(deep=False), respondents, n)
     starts = [np.arange(start, start + per, dtype=np.intp) for start, _ in blocks]
     take = np.concatenate(starts) if starts else np.array([], dtype=np.intp)
     positions = tidy.iloc[take].reset_index(drop=True)
@@ -140,7 +147,6 @@ def roll_up(
             new_label[i * per + q] = text
             new_raw[i * per + q] = text
     _set_rolled(positions, rating, new_label, new_raw, blocks, per)
-    respondents = {p.partner_id: count for p, (_, count) in zip(columns, blocks, strict=True)}
     return RollUp(method, positions, respondents, n)
 
 
