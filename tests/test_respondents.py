@@ -199,6 +199,8 @@ def test_the_spread_within_a_partner_is_measured_and_flagged(
     assert row["within_one"] == pytest.approx(2 / 3)  # 3 and 4 are within one step of 3
     assert row["partners_range"] == 0  # every partner's position is 3
     assert row["wider_than_partners"] == "Yes"
+    # r_wg: 1 - sample variance of 1, 3, 4 (7/3) over a 4-point scale's random variance (15/12).
+    assert row["rwg"] == pytest.approx(1 - (7 / 3) / (15 / 12))
     assert spread.loc[("council", rated[1]), "wider_than_partners"] == ""
     assert set(spread.index.get_level_values(0)) == {"council", "police", "fire", "carers"}
     # The paper: one line for the council, counts only, nobody named.
@@ -392,3 +394,20 @@ def test_demo_anonymous_names_nobody_in_any_output(tmp_path: Path) -> None:
     text = _every_text(paths) + (out / ".lsp-xlsx-written.json").read_text(encoding="utf-8")
     assert [s for s in secrets if s in text] == []
     assert "Keep it private" in result.output
+
+
+def test_collate_anonymous_and_roll_up_from_the_command_line(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["demo", "-o", str(demo)]).exit_code in (0, 1)
+    out = tmp_path / "board" / "comparison.xlsx"
+    args = ["collate", str(demo / "returns"), "--partners", str(demo / "partners.csv")]
+    result = CliRunner().invoke(cli, [*args, "-o", str(out), "--anonymous", "--roll-up", "mean"])
+    assert result.exit_code in (0, 1), result.output
+    keys = pd.read_csv(out.with_name(KEYS_NAME), keep_default_na=False, dtype=str)
+    tidy = pd.read_csv(out.with_name("responses.csv"), keep_default_na=False, dtype=str)
+    assert set(tidy["respondent_id"]) <= set(keys["respondent_key"])
+    assert not set(tidy["source_file"]) & {Path(f).name for f in keys["file"]}
+    notes = " ".join(str(v) for r in _sheet_rows(out)["Notes"] for v in r if v)
+    assert "anonymous round" in notes and f"at least {MIN_RESPONDENTS} respondents" in notes
+    bad = CliRunner().invoke(cli, [*args, "-o", str(out), "--roll-up", "mode"])
+    assert bad.exit_code == 2

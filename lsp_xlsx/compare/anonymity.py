@@ -86,7 +86,9 @@ class Anonymity:
             f"sector's column or '{OTHER_PARTNERS}' (never a column of one partner), and a "
             f"position resting on fewer than {self.k} scores is left empty, so no hidden "
             "figure can be worked out by subtraction. No output names a respondent or a "
-            "file, or shows one person's rating; evidence is shown without its author."
+            "file, or shows one person's rating; evidence is shown without its author. "
+            "Findings name files, so they are not listed here: the coordinator reads them "
+            "with lsp-xlsx check."
         )
         if self.withheld:
             text += (
