@@ -18,6 +18,7 @@ from lsp_xlsx import __version__, workflow
 from lsp_xlsx.cli_collect import collect_command
 from lsp_xlsx.cli_options import (
     ProgressBar,
+    anonymous_option,
     collate_output_options,
     copies_dir_option,
     delivery_options,
@@ -27,10 +28,13 @@ from lsp_xlsx.cli_options import (
     our_errors,
     parse_date,
     partners_option,
+    respondents_options,
     round_option,
     settings_options,
 )
 from lsp_xlsx.cli_output import print_agreed, print_collated
+from lsp_xlsx.collate_outputs import BoardOptions
+from lsp_xlsx.core.errors import UsageProblem
 
 PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -171,6 +175,7 @@ def check_command(
 @manifest_option
 @round_option
 @limits_options
+@respondents_options
 def collate_command(
     paths: tuple[Path, ...],
     framework: Any,
@@ -185,6 +190,8 @@ def collate_command(
     manifest: Path | None,
     round_label: str | None,
     limits: Any,
+    roll_up: str,
+    anonymous: bool,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
 
@@ -209,6 +216,7 @@ def collate_command(
         lsp-xlsx collate returns/ --partners partners.csv --group-by level
         lsp-xlsx collate returns/ --partners partners.csv --responses all.parquet
         lsp-xlsx collate region/ --partners partners.csv --split-by partnership
+        lsp-xlsx collate returns/ --partners partners.csv --anonymous --roll-up median
     """
     with our_errors():
         outcome = workflow.collate_returns(
@@ -225,6 +233,7 @@ def collate_command(
             round_label,
             previous,
             split_by,
+            board=BoardOptions(roll_up, anonymous),
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)
@@ -259,7 +268,12 @@ def collate_command(
     show_default=True,
     help="2: a second round a year on, pre-filled from the first, compared with it.",
 )
-def demo_command(framework: Any, count: int, seed: int, out: Path, rounds: int) -> None:
+@anonymous_option(
+    "Show an anonymous round: nobody named, small partners merged (see collate --anonymous)."
+)
+def demo_command(
+    framework: Any, count: int, seed: int, out: Path, rounds: int, anonymous: bool
+) -> None:
     """See the whole workflow on synthetic returns, then open the comparison workbook.
 
     Builds the blank workbook, writes partners.csv and one filled return per partner
@@ -272,9 +286,17 @@ def demo_command(framework: Any, count: int, seed: int, out: Path, rounds: int) 
     Example:
         lsp-xlsx demo --partners 20 --seed 7 -o outputs/demo
         lsp-xlsx demo --rounds 2      # and a second year, with the Progress sheets
+        lsp-xlsx demo --anonymous     # an anonymous round: see respondent-keys.csv
     """
     with our_errors():
-        outcome = workflow.demo(framework, out, count, seed, rounds)
+        if anonymous and rounds == 2:
+            raise UsageProblem("demo --anonymous shows one round: leave out --rounds 2.")
+        if anonymous:
+            from lsp_xlsx.demo_anonymous import demo_anonymous
+
+            outcome = demo_anonymous(framework, out, count, seed)
+        else:
+            outcome = workflow.demo(framework, out, count, seed, rounds)
     print_collated(outcome.collated)
     if outcome.first_round is not None:
         click.echo("")

@@ -442,3 +442,30 @@ class ProgressBar:
             self.bar.update(1)
             if done == total:
                 self.bar.__exit__(None, None, None)
+
+
+def respondents_options(f: F) -> F:
+    """collate's --roll-up and --anonymous (issue 25)."""
+    from lsp_xlsx.compare.anonymity import MIN_RESPONDENTS
+    from lsp_xlsx.compare.rules import ROLL_UPS
+
+    f = anonymous_option(
+        "Publish the round anonymously: nobody named, no one person's rating shown, and a "
+        f"partner's own figures only when {MIN_RESPONDENTS} or more of its people answered "
+        "(smaller partners merged). The key to who is who goes to respondent-keys.csv: "
+        "keep it private.  e.g. lsp-xlsx collate returns/ --anonymous"
+    )(f)
+    return click.option(
+        "--roll-up",
+        "roll_up",
+        type=click.Choice(ROLL_UPS),
+        default="median",
+        show_default=True,
+        help="How a partner with several respondents gets one position per question.  "
+        "e.g. --roll-up mean",
+    )(f)
+
+
+def anonymous_option(text: str) -> Callable[[F], F]:
+    """--anonymous, for collate and the demo."""
+    return click.option("--anonymous", is_flag=True, help=text)

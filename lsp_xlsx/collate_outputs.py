@@ -107,6 +107,24 @@ def write_collated(
     return Written(workbook, responses, paper, notes)
 
 
+@dataclass(frozen=True)
+class BoardOptions:
+    """How the board's figures are made (issue 25): a partner's position (``roll_up``:
+    median or mean) and whether the round is published anonymously."""
+
+    roll_up: str = "median"
+    anonymous: bool = False
+
+    def key_map(self, split_by: str | None, responses: Path) -> dict[str, Path]:
+        """The private key map's place, beside the tidy table (declared for every run: a
+        round built anonymous is known only once its returns are read)."""
+        from lsp_xlsx.compare.anonymity import KEYS_NAME
+
+        if split_by and self.anonymous:
+            raise UsageProblem("--anonymous cannot yet be used with --split-by: collate each part.")
+        return {} if split_by else {"the respondent key map": responses.with_name(KEYS_NAME)}
+
+
 def collate_inputs(
     framework: Framework,
     partners: PartnerList | None,
@@ -141,16 +159,28 @@ def collate_one(
     group_by: Sequence[str] | None,
     before: pd.DataFrame | None,
     limits: Limits | None,
+    board: BoardOptions | None = None,
 ) -> tuple[Comparison, Written]:
     """One comparison of the returns read (compared with last round's tidy table
     ``before``, when given), written to ``where``: the workbook, the tidy table and the
-    board paper (through the run's staging)."""
+    board paper (through the run's staging). A partner with several respondents counts
+    by its position (``board.roll_up``); an anonymous round (``board.anonymous``, or a
+    return built for one) is published as :mod:`~lsp_xlsx.compare.anonymity` says, and
+    its key map is written beside the tidy table for the coordinator."""
+    from lsp_xlsx.compare.anonymity import KEYS_NAME, anonymous_round, write_keys
     from lsp_xlsx.compare.tables import collate
     from lsp_xlsx.core.memory import release_freed_memory
 
     output, responses, paper = where
+    board = board or BoardOptions()
     comparison = collate(
-        result.returns, framework, partners, responses_name=responses.name, group_by=group_by
+        result.returns,
+        framework,
+        partners,
+        responses_name=responses.name,
+        group_by=group_by,
+        roll_up_method=board.roll_up,
+        anonymous=board.anonymous or anonymous_round(result.returns),
     )
     comparison.round = result.round
     release_freed_memory()
@@ -160,4 +190,10 @@ def collate_one(
         now = comparison.responses
         comparison.progress = since_last_round(now, comparison.made_at, before, framework)
     written = write_collated(comparison, framework, output, responses, paper, limits)
+    if comparison.anonymity is not None:
+        keys = write_keys(comparison.anonymity, responses.with_name(KEYS_NAME))
+        written.notes.append(
+            f"Anonymous round: {keys} maps each respondent key to a person and a file. Keep "
+            "it private; never send it with the board's papers."
+        )
     return comparison, written

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_xlsx.collate_outputs import (
+    BoardOptions,
     beside_if_edited,
     check_groupings,
     collate_inputs,
@@ -188,6 +189,7 @@ def collate_returns(
     round_label: str | None = None,
     previous: Path | None = None,
     split_by: str | None = None,
+    board: BoardOptions | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -204,6 +206,7 @@ def collate_returns(
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
     responses = responses or output.with_name(RESPONSES_NAME)
+    keys = (board or BoardOptions()).key_map(split_by, responses)  # issue 25: --anonymous
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
     folders: tuple[str, ...] = ()
     if split_by:
@@ -211,7 +214,7 @@ def collate_returns(
         folders = (PARTS_FOLDERS,)
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
-        outputs |= {"the board paper": paper} if paper else {}
+        outputs |= ({"the board paper": paper} if paper else {}) | keys
     others = collate_inputs(framework, partners, manifest, previous)
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
@@ -238,7 +241,9 @@ def collate_returns(
             run.commit(split.split.made_at)
         else:
             where = (output, responses, paper)
-            c, done = collate_one(result, framework, partners, where, group_by, before, limits)
+            c, done = collate_one(
+                result, framework, partners, where, group_by, before, limits, board
+            )
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
             run.commit(c.made_at)

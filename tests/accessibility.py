@@ -44,6 +44,7 @@ TABLE_SHEETS = (
     "Contents",
     "Notes",
     "Improvement plan",
+    "Respondents",
 )
 MACHINE_SHEETS = ("_meta", "_lists")
 SANS = ("arial", "calibri", "helvetica", "liberation sans", "verdana", "tahoma", "segoe ui")

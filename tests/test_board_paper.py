@@ -19,6 +19,8 @@ SECTIONS = [
     "Strongest and weakest questions",
     "Questions to discuss first",
     "How groups of partners compare",
+    # Issue 25: the demo has partners with several respondents.
+    "Respondents within partners",
     "Proposed actions",
     "How the numbers are made",
 ]
@@ -43,7 +45,8 @@ def test_the_paper_has_every_section_as_a_word_heading(demo: Path) -> None:
     assert "North Shire Partnership (demo)" in text and "Round 2027" in text
     # Issue 19: one count of returns by state, the same sentence as the Returns sheet.
     assert (
-        "11 of 12 partners returned a workbook that counts (1 incomplete, 1 with errors); "
+        "11 of 12 partners returned a workbook that counts, from 14 respondents "
+        "(1 incomplete, 1 with errors); "
         "1 not returned." in text
     )
     assert "Not returned: North Shire Fire and Rescue Service." in text

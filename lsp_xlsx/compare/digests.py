@@ -87,6 +87,16 @@ def _sort_date(text: str) -> dt.date | None:
         return None
 
 
+def evidence_table(tidy: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """The Evidence sheet's rows: one per answer (per respondent), each question whole."""
+    keys = ["partner", "theme", "question_id", "question", "rating_label", "evidence"]
+    evidence = tidy[[*keys, "evidence_source"]].reset_index(drop=True)
+    # The question with its stem: the Evidence sheet has no parent row beside it. Mapped
+    # over the categories, so once per question, not per answer.
+    evidence["question"] = evidence["question_id"].map(framework.whole_text)
+    return evidence
+
+
 def actions_table(
     tidy: pd.DataFrame, columns: list[PartnerColumn], framework: Framework
 ) -> pd.DataFrame:
@@ -103,10 +113,15 @@ def actions_table(
     return acts[list(ACTION_COLUMNS)].reset_index(drop=True)
 
 
+def _respondent_order(ret: Return) -> tuple[str, str]:
+    return (ret.respondent_id, ret.file)
+
+
 def returns_table(
     returns: list[Return], columns: list[PartnerColumn], not_returned: list[PartnerColumn]
 ) -> pd.DataFrame:
-    counted: dict[str, list[Return]] = {}  # every respondent's return (issue 25)
+    # A row per counted return: a partner with several respondents has a row for each.
+    counted: dict[str, list[Return]] = {}
     for r in returns:
         if r.counts:
             counted.setdefault(r.partner_id.casefold(), []).append(r)
@@ -139,9 +154,11 @@ def returns_table(
 
     order = {p.partner_id.casefold(): p for p in columns + not_returned}
     for partner in columns + not_returned:
-        found: list[Return | None] = [*counted.get(partner.partner_id.casefold(), [])]
-        for ret in found or [None]:
-            add(partner, ret, str(ret.status) if ret else "not returned")
+        rets = sorted(counted.get(partner.partner_id.casefold(), []), key=_respondent_order)
+        for ret in rets:
+            add(partner, ret, str(ret.status))
+        if not rets:
+            add(partner, None, "not returned")
     for ret in returns:
         if not ret.counts:
             owner = order.get(ret.partner_id.casefold()) if ret.read else None

@@ -8,6 +8,7 @@ alone.
 from __future__ import annotations
 
 from lsp_xlsx.compare.digests import AGENDA_ORDER
+from lsp_xlsx.compare.respondents_sheet import scope_notes
 from lsp_xlsx.compare.rules import disagreement_rule, group_rule
 from lsp_xlsx.compare.scores import GROUP_GAP
 from lsp_xlsx.compare.sheet import Sheet
@@ -38,6 +39,8 @@ DESCRIPTIONS = {
     "Findings": "Every problem found in the returns: where it is, and what to do.",
     "About": "The framework, and when and how this workbook was made.",
     "Input files": "Every file read, with its SHA-256 fingerprint and status.",
+    "Respondents": "For partners with several respondents: how far their people agree on "
+    "each question, flagged where they disagree more than partners do.",
 }
 
 
@@ -99,6 +102,7 @@ def notes(c: Comparison) -> list[str]:
         "answer in full.",
         "Partner text is shown exactly as typed. Text that begins with =, +, - or @ is text, "
         "never a formula.",
+        *scope_notes(c),
     ]
 
 

@@ -201,10 +201,15 @@ class ReturnCounts:
     superseded: int
     held: int
     not_returned: int
+    #: Respondents whose returns count (issue 25): more than ``counted`` when a partner
+    #: has several.
+    respondents: int = 0
 
     def sentence(self) -> str:
         """The counts in one sentence, in the words of :data:`STATE_WORDS`."""
         text = f"{self.counted} of {self.expected} partners {STATE_WORDS['counted']}"
+        if self.respondents > self.counted:
+            text += f", from {self.respondents} respondents"
         inside = [
             f"{n} {STATE_WORDS[k].split(' (')[0]}"
             for k, n in (("incomplete", self.incomplete), ("with_errors", self.with_errors))
@@ -227,18 +232,23 @@ class ReturnCounts:
         return text
 
 
-def count_returns(returns: Sequence[Return], not_returned: int) -> ReturnCounts:
-    """Count returns by state: counted (read, not superseded or held), and of those the
-    incomplete ones and those with errors; refused, superseded and held files; partners
-    with no return that counts."""
+def count_returns(
+    returns: Sequence[Return], not_returned: int, partners: int | None = None
+) -> ReturnCounts:
+    """Count returns by state: counted partners (with a return read, not superseded or
+    held: ``partners`` when given, else the partners the counted returns name, so a
+    partner with several respondents counts once), and of the returns the incomplete ones
+    and those with errors; refused, superseded and held files; partners with no return
+    that counts."""
     from lsp_xlsx.returns.model import Status
 
     counted = [r for r in returns if r.counts]
-    # Partners, not files: a partner with several respondents counts once (issue 25).
-    partners = len({r.partner_id.casefold() for r in counted})
+    partners_counted = (
+        partners if partners is not None else len({r.partner_id.casefold() for r in counted})
+    )
     return ReturnCounts(
-        expected=partners + not_returned,
-        counted=partners,
+        expected=partners_counted + not_returned,
+        counted=partners_counted,
         # One state a return, as check's summary line counts them: a return with errors
         # is counted 'with errors' even when it is also incomplete.
         incomplete=sum(1 for r in counted if r.status is Status.INCOMPLETE),
@@ -247,4 +257,43 @@ def count_returns(returns: Sequence[Return], not_returned: int) -> ReturnCounts:
         superseded=sum(1 for r in returns if r.status is Status.SUPERSEDED),
         held=sum(1 for r in returns if r.status is Status.HELD),
         not_returned=not_returned,
+        respondents=len(counted),
+    )
+
+
+# --- A partner's position (issue 25) --------------------------------------------------
+
+#: How a partner with several respondents is given one position per question.
+ROLL_UPS = ("median", "mean")
+
+
+def partner_position(scores: np.ndarray, method: str = "median") -> np.ndarray:
+    """Each row's position (rows: questions; columns: one partner's respondents; NaN for no
+    score): the median, or the mean, of the scores given, rounded half up to one decimal
+    (:func:`round_half_up`) so the figure used is the figure shown. The median of an even
+    count is the mean of the middle two (2 and 3 give 2.5). NaN where nobody scored."""
+    if method not in ROLL_UPS:
+        raise ValueError(f"roll-up must be one of {', '.join(ROLL_UPS)}, not {method!r}")
+    with np.errstate(all="ignore"):
+        present = ~np.isnan(scores)
+        counts = present.sum(axis=1)
+        values = np.full(scores.shape[0], np.nan)
+        some = counts > 0
+        if some.any():
+            pick = np.nanmedian if method == "median" else np.nanmean
+            values[some] = pick(scores[some], axis=1)
+    return np.array([round_half_up(float(v)) for v in values], dtype=np.float64)
+
+
+def position_rule(method: str) -> str:
+    """The roll-up in words, for the Notes, every sheet that uses positions and the paper."""
+    how = (
+        "the median of its respondents' scores (with an even number, the mean of the middle "
+        "two, so 2 and 3 give 2.5)"
+        if method == "median"
+        else "the mean of its respondents' scores"
+    )
+    return (
+        f"A partner with several respondents counts once: its position on each question is "
+        f"{how}, rounded half up to one decimal, and every figure built on partners uses it."
     )

@@ -30,6 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lsp_xlsx.compare.anonymity import (
+    MIN_RESPONDENTS,
+    Anonymity,
+    anonymise,
+    mask_thin,
+    without_authors,
+    without_merged,
+)
+
 # Re-exported: these were defined here first, and scripts may import them from here.
 from lsp_xlsx.compare.digests import (
     ACTION_COLUMNS as ACTION_COLUMNS,
@@ -40,10 +49,12 @@ from lsp_xlsx.compare.digests import (
 from lsp_xlsx.compare.digests import (
     actions_table,
     agenda,
+    evidence_table,
     returns_table,
 )
 from lsp_xlsx.compare.grid import AnswerGrid, answer_grid, row_means
 from lsp_xlsx.compare.progress import Progress
+from lsp_xlsx.compare.rollup import RollUp, roll_up, with_spread
 from lsp_xlsx.compare.rules import PartnerColumn as PartnerColumn
 from lsp_xlsx.compare.rules import (
     ReturnCounts,
@@ -132,6 +143,12 @@ class Comparison:
     #: The workshop's entries carried from the comparison this one replaces: question id ->
     #: Agreed column key (agreed_rating, action, lead, target_date) -> value.
     agreed_entries: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: Partners' positions and the spread within partners with several respondents.
+    rollup: RollUp | None = None
+    #: How an anonymous round was published (None when the round is not anonymous).
+    anonymity: Anonymity | None = None
+    #: Partners with a return that counts, where ``returns`` no longer say (anonymous).
+    partners_counted: int | None = None
 
     @property
     def counted(self) -> list[Return]:
@@ -142,7 +159,7 @@ class Comparison:
     def return_counts(self) -> ReturnCounts:
         """Returns by state: the one count every sheet, the paper and the terminal show
         (made once: at 11,000 returns, counting the incomplete reads every answer)."""
-        return count_returns(self.returns, len(self.not_returned))
+        return count_returns(self.returns, len(self.not_returned), self.partners_counted)
 
     @property
     def findings(self) -> list[Finding]:
@@ -200,13 +217,16 @@ def _tidy(
     Columns that repeat a partner's or a question's values are categorical (codes, not a
     Python object per row): at 11,000 returns that is the difference between megabytes and
     hundreds of megabytes. The answers are joined from each return's packed columns."""
-    # Every respondent's return, a block each, grouped by partner (issue 25: until the
-    # comparison takes the partner's position, its grid reads the first block of each).
+    # A partner's respondents one after another (issue 25), in a fixed order.
     by_id: dict[str, list[Return]] = {}
     for r in counted:
         by_id.setdefault(r.partner_id.casefold(), []).append(r)
-    rets = [r for p in columns for r in by_id[p.partner_id.casefold()]]
-    owners = [p for p in columns for _ in by_id[p.partner_id.casefold()]]
+    owners = [
+        (p, r)
+        for p in columns
+        for r in sorted(by_id[p.partner_id.casefold()], key=lambda r: (r.respondent_id, r.file))
+    ]
+    rets = [r for _, r in owners]
     questions = framework.questions
     n, count = len(questions), len(rets)
     themes = [framework.theme_of[q.id] for q in questions]
@@ -219,9 +239,9 @@ def _tidy(
         "rated": ["yes" if q.rated else "no" for q in questions],
     }
     per_partner = {
-        "partner_id": [p.partner_id for p in owners],
-        "partner": [p.name for p in owners],
-        "sector": [p.sector for p in owners],
+        "partner_id": [p.partner_id for p, _ in owners],
+        "partner": [p.name for p, _ in owners],
+        "sector": [p.sector for p, _ in owners],
         "respondent": [r.respondent.name for r in rets],
         "source_file": [r.file for r in rets],
         "source_sha256": [r.sha256 for r in rets],
@@ -395,18 +415,6 @@ def _question_stats(grid: AnswerGrid, framework: Framework) -> pd.DataFrame:
     )
 
 
-def _one_each(tidy: pd.DataFrame) -> pd.DataFrame:
-    """One block of rows per partner with several respondents (issue 25), until the
-    roll-up replaces this: the first respondent's rows, each rating the median of the
-    partner's respondents' (the issue's default partner position), so the partner counts
-    once and no respondent's answers are dropped from the scores."""
-    keys = ["partner_id", "question_id"]
-    one = tidy[~tidy.duplicated(keys)].reset_index(drop=True)
-    median = tidy.groupby(keys, observed=True, sort=False)["rating"].median()
-    one["rating"] = median.reindex(pd.MultiIndex.from_frame(one[keys])).to_numpy()
-    return one
-
-
 def collate(
     returns: list[Return],
     framework: Framework,
@@ -414,36 +422,45 @@ def collate(
     made_at: str | None = None,
     responses_name: str = "responses.csv",
     group_by: Sequence[str] | None = None,
+    roll_up_method: str = "median",
+    anonymous: bool = False,
+    k: int = MIN_RESPONDENTS,
 ) -> Comparison:
     """Collate read returns (from :func:`lsp_xlsx.returns.reader.read_returns`) into a Comparison.
 
     Partner order follows ``partners`` when given, else partner name. ``responses_name`` is
     the tidy CSV's name, which findings about cut text point to. ``group_by`` names the
     columns of partners.csv to compare groups by (default: :func:`default_groupings`).
+
+    A partner with several respondents counts once, by its position on each question
+    (``roll_up_method``: median or mean; see :mod:`~lsp_xlsx.compare.rollup`). With
+    ``anonymous``, the round is published as :mod:`~lsp_xlsx.compare.anonymity` says:
+    partners below ``k`` respondents merged, and nobody named.
     """
     counted = [r for r in returns if r.counts]
     columns, not_returned = _partner_columns(counted, partners)
+    partners_counted, anonymity = len(columns), None
+    if anonymous:
+        # Before anything is computed: no figure of a small partner is ever made.
+        returns, anonymity = anonymise(returns, columns, k)
+        counted, columns = [r for r in returns if r.counts], anonymity.units
     tidy, fixes = _tidy(counted, columns, framework, responses_name)
-    grid_rows = tidy if len(tidy) == len(columns) * len(framework.questions) else _one_each(tidy)
-    grid = answer_grid(grid_rows, [p.partner_id for p in columns], framework)
+    rolled = roll_up(tidy, columns, framework, roll_up_method)
+    if anonymity is not None:
+        mask_thin(rolled.positions, rolled.n, anonymity.k)
+    grid = answer_grid(rolled.positions, [p.partner_id for p in columns], framework)
+    rolled = with_spread(rolled, tidy, columns, framework, grid.score)
+    if anonymity is not None:  # a merged column is many organisations: no spread "within"
+        rolled = without_merged(rolled)
     table, thin = theme_scores(grid, framework)
     chosen = list(group_by) if group_by is not None else default_groupings(partners)
     groups, gaps = _groupings(grid, table, thin, columns, chosen, framework)
     stats = _question_stats(grid, framework)
-    evidence = tidy[
-        [
-            "partner",
-            "theme",
-            "question_id",
-            "question",
-            "rating_label",
-            "evidence",
-            "evidence_source",
-        ]
-    ].reset_index(drop=True)
-    # The question with its stem: the Evidence sheet has no parent row beside it. Mapped
-    # over the categories, so once per question, not per answer.
-    evidence["question"] = evidence["question_id"].map(framework.whole_text)
+    evidence, actions = evidence_table(tidy, framework), actions_table(tidy, columns, framework)
+    if anonymity is not None:
+        order, qids = [p.name for p in columns], [q.id for q in framework.questions]
+        evidence = without_authors(evidence, order, qids)
+        actions = without_authors(actions, order, qids)
     return Comparison(
         framework=framework,
         returns=returns,
@@ -455,7 +472,7 @@ def collate(
         question_stats=stats,
         agenda=agenda(stats, framework, columns),
         evidence=evidence,
-        actions=actions_table(tidy, columns, framework),
+        actions=actions,
         returns_table=returns_table(returns, columns, not_returned),
         made_at=made_at or made_at_now(),
         responses_name=responses_name,
@@ -464,6 +481,9 @@ def collate(
         thin=thin,
         groups=groups,
         group_gaps=gaps,
+        rollup=rolled,
+        anonymity=anonymity,
+        partners_counted=partners_counted,
     )
 
 

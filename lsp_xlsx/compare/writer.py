@@ -25,6 +25,7 @@ from lsp_xlsx.compare import (
     list_sheets,
     progress_sheets,
     question_sheets,
+    respondents_sheet,
     summary,
 )
 from lsp_xlsx.compare.limits import SheetLimits, SheetPart, plan_sheets
@@ -92,6 +93,7 @@ def _laid_out(
         items = list(writers.items())
         items[at:at] = list(PROGRESS_WRITERS.items())
         writers = dict(items)
+    writers = respondents_sheet.with_respondents_sheet(writers, comparison)
     parts, comparison = plan_sheets(comparison, list(writers), limits)
     sheets = {
         p.name: Sheet(wb, p.name, marker, styles, p.number, _note(p, comparison)) for p in parts
@@ -123,6 +125,10 @@ def save_comparison(
 
 
 def _note(part: SheetPart, c: Comparison) -> str:
+    return " ".join(t for t in (_cut_note(part, c), respondents_sheet.scope_note(c)) if t)
+
+
+def _cut_note(part: SheetPart, c: Comparison) -> str:
     if part.partners_shown is not None:
         return (
             f"This sheet shows the first {part.partners_shown:,} of {len(c.partners):,} "
