@@ -180,6 +180,8 @@ def collate_command(
     board_paper: Path | None,
     no_board_paper: bool,
     previous: Path | None,
+    previous_agreed: Path | None,
+    today: dt.date | None,
     group_by: str | None,
     split_by: str | None,
     manifest: Path | None,
@@ -209,6 +211,8 @@ def collate_command(
         lsp-xlsx collate returns/ --partners partners.csv --group-by level
         lsp-xlsx collate returns/ --partners partners.csv --responses all.parquet
         lsp-xlsx collate region/ --partners partners.csv --split-by partnership
+        lsp-xlsx collate returns-2028/ --partners partners.csv --previous board-2027/ \\
+            --today 2028-04-15 -o board-2028/comparison.xlsx
     """
     with our_errors():
         outcome = workflow.collate_returns(
@@ -225,6 +229,8 @@ def collate_command(
             round_label,
             previous,
             split_by,
+            previous_agreed,
+            today,
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)

@@ -26,6 +26,7 @@ from lsp_xlsx.safety.written import FolderState, unchanged_or_absent
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lsp_xlsx.compare.progress import Baseline
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.framework.partners import PartnerList
     from lsp_xlsx.returns.model import CheckResult
@@ -141,6 +142,7 @@ def collate_one(
     group_by: Sequence[str] | None,
     before: pd.DataFrame | None,
     limits: Limits | None,
+    baseline: Baseline | None = None,
 ) -> tuple[Comparison, Written]:
     """One comparison of the returns read (compared with last round's tidy table
     ``before``, when given), written to ``where``: the workbook, the tidy table and the
@@ -158,6 +160,8 @@ def collate_one(
         from lsp_xlsx.compare.progress import since_last_round
 
         now = comparison.responses
-        comparison.progress = since_last_round(now, comparison.made_at, before, framework)
+        comparison.progress = since_last_round(
+            now, comparison.made_at, before, framework, baseline=baseline
+        )
     written = write_collated(comparison, framework, output, responses, paper, limits)
     return comparison, written

@@ -22,6 +22,7 @@ from lsp_xlsx.collate_outputs import (
     collate_inputs,
     collate_one,
 )
+from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import PartnerList, load_partners
 from lsp_xlsx.returns.isolation import release_readers
@@ -189,6 +190,8 @@ def collate_returns(
     round_label: str | None = None,
     previous: Path | None = None,
     split_by: str | None = None,
+    previous_agreed: Path | None = None,
+    today: dt.date | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -199,8 +202,17 @@ def collate_returns(
     :mod:`lsp_xlsx.workflow_split`.
 
     Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
-    all files renamed together); the Agreed sheet's entries carried forward."""
+    all files renamed together); the Agreed sheet's entries carried forward.
+
+    ``previous`` is last round's output folder or its tidy table; with it (and last
+    round's agreed.csv, in that folder or ``previous_agreed``) the comparison gains the
+    Progress sheets and follows up the agreed actions, due or overdue on ``today``."""
+    from lsp_xlsx.previous_round import load_previous, previous_files
     from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
+
+    if previous_agreed is not None and previous is None:
+        raise UsageProblem("--previous-agreed needs --previous, last round's responses.csv.")
+    files = previous_files(previous, previous_agreed) if previous is not None else None
 
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
@@ -213,15 +225,18 @@ def collate_returns(
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= {"the board paper": paper} if paper else {}
-    others = collate_inputs(framework, partners, manifest, previous)
+    others = collate_inputs(framework, partners, manifest, files.responses if files else None)
+    others |= files.inputs() if files else {}
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
             check_groupings(group_by, partners)
-        before = None
-        if previous is not None:  # a bad file is refused before the returns are read
+        before, loaded = None, None
+        if files is not None:  # a bad file is refused before the returns are read
             from lsp_xlsx.compare.progress import read_tidy
 
-            before = read_tidy(previous)
+            before = read_tidy(files.responses)
+            loaded = load_previous(files, partners, today, limits)
+            run.notes += loaded.notes + [f.message for f in loaded.findings]
         # pandas, openpyxl and the writers are imported while the workers read the first returns.
         warm = threading.Thread(target=_import_writers, daemon=True)
         warm.start()
@@ -233,13 +248,17 @@ def collate_returns(
         if split_by and partners is not None:
             from lsp_xlsx.workflow_split import write_split
 
-            args = (split_by, output, responses, bool(paper), group_by, previous)
+            last = files.responses if files else None
+            args = (split_by, output, responses, bool(paper), group_by, last)
             split = write_split(result, framework, partners, *args, limits=limits)
             outcome = CollateOutcome(result, None, None, responses, None, split, split.notes)
             run.commit(split.split.made_at)
         else:
             where = (output, responses, paper)
-            c, done = collate_one(result, framework, partners, where, group_by, before, limits)
+            baseline = loaded.baseline if loaded else None
+            c, done = collate_one(
+                result, framework, partners, where, group_by, before, limits, baseline
+            )
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
             run.commit(c.made_at)
@@ -303,8 +322,15 @@ def demo(
     )
     if rounds != 2 or collated.responses is None:
         return DemoOutcome(files, collated, mailed=_demo_collect(framework, files, first))
-    from lsp_xlsx.demo_rounds import make_round_two
+    from lsp_xlsx.demo_rounds import ROUND_TWO_TODAY, hold_workshop, make_round_two, update_plan
 
+    # The year closes its loop: the workshop agrees a position, agree writes the plan, the
+    # coordinator updates two actions, and round two is compared with all of it.
+    if collated.workbook is not None:
+        hold_workshop(framework, collated.workbook)
+        agreed = agree(collated.workbook, framework)
+        if agreed.plan is not None:
+            update_plan(agreed.plan)
     second = out / "round-2"
     returns = make_round_two(framework, second, collated.responses, count, seed)
     again = collate_returns(
@@ -313,7 +339,8 @@ def demo(
         second / "comparison.xlsx",
         partners=load_partners(second / "partners.csv"),
         manifest=second / "to-send" / "manifest.csv",
-        previous=collated.responses,
+        previous=first,
+        today=ROUND_TWO_TODAY,
     )
     return DemoOutcome(files, again, collated)
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsp_xlsx.compare.rules import shown_change
+from lsp_xlsx.compare.followup import PlanStatus, followup
+from lsp_xlsx.compare.progress_partners import Movement, movement
+from lsp_xlsx.compare.rules import change_direction, shown_change
 from lsp_xlsx.compare.scores import THIN_SHARE
 from lsp_xlsx.core.tidy_files import read_tidy_text
 from lsp_xlsx.framework.model import Framework
@@ -37,10 +39,20 @@ class Progress:
     questions: pd.DataFrame
     #: Last round's actions whose target date has passed, with the rating then and now.
     actions_due: pd.DataFrame
+    #: Returned this round for the first time (not invited, or not known to be, last round).
     partners_new: list[str] = field(default_factory=list)
+    #: Returned last round, not this round.
     partners_gone: list[str] = field(default_factory=list)
     questions_added: list[str] = field(default_factory=list)
     questions_removed: list[str] = field(default_factory=list)
+    #: By partner and by return: who joined, left, came back, or copied last round's ratings.
+    moved: Movement = field(default_factory=Movement)
+    #: Last round's agreed.csv (question_id, agreed_label, action, ...), when given.
+    agreed: pd.DataFrame | None = None
+    #: Last round's agreed actions followed up (compare/followup.py), when agreed is given.
+    followup: pd.DataFrame | None = None
+    #: The day due and overdue are worked out against (collate --today).
+    today: dt.date | None = None
 
 
 #: The columns of last round's tidy table that the comparison with it reads.
@@ -123,6 +135,7 @@ def _themes(
                     "now": this,
                     "change": this - last,
                     "shown_change": shown_change(last, this),
+                    "direction": change_direction(shown_change(last, this)),
                     "n_last": int(then_n[theme_id]) if mean_row else None,
                     "n_now": int(now_n[theme_id]) if mean_row else None,
                 }
@@ -155,7 +168,9 @@ def _questions(before: pd.DataFrame, now: pd.DataFrame, fw: Framework) -> pd.Dat
     frame["shown_change"] = [
         shown_change(a, b) for a, b in zip(frame["last"], frame["now"], strict=True)
     ]
-    ranked = frame.dropna(subset=["change"])
+    frame["direction"] = [change_direction(c) for c in frame["shown_change"]]
+    # Only a clear change can be one of the largest: a 0.1 move is not an improvement.
+    ranked = frame[frame["direction"].isin(["▲ up", "▼ down"])]
     ups = set(ranked[ranked["change"] > 0].nlargest(MOVERS, "change")["question_id"])
     downs = set(ranked[ranked["change"] < 0].nsmallest(MOVERS, "change")["question_id"])
     frame["movement"] = [
@@ -189,38 +204,73 @@ def _actions_due(before: pd.DataFrame, now: pd.DataFrame, today: dt.date) -> pd.
     return pd.DataFrame(rows, columns=[*columns, "rating_then", "rating_now"])
 
 
+@dataclass
+class Baseline:
+    """What last round left besides its tidy table: its agreed position (agreed.csv), the
+    statuses of the updated plan, who it invited, and this round's partners list."""
+
+    agreed: pd.DataFrame | None = None
+    statuses: dict[tuple[str, str], PlanStatus] = field(default_factory=dict)
+    invited: dict[str, str] | None = None
+    partners_now: set[str] | None = None
+    today: dt.date | None = None
+
+
 def since_last_round(
     now: pd.DataFrame,
     made_at: str,
     before: pd.DataFrame,
     framework: Framework,
     partner_ids: set[str] | None = None,
+    baseline: Baseline | None = None,
 ) -> Progress:
-    """:func:`progress` dated by the comparison's ``made_at``; with ``partner_ids`` (one
-    partnership's partners in a split run), last round's rows of other partners are left
-    out, so they are not reported as gone."""
+    """:func:`progress` dated by ``baseline.today`` (collate --today), else the comparison's
+    ``made_at``; with ``partner_ids`` (one partnership's partners in a split run), last
+    round's rows of other partners are left out, so they are not reported as gone."""
     if partner_ids is not None:
         before = before[before["partner_id"].isin(partner_ids)]
-    return progress(now, before, framework, dt.date.fromisoformat(made_at[:10]))
+    baseline = baseline or Baseline()
+    today = baseline.today or dt.date.fromisoformat(made_at[:10])
+    return progress(now, before, framework, today, baseline)
+
+
+def _means(tidy: pd.DataFrame) -> dict[str, float]:
+    rated = tidy[(tidy["rated"] == "yes") & tidy["score"].notna()]
+    return {str(k): float(v) for k, v in rated.groupby("question_id")["score"].mean().items()}
 
 
 def progress(
-    now: pd.DataFrame, before: pd.DataFrame, framework: Framework, today: dt.date
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+    framework: Framework,
+    today: dt.date,
+    baseline: Baseline | None = None,
 ) -> Progress:
-    """Compare this round's tidy table (``now``) with last round's (``before``)."""
+    """Compare this round's tidy table (``now``) with last round's (``before``), and follow
+    up last round's agreed position when ``baseline`` has it."""
+    baseline = baseline or Baseline()
     now = now.copy()
     now["score"] = pd.to_numeric(now["rating"], errors="coerce")
     names = _names(before) | _names(now)
     rounds = [r for r in before.get("round", pd.Series(dtype=str)) if r]
-    then_ids, now_ids = set(before["partner_id"]), set(now["partner_id"])
     fw_ids, prev_ids = [q.id for q in framework.questions], set(before["question_id"])
+    moved = movement(before, now, names, baseline.invited, baseline.partners_now)
+    follow = None
+    if baseline.agreed is not None:
+        themes = {t.id: t.sheet_name for t in framework.themes}
+        means = (_means(before), _means(now))
+        follow = followup(baseline.agreed, baseline.statuses, means, themes, today)
     return Progress(
         previous_round=rounds[0] if rounds else "last round",
         themes=_themes(before, now, framework, names),
         questions=_questions(before, now, framework),
         actions_due=_actions_due(before, now, today),
-        partners_new=sorted(names[p] for p in now_ids - then_ids),
-        partners_gone=sorted(names[p] for p in then_ids - now_ids),
+        partners_new=moved.returned_first,
+        partners_gone=moved.left + moved.not_returned,
         questions_added=[q for q in fw_ids if q not in prev_ids],
         questions_removed=sorted(prev_ids - set(fw_ids)),
+        moved=moved,
+        agreed=baseline.agreed,
+        followup=follow,
+        today=today,
     )

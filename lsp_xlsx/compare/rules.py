@@ -246,3 +246,30 @@ def count_returns(returns: Sequence[Return], not_returned: int) -> ReturnCounts:
         held=sum(1 for r in returns if r.status is Status.HELD),
         not_returned=not_returned,
     )
+
+
+# --- Change since last round (issue 22) ---------------------------------------------
+
+#: A change is called up or down only when the change as shown (the difference of the two
+#: rounded figures) is at least this many points; a smaller move is "no clear change". On
+#: a 1 to 4 scale one partner in ten moving one step moves a mean by 0.1: noise, not news.
+CHANGE_THRESHOLD = 0.2
+
+
+def change_direction(change: float) -> str:
+    """'▲ up', '▼ down' or 'no clear change' for a change as shown ('' for none)."""
+    if change is None or math.isnan(change):
+        return ""
+    size = round_half_up(abs(change), 2)
+    if size < CHANGE_THRESHOLD:
+        return "no clear change"
+    return "▲ up" if change > 0 else "▼ down"
+
+
+def change_rule() -> str:
+    """The threshold in words, for the Notes and the paper."""
+    return (
+        f"A change is called up or down only when it is {CHANGE_THRESHOLD:.1f} points or "
+        "more (the difference of the two figures as shown); a smaller move is 'no clear "
+        "change'."
+    )
