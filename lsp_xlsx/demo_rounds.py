@@ -138,10 +138,10 @@ PLAN_UPDATES = {
 
 
 def _nearest_label(mean: object, framework: Framework) -> str:
-    scored = [o for o in framework.scale if o.score is not None]
+    scored = [(o.score, o.label) for o in framework.scale if o.score is not None]
     if not isinstance(mean, int | float):
-        return scored[len(scored) // 2].label
-    return min(scored, key=lambda o: (abs(o.score - mean), o.score or 0)).label  # type: ignore[operator]
+        return scored[len(scored) // 2][1]
+    return min(scored, key=lambda option: (abs(option[0] - mean), option[0]))[1]
 
 
 def hold_workshop(framework: Framework, comparison: Path) -> None:
@@ -152,7 +152,7 @@ def hold_workshop(framework: Framework, comparison: Path) -> None:
     wb = load_workbook(comparison)
     ws = wb[A.SHEET]
     header = next(r for r in range(1, 20) if ws.cell(row=r, column=2).value == "ID")
-    col = {c.value: c.column for c in ws[header]}
+    col = {c.value: i for i, c in enumerate(ws[header], start=1)}
     for offset in range(len(framework.rated_questions)):
         row = header + 1 + offset
         mean = ws.cell(row=row, column=col["Partnership mean"]).value
@@ -170,7 +170,7 @@ def update_plan(plan: Path) -> None:
     the year (the rest stay 'not started')."""
     wb = load_workbook(plan)
     ws = wb["Improvement plan"]
-    col = {c.value: c.column for c in ws[3]}
+    col = {c.value: i for i, c in enumerate(ws[3], start=1)}
     for offset, (status, note) in PLAN_UPDATES.items():
         row = 4 + offset
         ws.cell(row=row, column=col["Status"]).value = status
