@@ -176,5 +176,6 @@ def update_plan(plan: Path) -> None:
         ws.cell(row=row, column=col["Status"]).value = status
         ws.cell(row=row, column=col["Owner"]).value = "Sam Okafor"
         ws.cell(row=row, column=col["Progress note"]).value = note
-        ws.cell(row=row, column=col["Updated"]).value = dt.date(2028, 2, 1)
+        updated = ws.cell(row=row, column=col["Updated"])
+        updated.value, updated.number_format = dt.date(2028, 2, 1), "dd/mm/yyyy"
     wb.save(plan)

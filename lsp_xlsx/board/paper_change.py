@@ -9,6 +9,7 @@ by ``rules.shown_figure``, and the counts of :func:`~lsp_xlsx.compare.followup.f
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from typing import Any
@@ -61,6 +62,14 @@ def _table(doc: Any, header: list[str], rows: list[list[str]], widths: list[floa
     for values in rows:
         for cell, value in zip(table.add_row().cells, values, strict=True):
             _cell(cell, value)
+
+
+def _day(text: str) -> str:
+    """A date as the workbook shows it (dd/mm/yyyy); text that is no date, as typed."""
+    try:
+        return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
+    except ValueError:
+        return text
 
 
 def _change(value: float) -> str:
@@ -144,7 +153,7 @@ def _theme_table(doc: Any, c: Comparison) -> None:
         ]
         for r in rows.to_dict("records")
     ]
-    _table(doc, header, body, [52, 20, 10, 20, 10, 16, 26])
+    _table(doc, header, body, [46, 18, 10, 18, 10, 16, 36])
 
 
 def _movers(doc: Any, c: Comparison) -> None:
@@ -158,7 +167,8 @@ def _movers(doc: Any, c: Comparison) -> None:
         if chosen.empty:
             doc.add_paragraph(xml_safe(f"Largest {word} by question: none clear."))
             continue
-        doc.add_paragraph(xml_safe(f"Largest {word} by question:"))
+        lead = doc.add_paragraph(xml_safe(f"Largest {word} by question:"))
+        lead.paragraph_format.space_before = Pt(6)
         body = [
             [
                 str(r["question_id"]),
@@ -170,7 +180,7 @@ def _movers(doc: Any, c: Comparison) -> None:
             for r in chosen.to_dict("records")
         ]
         header = ["ID", "Question", "Then", "Now", "Change"]
-        _table(doc, header, body, [14, 110, 15, 15, 16])
+        _table(doc, header, body, [18, 106, 15, 15, 16])
 
 
 def _actions(doc: Any, c: Comparison) -> None:
@@ -189,7 +199,7 @@ def _actions(doc: Any, c: Comparison) -> None:
     late = p.followup[p.followup["due"] == "overdue"]
     if not late.empty:
         body = [
-            [str(r["action"]), str(r["lead"]), str(r["target_date"]), str(r["status"])]
+            [str(r["action"]), str(r["lead"]), _day(str(r["target_date"])), str(r["status"])]
             for r in late.sort_values("target_date").to_dict("records")
         ]
         _table(doc, ["Late action", "Lead", "Target date", "Status"], body, [96, 34, 22, 22])

@@ -196,13 +196,22 @@ def write_progress(s: Sheet, c: Comparison) -> None:
         "move, no clear change. Partners in both rounds only; every row, for filtering, is "
         "on the Progress list sheet, with a chart."
     )
+    short = [f"T{t.number}" for t in c.framework.themes]
+    lines.append(
+        "Themes: "
+        + "; ".join(
+            f"{k} {t.sheet_name.removeprefix(str(t.number)).strip()}"
+            for k, t in zip(short, c.framework.themes, strict=True)
+        )
+        + "."
+    )
     header_row = s.title("Progress since last round", " ".join(lines))
     themes = [*(t.sheet_name for t in c.framework.themes), "All themes"]
     labels = ["Partner"]
-    for theme in themes:
-        labels += [f"{theme}: then", f"{theme}: now", f"{theme}: change"]
+    for key in [*short, "All"]:
+        labels += [f"{key} then", f"{key} now", f"{key} change"]
     labels.append("Note")
-    s.header(header_row, labels, [26] + [9] * (3 * len(themes)) + [34])
+    s.header(header_row, labels, [28] + [7, 7, 9] * len(themes) + [30])
     table = p.themes.set_index(["partner", "theme"])
     unchanged = set(p.moved.unchanged)
     row = header_row
