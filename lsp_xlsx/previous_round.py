@@ -19,10 +19,13 @@ from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.safety.names import AGREED_CSV_NAME, COMPARISON_NAME, PLAN_NAME, RESPONSES_NAME
 
 if TYPE_CHECKING:
+    from lsp_xlsx.board.agree import Agreed
+    from lsp_xlsx.compare.followup import PlanStatus
     from lsp_xlsx.compare.progress import Baseline
     from lsp_xlsx.core.findings import Finding
     from lsp_xlsx.framework.partners import PartnerList
     from lsp_xlsx.returns.sniff import Limits
+    from lsp_xlsx.safety.run import OutputRun
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,32 @@ def load_previous(
 
         baseline.invited = read_invited(files.comparison, limits)
     return loaded
+
+
+def updated_plan(
+    agreed: Agreed, target: Path, plan: Path | None, day: str, run: OutputRun
+) -> tuple[Path, dict[tuple[str, str], PlanStatus] | None]:
+    """For agree: where the new plan goes, and the statuses read from the updated plan
+    (``plan``, else the one at ``target``), which is kept under a dated name when edited."""
+    from lsp_xlsx.board.plan_read import carried_statuses, plan_messages
+    from lsp_xlsx.collate_outputs import beside_if_edited
+    from lsp_xlsx.compare.followup import status_key
+    from lsp_xlsx.core.files import keep_before_replacing
+    from lsp_xlsx.safety.names import dated_name
+    from lsp_xlsx.safety.written import FolderState
+
+    keys = {status_key(r.question_id, r.action) for r in agreed.rows + agreed.unmatched}
+    read = carried_statuses(plan or target, keys)
+    if read is None:
+        return beside_if_edited(target, "improvement plan", day, run.notes), None
+    agreed.findings += read.findings
+    if read.refused:
+        new = beside_if_edited(target, "improvement plan", day, run.notes)
+        run.notes += plan_messages(read, None)
+        return new, None
+    kept = None
+    if read.path == target and not FolderState.read(target.parent).wrote(target):
+        kept = dated_name(target, dt.date.fromisoformat(day[:10]), "previous")
+        keep_before_replacing(target, kept)
+    run.notes += plan_messages(read, kept)
+    return target, read.statuses

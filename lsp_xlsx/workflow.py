@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_xlsx.collate_outputs import (
-    beside_if_edited,
     check_groupings,
     collate_inputs,
     collate_one,
@@ -36,7 +35,7 @@ from lsp_xlsx.safety.names import (
     PLAN_NAME,
     RESPONSES_NAME,
 )
-from lsp_xlsx.safety.run import OutputRun, output_run
+from lsp_xlsx.safety.run import output_run
 from lsp_xlsx.safety.runlock import one_run_per_folder
 
 # The heavy stages (pandas, openpyxl) are imported by the functions that need them, so
@@ -44,7 +43,6 @@ from lsp_xlsx.safety.runlock import one_run_per_folder
 if TYPE_CHECKING:
     from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.collect.run import CollectReport
-    from lsp_xlsx.compare.followup import PlanStatus as StatusOfAction
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
     from lsp_xlsx.outreach.mail import DeliveryOptions, DeliveryOutcome
@@ -514,6 +512,7 @@ def agree(
     from lsp_xlsx.board.agree import read_agreed
     from lsp_xlsx.board.plan import write_agreed_outputs
     from lsp_xlsx.compare.tables import made_at_now
+    from lsp_xlsx.previous_round import updated_plan
 
     out_dir = out_dir or comparison.parent
     outputs = {"agreed.csv": out_dir / AGREED_CSV_NAME, "the improvement plan": out_dir / PLAN_NAME}
@@ -527,34 +526,7 @@ def agree(
         day = made_at_now()
         if today is not None:
             day = f"{today.isoformat()}{day[10:]}"
-        target, statuses = _updated_plan(agreed, outputs["the improvement plan"], plan, day, run)
+        target, statuses = updated_plan(agreed, outputs["the improvement plan"], plan, day, run)
         csv_path, target = write_agreed_outputs(agreed, framework, out_dir, target.name, statuses)
         run.commit(day)
     return AgreeOutcome(agreed, csv_path, target, run.notes)
-
-
-def _updated_plan(
-    agreed: Agreed, target: Path, plan: Path | None, day: str, run: OutputRun
-) -> tuple[Path, dict[tuple[str, str], StatusOfAction] | None]:
-    """Where the new plan goes, and the statuses read from the updated one (if any)."""
-    from lsp_xlsx.board.plan_read import carried_statuses, plan_messages
-    from lsp_xlsx.compare.followup import status_key
-    from lsp_xlsx.core.files import keep_before_replacing
-    from lsp_xlsx.safety.names import dated_name
-    from lsp_xlsx.safety.written import FolderState
-
-    keys = {status_key(r.question_id, r.action) for r in agreed.rows + agreed.unmatched}
-    read = carried_statuses(plan or target, keys)
-    if read is None:
-        return beside_if_edited(target, "improvement plan", day, run.notes), None
-    agreed.findings += read.findings
-    if read.refused:
-        new = beside_if_edited(target, "improvement plan", day, run.notes)
-        run.notes += plan_messages(read, None)
-        return new, None
-    kept = None
-    if read.path == target and not FolderState.read(target.parent).wrote(target):
-        kept = dated_name(target, dt.date.fromisoformat(day[:10]), "previous")
-        keep_before_replacing(target, kept)
-    run.notes += plan_messages(read, kept)
-    return target, read.statuses
