@@ -24,11 +24,9 @@ from lsp_xlsx.safety.names import dated_name
 from lsp_xlsx.safety.written import FolderState, unchanged_or_absent
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from lsp_xlsx.compare.progress import Baseline
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.framework.partners import PartnerList
+    from lsp_xlsx.previous_round import PreviousRound
     from lsp_xlsx.returns.model import CheckResult
     from lsp_xlsx.returns.sniff import Limits
 
@@ -140,13 +138,12 @@ def collate_one(
     partners: PartnerList | None,
     where: tuple[Path, Path, Path | None],
     group_by: Sequence[str] | None,
-    before: pd.DataFrame | None,
+    previous: PreviousRound | None,
     limits: Limits | None,
-    baseline: Baseline | None = None,
 ) -> tuple[Comparison, Written]:
-    """One comparison of the returns read (compared with last round's tidy table
-    ``before``, when given), written to ``where``: the workbook, the tidy table and the
-    board paper (through the run's staging)."""
+    """One comparison of the returns read (compared with last round, ``previous``, when
+    given), written to ``where``: the workbook, the tidy table and the board paper
+    (through the run's staging)."""
     from lsp_xlsx.compare.tables import collate
     from lsp_xlsx.core.memory import release_freed_memory
 
@@ -156,10 +153,10 @@ def collate_one(
     )
     comparison.round = result.round
     release_freed_memory()
-    if before is not None:
+    if previous is not None:
         from lsp_xlsx.compare.progress import since_last_round
 
-        now = comparison.responses
+        now, before, baseline = comparison.responses, previous.tidy, previous.baseline
         comparison.progress = since_last_round(
             now, comparison.made_at, before, framework, baseline=baseline
         )

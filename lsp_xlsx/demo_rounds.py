@@ -165,9 +165,11 @@ def hold_workshop(framework: Framework, comparison: Path) -> None:
     wb.save(comparison)
 
 
-def update_plan(plan: Path) -> None:
+def update_plan(plan: Path | None) -> None:
     """Set two actions' status in the improvement plan, as the coordinator would during
-    the year (the rest stay 'not started')."""
+    the year (the rest stay 'not started'); nothing when agree wrote no plan."""
+    if plan is None:
+        return
     wb = load_workbook(plan)
     ws = wb["Improvement plan"]
     col = {c.value: i for i, c in enumerate(ws[3], start=1)}

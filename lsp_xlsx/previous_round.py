@@ -19,6 +19,8 @@ from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.safety.names import AGREED_CSV_NAME, COMPARISON_NAME, PLAN_NAME, RESPONSES_NAME
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.compare.followup import PlanStatus
     from lsp_xlsx.compare.progress import Baseline
@@ -41,9 +43,11 @@ class PreviousFiles:
         """Each, by what a refusal to write over it calls it."""
         return {
             "last round's tidy table given with --previous": self.responses,
-            "last round's agreed.csv": self.agreed,
-            "last round's improvement plan": self.plan,
-            "last round's comparison workbook": self.comparison,
+            "last round's agreed.csv (from --previous or --previous-agreed)": self.agreed,
+            "last round's improvement plan, beside its agreed.csv": self.plan,
+            f"last round's comparison, beside {self.responses} given with --previous": (
+                self.comparison
+            ),
         }
 
 
@@ -51,10 +55,17 @@ def _existing(path: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def previous_files(previous: Path, previous_agreed: Path | None = None) -> PreviousFiles:
+def previous_files(
+    previous: Path | None, previous_agreed: Path | None = None
+) -> PreviousFiles | None:
     """Last round's files from ``--previous`` (a folder, or its responses.csv or .parquet)
-    and ``--previous-agreed``. The plan is the improvement-plan.xlsx beside agreed.csv; the
-    comparison (who was invited) is the comparison.xlsx beside the tidy table."""
+    and ``--previous-agreed`` (None without ``previous``). The plan is the
+    improvement-plan.xlsx beside agreed.csv; the comparison (who was invited) is the
+    comparison.xlsx beside the tidy table."""
+    if previous is None:
+        if previous_agreed is not None:
+            raise UsageProblem("--previous-agreed needs --previous, last round's responses.csv.")
+        return None
     if previous.is_dir():
         responses = previous / RESPONSES_NAME
         if not responses.is_file():
@@ -78,6 +89,7 @@ class PreviousRound:
     """Last round's tidy table, and what else it left, ready for the comparison."""
 
     files: PreviousFiles
+    tidy: pd.DataFrame
     baseline: Baseline
     notes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -89,15 +101,17 @@ def load_previous(
     today: dt.date | None,
     limits: Limits | None = None,
 ) -> PreviousRound:
-    """Read agreed.csv, the updated plan's statuses (in an isolated worker) and who last
-    round invited. A plan or comparison that cannot be read is said so, and the rest used."""
+    """Read last round's tidy table, agreed.csv, the updated plan's statuses (in an
+    isolated worker) and who it invited. A plan that cannot be read is said so (as are its
+    findings), and the rest used; a tidy table or agreed.csv that cannot be read raises
+    TidyTableError."""
     from lsp_xlsx.compare.followup import read_agreed_csv
-    from lsp_xlsx.compare.progress import Baseline
+    from lsp_xlsx.compare.progress import Baseline, read_tidy
 
     baseline = Baseline(today=today)
     if partners is not None:
         baseline.partners_now = {p.partner_id for p in partners}
-    loaded = PreviousRound(files, baseline)
+    loaded = PreviousRound(files, read_tidy(files.responses), baseline)
     if files.agreed is not None:
         baseline.agreed = read_agreed_csv(files.agreed)
     if files.plan is not None:
@@ -112,6 +126,7 @@ def load_previous(
         else:
             baseline.statuses = plan.statuses
             loaded.findings += plan.findings
+            loaded.notes += [f.message for f in plan.findings]
     if files.comparison is not None:
         from lsp_xlsx.board.plan_read import read_invited
 
@@ -122,27 +137,20 @@ def load_previous(
 def updated_plan(
     agreed: Agreed, target: Path, plan: Path | None, day: str, run: OutputRun
 ) -> tuple[Path, dict[tuple[str, str], PlanStatus] | None]:
-    """For agree: where the new plan goes, and the statuses read from the updated plan
-    (``plan``, else the one at ``target``), which is kept under a dated name when edited."""
+    """For agree: where the new plan goes (``target``, or beside it when the plan there has
+    been edited), and the statuses read from the updated plan (``plan``, else the one at
+    ``target``)."""
     from lsp_xlsx.board.plan_read import carried_statuses, plan_messages
     from lsp_xlsx.collate_outputs import beside_if_edited
     from lsp_xlsx.compare.followup import status_key
-    from lsp_xlsx.core.files import keep_before_replacing
-    from lsp_xlsx.safety.names import dated_name
-    from lsp_xlsx.safety.written import FolderState
 
     keys = {status_key(r.question_id, r.action) for r in agreed.rows + agreed.unmatched}
     read = carried_statuses(plan or target, keys)
+    # The plan someone updated is theirs: an edited one stays as it is and the new plan,
+    # carrying its statuses, goes beside it (beside_if_edited says so).
+    new = beside_if_edited(target, "improvement plan", day, run.notes)
     if read is None:
-        return beside_if_edited(target, "improvement plan", day, run.notes), None
-    agreed.findings += read.findings
-    if read.refused:
-        new = beside_if_edited(target, "improvement plan", day, run.notes)
-        run.notes += plan_messages(read, None)
         return new, None
-    kept = None
-    if read.path == target and not FolderState.read(target.parent).wrote(target):
-        kept = dated_name(target, dt.date.fromisoformat(day[:10]), "previous")
-        keep_before_replacing(target, kept)
-    run.notes += plan_messages(read, kept)
-    return target, read.statuses
+    agreed.findings += read.findings
+    run.notes += plan_messages(read, new)
+    return new, None if read.refused else read.statuses

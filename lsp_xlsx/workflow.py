@@ -21,7 +21,6 @@ from lsp_xlsx.collate_outputs import (
     collate_inputs,
     collate_one,
 )
-from lsp_xlsx.core.errors import UsageProblem
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import PartnerList, load_partners
 from lsp_xlsx.returns.isolation import release_readers
@@ -29,19 +28,20 @@ from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.safety.inputs import check_outputs
 from lsp_xlsx.safety.names import (
-    AGREED_CSV_NAME,
     BOARD_PAPER_NAME,
     COMPARISON_NAME,
-    PLAN_NAME,
     RESPONSES_NAME,
 )
 from lsp_xlsx.safety.run import output_run
 from lsp_xlsx.safety.runlock import one_run_per_folder
 
+# agree lives in workflow_agree.py (issue 22), and is still workflow.agree.
+from lsp_xlsx.workflow_agree import AgreeOutcome as AgreeOutcome
+from lsp_xlsx.workflow_agree import agree as agree
+
 # The heavy stages (pandas, openpyxl) are imported by the functions that need them, so
 # that a command starts quickly.
 if TYPE_CHECKING:
-    from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.collect.run import CollectReport
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
@@ -202,15 +202,12 @@ def collate_returns(
     Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
     all files renamed together); the Agreed sheet's entries carried forward.
 
-    ``previous`` is last round's output folder or its tidy table; with it (and last
-    round's agreed.csv, in that folder or ``previous_agreed``) the comparison gains the
-    Progress sheets and follows up the agreed actions, due or overdue on ``today``."""
+    ``previous``: last round's folder or tidy table (and ``previous_agreed``, its
+    agreed.csv): the Progress sheets, and its agreed actions followed up as at ``today``."""
     from lsp_xlsx.previous_round import load_previous, previous_files
     from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
 
-    if previous_agreed is not None and previous is None:
-        raise UsageProblem("--previous-agreed needs --previous, last round's responses.csv.")
-    files = previous_files(previous, previous_agreed) if previous is not None else None
+    files = previous_files(previous, previous_agreed)
 
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
@@ -228,13 +225,9 @@ def collate_returns(
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
             check_groupings(group_by, partners)
-        before, loaded = None, None
-        if files is not None:  # a bad file is refused before the returns are read
-            from lsp_xlsx.compare.progress import read_tidy
-
-            before = read_tidy(files.responses)
-            loaded = load_previous(files, partners, today, limits)
-            run.notes += loaded.notes + [f.message for f in loaded.findings]
+        # A bad file of last round's is refused before the returns are read.
+        loaded = load_previous(files, partners, today, limits) if files else None
+        run.notes += loaded.notes if loaded else []
         # pandas, openpyxl and the writers are imported while the workers read the first returns.
         warm = threading.Thread(target=_import_writers, daemon=True)
         warm.start()
@@ -253,10 +246,7 @@ def collate_returns(
             run.commit(split.split.made_at)
         else:
             where = (output, responses, paper)
-            baseline = loaded.baseline if loaded else None
-            c, done = collate_one(
-                result, framework, partners, where, group_by, before, limits, baseline
-            )
+            c, done = collate_one(result, framework, partners, where, group_by, loaded, limits)
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
             run.commit(c.made_at)
@@ -322,13 +312,10 @@ def demo(
         return DemoOutcome(files, collated, mailed=_demo_collect(framework, files, first))
     from lsp_xlsx.demo_rounds import ROUND_TWO_TODAY, hold_workshop, make_round_two, update_plan
 
-    # The year closes its loop: the workshop agrees a position, agree writes the plan, the
-    # coordinator updates two actions, and round two is compared with all of it.
+    # The loop closes: the workshop, agree, two statuses updated; round two compared with it.
     if collated.workbook is not None:
         hold_workshop(framework, collated.workbook)
-        agreed = agree(collated.workbook, framework)
-        if agreed.plan is not None:
-            update_plan(agreed.plan)
+        update_plan(agree(collated.workbook, framework).plan)
     second = out / "round-2"
     returns = make_round_two(framework, second, collated.responses, count, seed)
     again = collate_returns(
@@ -472,61 +459,3 @@ def remind(
     drafts = options.drafts_in(folder, "reminders")
     outcome.reminders = deliver_plan(plan, log, drafts, options, "reminder")
     return outcome.reminders
-
-
-# --- agree ----------------------------------------------------------------------------------
-
-
-@dataclass
-class AgreeOutcome:
-    """What ``agree`` read from the Agreed sheet and wrote."""
-
-    agreed: Agreed
-    csv: Path | None = None
-    plan: Path | None = None
-    #: What the run has to say about the files (an edited plan kept, stale locks).
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        """check's rule: 1 when the file was refused or an agreed rating is not on the scale."""
-        return self.agreed.exit_code
-
-
-def agree(
-    comparison: Path,
-    framework: Framework,
-    out_dir: Path | None = None,
-    limits: Limits | None = None,
-    plan: Path | None = None,
-    today: dt.date | None = None,
-) -> AgreeOutcome:
-    """Read the board's agreed position from ``comparison`` and write agreed.csv and
-    improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook).
-
-    An improvement plan already there (or ``plan``), updated by the coordinator, is read
-    back first (in an isolated worker): each action's owner, status, progress note and date
-    updated are carried into the new plan and agreed.csv, and the updated plan is kept
-    under a dated name (``today`` dates it). A plan that cannot be read stays as it is; the
-    new one goes beside it."""
-    from lsp_xlsx.board.agree import read_agreed
-    from lsp_xlsx.board.plan import write_agreed_outputs
-    from lsp_xlsx.compare.tables import made_at_now
-    from lsp_xlsx.previous_round import updated_plan
-
-    out_dir = out_dir or comparison.parent
-    outputs = {"agreed.csv": out_dir / AGREED_CSV_NAME, "the improvement plan": out_dir / PLAN_NAME}
-    others = {"the comparison workbook given": comparison, "the framework folder": framework.path}
-    if plan is not None and plan.resolve() != outputs["the improvement plan"].resolve():
-        others["the updated plan given with --plan"] = plan
-    with output_run([], outputs, others) as run:
-        agreed = read_agreed(comparison, framework, limits)
-        if agreed.refused:
-            return AgreeOutcome(agreed, notes=run.notes)
-        day = made_at_now()
-        if today is not None:
-            day = f"{today.isoformat()}{day[10:]}"
-        target, statuses = updated_plan(agreed, outputs["the improvement plan"], plan, day, run)
-        csv_path, target = write_agreed_outputs(agreed, framework, out_dir, target.name, statuses)
-        run.commit(day)
-    return AgreeOutcome(agreed, csv_path, target, run.notes)

@@ -150,29 +150,30 @@ def test_agree_reads_an_updated_plan_back_and_keeps_it(demo: Path, tmp_path: Pat
     ws.cell(row=5, column=header["Status"]).value = "Finished"  # not on the list: kept
     ws.cell(row=6, column=header["Status"]).value = "dropped"
     wb.save(plan)
+    edited = plan.read_bytes()
     result = CliRunner().invoke(
         cli, ["agree", str(work / "comparison.xlsx"), "--today", "2028-02-02"]
     )
     assert result.exit_code == 0, result.output
     assert "the status 'Finished' is not one of not started, in progress, done" in result.output
-    kept = work / "improvement-plan-previous-2028-02-02.xlsx"
-    assert kept.is_file(), result.output
-    assert _plan_statuses(kept) == _plan_statuses(plan)  # carried whole into the new one
+    assert plan.read_bytes() == edited  # the coordinator's plan stays as it is
+    new = work / "improvement-plan-2028-02-02.xlsx"  # dated by --today
+    assert new.is_file(), result.output
+    assert _plan_statuses(new) == _plan_statuses(plan)  # every status carried
     agreed = pd.read_csv(work / "agreed.csv", dtype=str, keep_default_na=False)
     statuses = dict(zip(agreed["question_id"], agreed["status"], strict=True))
-    by_plan = _plan_statuses(plan)
-    for qid, (status, _) in by_plan.items():
+    for qid, (status, _) in _plan_statuses(plan).items():
         assert statuses[qid] == status
     assert "Finished" in statuses.values() and "dropped" in statuses.values()
-    new = load_workbook(plan)["Improvement plan"]
-    labels = [c.value for c in new[3]]
+    fresh = load_workbook(new)["Improvement plan"]
+    labels = [c.value for c in fresh[3]]
     for label in ("Owner", "Status", "Progress note", "Updated"):
-        assert not new.cell(row=4, column=labels.index(label) + 1).protection.locked
-    assert new.cell(row=4, column=labels.index("Agreed action") + 1).protection.locked
-    assert new.protection.sheet
-    [status_list] = [dv for dv in new.data_validations.dataValidation if dv.type == "list"]
+        assert not fresh.cell(row=4, column=labels.index(label) + 1).protection.locked
+    assert fresh.cell(row=4, column=labels.index("Agreed action") + 1).protection.locked
+    assert fresh.protection.sheet
+    [status_list] = [dv for dv in fresh.data_validations.dataValidation if dv.type == "list"]
     assert status_list.formula1 == '"not started,in progress,done,dropped"'
-    assert problems(plan) == []
+    assert problems(new) == []
 
 
 @pytest.mark.slow

@@ -220,16 +220,15 @@ def carried_statuses(
     return plan
 
 
-def plan_messages(plan: PlanRead, kept: Path | None) -> list[str]:
-    """What agree says about the updated plan it read."""
-    where = f"; it is kept as {kept}" if kept is not None else ""
+def plan_messages(plan: PlanRead, new: Path) -> list[str]:
+    """What agree says about the updated plan it read, and where the new plan is."""
     if plan.refused:
         return [
             f"The improvement plan {plan.path} could not be read ({plan.refused}), so no "
-            f"statuses were carried{where}. Copy them into the new plan by hand."
+            f"statuses were carried into {new}. Copy them across by hand."
         ]
     return [
         f"Carried the owner, status and progress of {plan.updated} of "
-        f"{len(plan.statuses)} actions from the updated plan ({plan.path}) into the new "
-        f"plan and agreed.csv{where}."
+        f"{len(plan.statuses)} actions from the updated plan ({plan.path}) into {new} and "
+        "agreed.csv."
     ]
