@@ -185,6 +185,8 @@ def collate_command(
     board_paper: Path | None,
     no_board_paper: bool,
     previous: Path | None,
+    previous_agreed: Path | None,
+    today: dt.date | None,
     group_by: str | None,
     split_by: str | None,
     manifest: Path | None,
@@ -217,6 +219,8 @@ def collate_command(
         lsp-xlsx collate returns/ --partners partners.csv --responses all.parquet
         lsp-xlsx collate region/ --partners partners.csv --split-by partnership
         lsp-xlsx collate returns/ --partners partners.csv --anonymous --roll-up median
+        lsp-xlsx collate returns-2028/ --partners partners.csv --previous board-2027/ \\
+            --today 2028-04-15 -o board-2028/comparison.xlsx
     """
     with our_errors():
         outcome = workflow.collate_returns(
@@ -233,6 +237,8 @@ def collate_command(
             round_label,
             previous,
             split_by,
+            previous_agreed=previous_agreed,
+            today=today,
             board=BoardOptions(roll_up, anonymous),
         )
     print_collated(outcome)
@@ -451,23 +457,44 @@ def status_command(
     default=None,
     help="Where to write agreed.csv and improvement-plan.xlsx.  [default: beside COMPARISON]",
 )
+@click.option(
+    "--plan",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="The improvement plan as updated through the year, to carry its owners, statuses "
+    "and progress notes into the new one.  [default: improvement-plan.xlsx in --out-dir, "
+    "when there is one]",
+)
+@click.option(
+    "--today", callback=parse_date, help="The date to put on kept files.  [default: today]"
+)
 @limits_options
-def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits: Any) -> None:
+def agree_command(
+    comparison: Path,
+    framework: Any,
+    out_dir: Path | None,
+    plan: Path | None,
+    today: dt.date | None,
+    limits: Any,
+) -> None:
     """Read the position the board agreed, from the comparison workbook's Agreed sheet.
 
     Fill in the Agreed sheet at the workshop (agreed rating, action, lead, target date),
     in Excel or LibreOffice, then run this. It reads the file as carefully as a return,
     keeps and reports a rating typed over the dropdown, and writes agreed.csv and
-    improvement-plan.xlsx (the agreed actions by target date). The exit status follows
-    check's rules.
+    improvement-plan.xlsx (the agreed actions by target date, with Owner, Status,
+    Progress note and Updated columns to keep up to date). Run it again after updating the
+    plan: the statuses are read back and carried, and the updated plan is kept under a
+    dated name. The exit status follows check's rules.
 
     \b
     Example:
         lsp-xlsx agree outputs/comparison.xlsx
         lsp-xlsx agree board/comparison-workshop.ods -o board/
+        lsp-xlsx agree board/comparison.xlsx --plan board/improvement-plan.xlsx --today 2028-01-31
     """
     with our_errors():
-        outcome = workflow.agree(comparison, framework, out_dir, limits)
+        outcome = workflow.agree(comparison, framework, out_dir, limits, plan, today)
     print_agreed(outcome)
     sys.exit(outcome.exit_code)
 

@@ -412,9 +412,25 @@ def collate_output_options(f: F) -> F:
         click.option("--no-board-paper", is_flag=True, help="Do not write the board paper."),
         click.option(
             "--previous",
+            type=click.Path(path_type=Path, exists=True),
+            default=None,
+            help="Last round's output folder (or its responses.csv): add the Progress sheets, "
+            "what changed since, and follow up the actions in its agreed.csv, e.g. "
+            "--previous board-2027/",
+        ),
+        click.option(
+            "--previous-agreed",
             type=click.Path(path_type=Path, dir_okay=False, exists=True),
             default=None,
-            help="Last round's responses.csv: add the Progress sheets, what changed since.",
+            help="Last round's agreed.csv, when --previous names its responses.csv, e.g. "
+            "--previous-agreed board-2027/agreed.csv  [default: agreed.csv in the --previous "
+            "folder]",
+        ),
+        click.option(
+            "--today",
+            callback=parse_date,
+            help="The day of the board pack: actions due and overdue are counted from it, "
+            "e.g. --today 2028-04-15  [default: today]",
         ),
         click.option(
             "--group-by",

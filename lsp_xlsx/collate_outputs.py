@@ -24,10 +24,9 @@ from lsp_xlsx.safety.names import dated_name
 from lsp_xlsx.safety.written import FolderState, unchanged_or_absent
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.framework.partners import PartnerList
+    from lsp_xlsx.previous_round import PreviousRound
     from lsp_xlsx.returns.model import CheckResult
     from lsp_xlsx.returns.sniff import Limits
 
@@ -157,12 +156,12 @@ def collate_one(
     partners: PartnerList | None,
     where: tuple[Path, Path, Path | None],
     group_by: Sequence[str] | None,
-    before: pd.DataFrame | None,
+    previous: PreviousRound | None,
     limits: Limits | None,
     board: BoardOptions | None = None,
 ) -> tuple[Comparison, Written]:
-    """One comparison of the returns read (compared with last round's tidy table
-    ``before``, when given), written to ``where``: the workbook, the tidy table and the
+    """One comparison of the returns read (compared with last round,
+    ``previous``, when given), written to ``where``: the workbook, the tidy table and the
     board paper (through the run's staging). A partner with several respondents counts
     by its position (``board.roll_up``); an anonymous round (``board.anonymous``, or a
     return built for one) is published as :mod:`~lsp_xlsx.compare.anonymity` says, and
@@ -184,11 +183,13 @@ def collate_one(
     )
     comparison.round = result.round
     release_freed_memory()
-    if before is not None:
+    if previous is not None:
         from lsp_xlsx.compare.progress import since_last_round
 
-        now = comparison.responses
-        comparison.progress = since_last_round(now, comparison.made_at, before, framework)
+        now, before, baseline = comparison.responses, previous.tidy, previous.baseline
+        comparison.progress = since_last_round(
+            now, comparison.made_at, before, framework, baseline=baseline
+        )
     written = write_collated(comparison, framework, output, responses, paper, limits)
     if comparison.anonymity is not None:
         keys = write_keys(comparison.anonymity, responses.with_name(KEYS_NAME))

@@ -96,3 +96,88 @@ def make_round_two(framework: Framework, out: Path, previous: Path, count: int, 
         )
         save_workbook(wb, returns / copy.path.name)
     return returns
+
+
+#: The board pack of the demo's second round is made for this day (collate --today).
+ROUND_TWO_TODAY = dt.date(2028, 4, 20)
+
+#: What the demo's workshop agrees: (action, lead, target date), for the first questions.
+WORKSHOP_ACTIONS = (
+    (
+        "Refresh the shared vision with every partner at the spring away day",
+        "LSP Manager",
+        dt.date(2027, 9, 30),
+    ),
+    (
+        "Publish a single performance report to the board each quarter",
+        "Head of Performance",
+        dt.date(2027, 12, 31),
+    ),
+    (
+        "Agree a shared risk register and review it at every board meeting",
+        "Director of Finance",
+        dt.date(2028, 3, 31),
+    ),
+    (
+        "Induct every new board member within three months of joining",
+        "Board Secretary",
+        dt.date(2028, 5, 15),
+    ),
+    (
+        "Run a joint consultation with residents on the priorities",
+        "Head of Communications",
+        dt.date(2028, 9, 30),
+    ),
+    ("Review the partnership's terms of reference", "LSP Chair", None),
+)
+#: How the coordinator updated the plan through the year: row (0-based) -> status, note.
+PLAN_UPDATES = {
+    0: ("done", "Away day held in September; the vision was signed by every partner."),
+    2: ("in progress", "Draft register shared; two partners have still to add their risks."),
+}
+
+
+def _nearest_label(mean: object, framework: Framework) -> str:
+    scored = [(o.score, o.label) for o in framework.scale if o.score is not None]
+    if not isinstance(mean, int | float):
+        return scored[len(scored) // 2][1]
+    return min(scored, key=lambda option: (abs(option[0] - mean), option[0]))[1]
+
+
+def hold_workshop(framework: Framework, comparison: Path) -> None:
+    """Fill the Agreed sheet of round one's comparison as a workshop would: an agreed rating
+    for every question (the scale step nearest the mean) and six actions."""
+    from lsp_xlsx.compare import agreed_contract as A
+
+    wb = load_workbook(comparison)
+    ws = wb[A.SHEET]
+    header = next(r for r in range(1, 20) if ws.cell(row=r, column=2).value == "ID")
+    col = {c.value: i for i, c in enumerate(ws[header], start=1)}
+    for offset in range(len(framework.rated_questions)):
+        row = header + 1 + offset
+        mean = ws.cell(row=row, column=col["Partnership mean"]).value
+        ws.cell(row=row, column=col["Agreed rating"]).value = _nearest_label(mean, framework)
+        if offset < len(WORKSHOP_ACTIONS):
+            action, lead, target = WORKSHOP_ACTIONS[offset]
+            ws.cell(row=row, column=col["Agreed action"]).value = action
+            ws.cell(row=row, column=col["Lead (post)"]).value = lead
+            ws.cell(row=row, column=col["Target date"]).value = target
+    wb.save(comparison)
+
+
+def update_plan(plan: Path | None) -> None:
+    """Set two actions' status in the improvement plan, as the coordinator would during
+    the year (the rest stay 'not started'); nothing when agree wrote no plan."""
+    if plan is None:
+        return
+    wb = load_workbook(plan)
+    ws = wb["Improvement plan"]
+    col = {c.value: i for i, c in enumerate(ws[3], start=1)}
+    for offset, (status, note) in PLAN_UPDATES.items():
+        row = 4 + offset
+        ws.cell(row=row, column=col["Status"]).value = status
+        ws.cell(row=row, column=col["Owner"]).value = "Sam Okafor"
+        ws.cell(row=row, column=col["Progress note"]).value = note
+        updated = ws.cell(row=row, column=col["Updated"])
+        updated.value, updated.number_format = dt.date(2028, 2, 1), "dd/mm/yyyy"
+    wb.save(plan)

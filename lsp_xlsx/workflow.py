@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from lsp_xlsx.collate_outputs import (
     BoardOptions,
-    beside_if_edited,
     check_groupings,
     collate_inputs,
     collate_one,
@@ -30,19 +29,20 @@ from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.safety.inputs import check_outputs
 from lsp_xlsx.safety.names import (
-    AGREED_CSV_NAME,
     BOARD_PAPER_NAME,
     COMPARISON_NAME,
-    PLAN_NAME,
     RESPONSES_NAME,
 )
 from lsp_xlsx.safety.run import output_run
 from lsp_xlsx.safety.runlock import one_run_per_folder
 
+# agree lives in workflow_agree.py (issue 22), and is still workflow.agree.
+from lsp_xlsx.workflow_agree import AgreeOutcome as AgreeOutcome
+from lsp_xlsx.workflow_agree import agree as agree
+
 # The heavy stages (pandas, openpyxl) are imported by the functions that need them, so
 # that a command starts quickly.
 if TYPE_CHECKING:
-    from lsp_xlsx.board.agree import Agreed
     from lsp_xlsx.collect.run import CollectReport
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
@@ -190,6 +190,8 @@ def collate_returns(
     previous: Path | None = None,
     split_by: str | None = None,
     board: BoardOptions | None = None,
+    previous_agreed: Path | None = None,
+    today: dt.date | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -200,8 +202,14 @@ def collate_returns(
     :mod:`lsp_xlsx.workflow_split`.
 
     Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
-    all files renamed together); the Agreed sheet's entries carried forward."""
+    all files renamed together); the Agreed sheet's entries carried forward.
+
+    ``previous``: last round's folder or tidy table (and ``previous_agreed``, its
+    agreed.csv): the Progress sheets, and its agreed actions followed up as at ``today``."""
+    from lsp_xlsx.previous_round import load_previous, previous_files
     from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
+
+    files = previous_files(previous, previous_agreed)
 
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
@@ -215,15 +223,14 @@ def collate_returns(
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= ({"the board paper": paper} if paper else {}) | keys
-    others = collate_inputs(framework, partners, manifest, previous)
+    others = collate_inputs(framework, partners, manifest, files.responses if files else None)
+    others |= files.inputs() if files else {}
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
             check_groupings(group_by, partners)
-        before = None
-        if previous is not None:  # a bad file is refused before the returns are read
-            from lsp_xlsx.compare.progress import read_tidy
-
-            before = read_tidy(previous)
+        # A bad file of last round's is refused before the returns are read.
+        loaded = load_previous(files, partners, today, limits) if files else None
+        run.notes += loaded.notes if loaded else []
         # pandas, openpyxl and the writers are imported while the workers read the first returns.
         warm = threading.Thread(target=_import_writers, daemon=True)
         warm.start()
@@ -235,14 +242,15 @@ def collate_returns(
         if split_by and partners is not None:
             from lsp_xlsx.workflow_split import write_split
 
-            args = (split_by, output, responses, bool(paper), group_by, previous)
+            last = files.responses if files else None
+            args = (split_by, output, responses, bool(paper), group_by, last)
             split = write_split(result, framework, partners, *args, limits=limits)
             outcome = CollateOutcome(result, None, None, responses, None, split, split.notes)
             run.commit(split.split.made_at)
         else:
             where = (output, responses, paper)
             c, done = collate_one(
-                result, framework, partners, where, group_by, before, limits, board
+                result, framework, partners, where, group_by, loaded, limits, board
             )
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
@@ -307,8 +315,12 @@ def demo(
     )
     if rounds != 2 or collated.responses is None:
         return DemoOutcome(files, collated, mailed=_demo_collect(framework, files, first))
-    from lsp_xlsx.demo_rounds import make_round_two
+    from lsp_xlsx.demo_rounds import ROUND_TWO_TODAY, hold_workshop, make_round_two, update_plan
 
+    # The loop closes: the workshop, agree, two statuses updated; round two compared with it.
+    if collated.workbook is not None:
+        hold_workshop(framework, collated.workbook)
+        update_plan(agree(collated.workbook, framework).plan)
     second = out / "round-2"
     returns = make_round_two(framework, second, collated.responses, count, seed)
     again = collate_returns(
@@ -317,7 +329,8 @@ def demo(
         second / "comparison.xlsx",
         partners=load_partners(second / "partners.csv"),
         manifest=second / "to-send" / "manifest.csv",
-        previous=collated.responses,
+        previous=first,
+        today=ROUND_TWO_TODAY,
     )
     return DemoOutcome(files, again, collated)
 
@@ -452,49 +465,3 @@ def remind(
     drafts = options.drafts_in(folder, "reminders")
     outcome.reminders = deliver_plan(plan, log, drafts, options, "reminder")
     return outcome.reminders
-
-
-# --- agree ----------------------------------------------------------------------------------
-
-
-@dataclass
-class AgreeOutcome:
-    """What ``agree`` read from the Agreed sheet and wrote."""
-
-    agreed: Agreed
-    csv: Path | None = None
-    plan: Path | None = None
-    #: What the run has to say about the files (an edited plan kept, stale locks).
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        """check's rule: 1 when the file was refused or an agreed rating is not on the scale."""
-        return self.agreed.exit_code
-
-
-def agree(
-    comparison: Path,
-    framework: Framework,
-    out_dir: Path | None = None,
-    limits: Limits | None = None,
-) -> AgreeOutcome:
-    """Read the board's agreed position from ``comparison`` and write agreed.csv and
-    improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook). An
-    improvement plan edited since the tool wrote it stays; the new one goes beside it."""
-    from lsp_xlsx.board.agree import read_agreed
-    from lsp_xlsx.board.plan import write_agreed_outputs
-    from lsp_xlsx.compare.tables import made_at_now
-
-    out_dir = out_dir or comparison.parent
-    outputs = {"agreed.csv": out_dir / AGREED_CSV_NAME, "the improvement plan": out_dir / PLAN_NAME}
-    others = {"the comparison workbook given": comparison, "the framework folder": framework.path}
-    with output_run([], outputs, others) as run:
-        agreed = read_agreed(comparison, framework, limits)
-        if agreed.refused:
-            return AgreeOutcome(agreed, notes=run.notes)
-        day = made_at_now()
-        plan = beside_if_edited(outputs["the improvement plan"], "improvement plan", day, run.notes)
-        csv_path, plan = write_agreed_outputs(agreed, framework, out_dir, plan.name)
-        run.commit(day)
-    return AgreeOutcome(agreed, csv_path, plan, run.notes)

@@ -327,7 +327,7 @@ def test_progress_shows_last_rounds_means_as_its_summary_did(
         assert mean_rows.loc[row["theme"], "last"] == pytest.approx(row["mean"]), theme_id
         assert mean_rows.loc[row["theme"], "n_last"] == row["n"]
     save_comparison(after, tmp_path / "next.xlsx")
-    ws = load_workbook(tmp_path / "next.xlsx")["Progress"]
+    ws = load_workbook(tmp_path / "next.xlsx")["Progress list"]  # issue 22: the long list
     header = next(r for r in ws.iter_rows() if r[0].value == "Partner")
     labels = [c.value for c in header]
     assert "Last round (n)" in labels and "This round (n)" in labels

@@ -263,7 +263,7 @@ def test_the_progress_sheets_show_what_changed_since_last_round(
         ]
         return float(rows["rating"].mean())
 
-    ws = wb["Progress"]
+    ws = wb["Progress list"]  # issue 22: the long list moved here; Progress is the grid
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     header = next(i for i, r in enumerate(rows) if r[0] == "Partner")
     table = [r for r in rows[header + 1 :] if r[0]]
@@ -298,7 +298,9 @@ def test_the_progress_sheets_show_what_changed_since_last_round(
 
         assert by_id[question.id][5] == pytest.approx(q_mean(now_t) - q_mean(then_t))
     subtitle = " ".join(str(r[0]) for r in rows[1:header] if r[0])
-    assert "New this round: Nhs." in subtitle and "Not in this round: Vcs." in subtitle
+    # issue 22: by return, not "new this round"; no partners list, so Vcs is "not this round".
+    assert "Returned for the first time: Nhs." in subtitle
+    assert "Returned in round 2027, not this round: Vcs." in subtitle
     due = [[c.value for c in r] for r in wb["Actions due"].iter_rows()]
     due_header = next(i for i, r in enumerate(due) if r[0] == "Partner")
     actions = {r[0]: r for r in due[due_header + 1 :] if r[0]}

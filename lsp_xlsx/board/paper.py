@@ -22,6 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from lsp_xlsx.board.paper_change import add_change_section
 from lsp_xlsx.board.paper_respondents import respondents_section
 from lsp_xlsx.compare.digests import AGENDA_ORDER
 from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, disagreement_rule, group_rule, shown_figure
@@ -344,6 +345,7 @@ def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = No
     doc.add_paragraph(_clean(". ".join(x for x in lines if x) + "."))
     for part in (_returns, _themes, _questions, _groups):
         part(doc, c)
+    add_change_section(doc, c)  # issue 22: since last round (board/paper_change.py)
     respondents_section(doc, c)  # issue 25: board/paper_respondents.py
     _actions(doc, c, today)
     _method(doc, c)

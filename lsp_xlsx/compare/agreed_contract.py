@@ -26,3 +26,18 @@ COLUMNS: tuple[Column, ...] = (
 #: What the coordinator fills in at the workshop: unlocked, pale yellow.
 INPUT_KEYS = ("agreed_rating", "action", "lead", "target_date")
 HEADER_KEYS = {normalise_label(c.label): c.key for c in COLUMNS}
+
+#: With last round's agreed position (collate --previous): what the board agreed then,
+#: read-only, beside each question as the workshop's starting point. Never read back.
+PREVIOUS_COLUMNS: tuple[Column, ...] = (
+    Column("agreed_then", "Agreed last round", 20),
+    Column("action_then", "Action last round", 30),
+)
+
+
+def columns(with_previous: bool) -> tuple[Column, ...]:
+    """The Agreed sheet's columns: last round's two after "Partners' ratings" when given."""
+    if not with_previous:
+        return COLUMNS
+    at = [c.key for c in COLUMNS].index("range") + 1
+    return (*COLUMNS[:at], *PREVIOUS_COLUMNS, *COLUMNS[at:])

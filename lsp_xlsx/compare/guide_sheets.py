@@ -8,6 +8,7 @@ alone.
 from __future__ import annotations
 
 from lsp_xlsx.compare.digests import AGENDA_ORDER
+from lsp_xlsx.compare.progress_sheets import progress_notes
 from lsp_xlsx.compare.respondents_sheet import scope_notes
 from lsp_xlsx.compare.rules import disagreement_rule, group_rule
 from lsp_xlsx.compare.scores import GROUP_GAP
@@ -28,9 +29,13 @@ DESCRIPTIONS = {
     "to read back with lsp-xlsx agree.",
     "Groups": "How each group of partners (by sector, level and so on) rates each question, "
     "with the largest gaps between groups flagged.",
-    "Progress": "What changed since last round, by partner and theme, with a chart.",
+    "Progress": "What changed since last round: partners down, themes across, then, now "
+    "and the change.",
+    "Progress list": "The same, one row per partner and theme, for filtering, with a chart.",
     "Progress by question": "The partnership's mean on each question then and now, with the "
     "largest improvements and declines.",
+    "Agreed actions": "The actions the board agreed last round: status, due or overdue, and "
+    "the rating then and now.",
     "Actions due": "Last round's actions whose target date has passed, with the rating then "
     "and now.",
     "Evidence": "The evidence behind every rating, one row per partner and question.",
@@ -102,6 +107,7 @@ def notes(c: Comparison) -> list[str]:
         "answer in full.",
         "Partner text is shown exactly as typed. Text that begins with =, +, - or @ is text, "
         "never a formula.",
+        *progress_notes(c),
         *scope_notes(c),
     ]
 

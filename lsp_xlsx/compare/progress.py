@@ -15,9 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from lsp_xlsx.compare.rules import shown_change
+from lsp_xlsx.compare.followup import PlanStatus, followup
+from lsp_xlsx.compare.progress_partners import Movement, movement
+from lsp_xlsx.compare.rules import change_direction, round_half_up, shown_change, shown_figure
 from lsp_xlsx.compare.scores import THIN_SHARE
 from lsp_xlsx.core.tidy_files import read_tidy_text
 from lsp_xlsx.framework.model import Framework
@@ -37,10 +40,20 @@ class Progress:
     questions: pd.DataFrame
     #: Last round's actions whose target date has passed, with the rating then and now.
     actions_due: pd.DataFrame
+    #: Returned this round for the first time (not invited, or not known to be, last round).
     partners_new: list[str] = field(default_factory=list)
+    #: Returned last round, not this round.
     partners_gone: list[str] = field(default_factory=list)
     questions_added: list[str] = field(default_factory=list)
     questions_removed: list[str] = field(default_factory=list)
+    #: By partner and by return: who joined, left, came back, or copied last round's ratings.
+    moved: Movement = field(default_factory=Movement)
+    #: Last round's agreed.csv (question_id, agreed_label, action, ...), when given.
+    agreed: pd.DataFrame | None = None
+    #: Last round's agreed actions followed up (compare/followup.py), when agreed is given.
+    followup: pd.DataFrame | None = None
+    #: The day due and overdue are worked out against (collate --today).
+    today: dt.date | None = None
 
 
 #: The columns of last round's tidy table that the comparison with it reads.
@@ -123,6 +136,7 @@ def _themes(
                     "now": this,
                     "change": this - last,
                     "shown_change": shown_change(last, this),
+                    "direction": change_direction(shown_change(last, this)),
                     "n_last": int(then_n[theme_id]) if mean_row else None,
                     "n_now": int(now_n[theme_id]) if mean_row else None,
                 }
@@ -155,7 +169,9 @@ def _questions(before: pd.DataFrame, now: pd.DataFrame, fw: Framework) -> pd.Dat
     frame["shown_change"] = [
         shown_change(a, b) for a, b in zip(frame["last"], frame["now"], strict=True)
     ]
-    ranked = frame.dropna(subset=["change"])
+    frame["direction"] = [change_direction(c) for c in frame["shown_change"]]
+    # Only a clear change can be one of the largest: a 0.1 move is not an improvement.
+    ranked = frame[frame["direction"].isin(["▲ up", "▼ down"])]
     ups = set(ranked[ranked["change"] > 0].nlargest(MOVERS, "change")["question_id"])
     downs = set(ranked[ranked["change"] < 0].nsmallest(MOVERS, "change")["question_id"])
     frame["movement"] = [
@@ -163,6 +179,28 @@ def _questions(before: pd.DataFrame, now: pd.DataFrame, fw: Framework) -> pd.Dat
         for q in frame["question_id"]
     ]
     return frame
+
+
+def partner_level(tidy: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """One row per partner and question. A partner with several respondents (issue 25) is
+    taken at the median of their scores, rounded half up to one decimal as the comparison's
+    default position is, so that Progress counts a partner once, as the Summary does."""
+    keys = ["partner_id", "question_id"]
+    if not tidy.duplicated(keys).any():
+        return tidy
+    one = tidy.drop_duplicates(keys).copy()
+    median = tidy.groupby(keys, sort=False)["score"].median()
+    at = pd.MultiIndex.from_frame(one[keys])
+    one["score"] = [round_half_up(v, 1) if pd.notna(v) else np.nan for v in median.reindex(at)]
+    words = {float(o.score): o.label for o in framework.scale if o.score is not None}
+    several = tidy.groupby(keys, sort=False).size().reindex(at).to_numpy() > 1
+    labels = one["rating_label"].astype(object).to_numpy(dtype=object).copy()
+    for i in np.flatnonzero(several & one["score"].notna().to_numpy()):
+        value = float(one["score"].iloc[i])
+        labels[i] = words.get(value, shown_figure(value))
+    one["rating_label"] = labels
+    one["rating"] = one["score"]
+    return one
 
 
 def _actions_due(before: pd.DataFrame, now: pd.DataFrame, today: dt.date) -> pd.DataFrame:
@@ -189,38 +227,77 @@ def _actions_due(before: pd.DataFrame, now: pd.DataFrame, today: dt.date) -> pd.
     return pd.DataFrame(rows, columns=[*columns, "rating_then", "rating_now"])
 
 
+@dataclass
+class Baseline:
+    """What last round left besides its tidy table: its agreed position (agreed.csv), the
+    statuses of the updated plan, who it invited, and this round's partners list."""
+
+    agreed: pd.DataFrame | None = None
+    statuses: dict[tuple[str, str], PlanStatus] = field(default_factory=dict)
+    invited: dict[str, str] | None = None
+    partners_now: set[str] | None = None
+    today: dt.date | None = None
+
+
 def since_last_round(
     now: pd.DataFrame,
     made_at: str,
     before: pd.DataFrame,
     framework: Framework,
     partner_ids: set[str] | None = None,
+    baseline: Baseline | None = None,
 ) -> Progress:
-    """:func:`progress` dated by the comparison's ``made_at``; with ``partner_ids`` (one
-    partnership's partners in a split run), last round's rows of other partners are left
-    out, so they are not reported as gone."""
+    """:func:`progress` dated by ``baseline.today`` (collate --today), else the comparison's
+    ``made_at``; with ``partner_ids`` (one partnership's partners in a split run), last
+    round's rows of other partners are left out, so they are not reported as gone."""
     if partner_ids is not None:
         before = before[before["partner_id"].isin(partner_ids)]
-    return progress(now, before, framework, dt.date.fromisoformat(made_at[:10]))
+    baseline = baseline or Baseline()
+    today = baseline.today or dt.date.fromisoformat(made_at[:10])
+    return progress(now, before, framework, today, baseline)
+
+
+def _means(tidy: pd.DataFrame) -> dict[str, float]:
+    rated = tidy[(tidy["rated"] == "yes") & tidy["score"].notna()]
+    return {str(k): float(v) for k, v in rated.groupby("question_id")["score"].mean().items()}
 
 
 def progress(
-    now: pd.DataFrame, before: pd.DataFrame, framework: Framework, today: dt.date
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+    framework: Framework,
+    today: dt.date,
+    baseline: Baseline | None = None,
 ) -> Progress:
-    """Compare this round's tidy table (``now``) with last round's (``before``)."""
+    """Compare this round's tidy table (``now``) with last round's (``before``), and follow
+    up last round's agreed position when ``baseline`` has it."""
+    baseline = baseline or Baseline()
     now = now.copy()
     now["score"] = pd.to_numeric(now["rating"], errors="coerce")
+    # Every proposed action of last round is followed up, each respondent's; every figure
+    # counts a partner once, as the Summary does (issue 25).
+    proposed = before
+    before, now = partner_level(before, framework), partner_level(now, framework)
     names = _names(before) | _names(now)
     rounds = [r for r in before.get("round", pd.Series(dtype=str)) if r]
-    then_ids, now_ids = set(before["partner_id"]), set(now["partner_id"])
     fw_ids, prev_ids = [q.id for q in framework.questions], set(before["question_id"])
+    moved = movement(before, now, names, baseline.invited, baseline.partners_now)
+    follow = None
+    if baseline.agreed is not None:
+        themes = {t.id: t.sheet_name for t in framework.themes}
+        means = (_means(before), _means(now))
+        follow = followup(baseline.agreed, baseline.statuses, means, themes, today)
     return Progress(
         previous_round=rounds[0] if rounds else "last round",
         themes=_themes(before, now, framework, names),
         questions=_questions(before, now, framework),
-        actions_due=_actions_due(before, now, today),
-        partners_new=sorted(names[p] for p in now_ids - then_ids),
-        partners_gone=sorted(names[p] for p in then_ids - now_ids),
+        actions_due=_actions_due(proposed, now, today),
+        partners_new=moved.returned_first,
+        partners_gone=moved.left + moved.not_returned,
         questions_added=[q for q in fw_ids if q not in prev_ids],
         questions_removed=sorted(prev_ids - set(fw_ids)),
+        moved=moved,
+        agreed=baseline.agreed,
+        followup=follow,
+        today=today,
     )

@@ -11,44 +11,50 @@ import math
 
 from openpyxl.chart import BarChart, Reference
 
-from lsp_xlsx.compare.rules import shown_figure
+from lsp_xlsx.compare.progress_partners import movement_lines
+from lsp_xlsx.compare.rules import CHANGE_THRESHOLD, change_direction, change_rule, shown_figure
 from lsp_xlsx.compare.sheet import Sheet
 from lsp_xlsx.compare.tables import Comparison
 
-
-def _direction(change: float) -> str:
-    """The arrow for a change as shown (the difference of the two rounded figures)."""
-    if change is None or math.isnan(change):
-        return ""
-    if change > 0:
-        return "▲ up"
-    if change < 0:
-        return "▼ down"
-    return "= same"
-
-
 CHANGE_NOTE = (
     "Last round's figures are as that round's comparison reported them (thin scores left "
-    "out, as then). A change is the difference of the two figures as shown, rounded half up."
+    "out, as then). A change is the difference of the two figures as shown, rounded half up. "
+    + change_rule()
 )
+#: A change's number format: no "-0.0", since a change as shown is a whole number of tenths.
+CHANGE_FORMAT = "+0.0;-0.0;0.0"
 
 
-def write_progress(s: Sheet, c: Comparison) -> None:
-    """By partner and theme: last round, this round, the change and its direction."""
+def progress_notes(c: Comparison) -> list[str]:
+    """The Notes sheet's lines on the comparison with last round (none without one)."""
+    if c.progress is None:
+        return []
+    from lsp_xlsx.compare.followup import DUE_WITHIN_DAYS
+
+    lines = [f"Progress sheets: {CHANGE_NOTE}"]
+    if c.progress.followup is not None:
+        lines.append(
+            "Agreed actions: last round's agreed actions, with the status from the "
+            "improvement plan (set it in the plan's Status column). An open action is "
+            f"overdue past its target date and due when that is within {DUE_WITHIN_DAYS} "
+            f"days of {c.progress.today}, the day the board pack was made for (--today)."
+        )
+    return lines
+
+
+def write_progress_list(s: Sheet, c: Comparison) -> None:
+    """By partner and theme, one row each (for filtering): last round, this round, the
+    change and its direction."""
     p = c.progress
     assert p is not None
     lines = [f"Since round {p.previous_round}. {overall_line(c)} {CHANGE_NOTE}"]
-    if p.partners_new or p.partners_gone:
-        lines.append(
-            f"New this round: {', '.join(p.partners_new) or 'none'}. "
-            f"Not in this round: {', '.join(p.partners_gone) or 'none'}."
-        )
+    lines += movement_lines(p.moved, p.previous_round)
     if p.questions_added or p.questions_removed:
         lines.append(
             f"Questions added: {', '.join(p.questions_added) or 'none'}. "
             f"Removed: {', '.join(p.questions_removed) or 'none'} (matched by id)."
         )
-    header_row = s.title("Progress since last round", " ".join(lines))
+    header_row = s.title("Progress since last round: the long list", " ".join(lines))
     labels = ["Partner", "Theme", "Last round", "This round", "Change", "Direction"]
     labels += ["Last round (n)", "This round (n)"]
     s.header(header_row, labels, [30, 22, 10, 10, 9, 10, 10, 10])
@@ -64,8 +70,8 @@ def write_progress(s: Sheet, c: Comparison) -> None:
         s.put(row, 2, record["theme"])
         s.put(row, 3, record["last"], "0.0")
         s.put(row, 4, record["now"], "0.0")
-        s.put(row, 5, record["shown_change"], "+0.0;-0.0;0.0")
-        s.put(row, 6, _direction(record["shown_change"]), style="centre")
+        s.put(row, 5, record["shown_change"], CHANGE_FORMAT)
+        s.put(row, 6, record["direction"], style="centre")
         s.put(row, 7, record["n_last"], "0")
         s.put(row, 8, record["n_now"], "0")
         s.fit_cells(row)
@@ -106,7 +112,8 @@ def overall_line(c: Comparison) -> str:
     last, now, change = overall["last"], overall["now"], overall["shown_change"]
     if math.isnan(last) or math.isnan(now):
         return "There is not enough to compare across all themes."
-    word = "improved" if change > 0 else "declined" if change < 0 else "held steady"
+    direction = change_direction(change)
+    word = {"▲ up": "improved", "▼ down": "declined"}.get(direction, "showed no clear change")
     return (
         f"Across all themes the partnership {word}: its mean score moved from "
         f"{shown_figure(last)} (n={int(overall['n_last'])}) to "
@@ -114,44 +121,126 @@ def overall_line(c: Comparison) -> str:
     )
 
 
+def _agreed_then(c: Comparison) -> dict[str, str]:
+    """Question id -> last round's agreed rating, when last round's agreed.csv was given."""
+    p = c.progress
+    if p is None or p.agreed is None:
+        return {}
+    agreed = p.agreed
+    raw = agreed["agreed_raw"] if "agreed_raw" in agreed.columns else agreed["agreed_label"]
+    pairs = zip(agreed["question_id"], agreed["agreed_label"], raw, strict=True)
+    return {str(q): str(label or typed) for q, label, typed in pairs}
+
+
 def write_question_progress(s: Sheet, c: Comparison) -> None:
-    """Per rated question: the partnership's mean then and now, and the largest movers."""
+    """Per rated question: the partnership's mean then and now (with the board's agreed
+    rating then, when last round's agreed.csv was given), and the largest movers."""
     p = c.progress
     assert p is not None
+    agreed = _agreed_then(c) if p.agreed is not None else None
+    beside = (
+        " Agreed then is the rating the board agreed last round, beside the partnership's mean now."
+        if agreed is not None
+        else ""
+    )
     header_row = s.title(
         "Progress by question",
         f"The partnership's mean on each rated question in round {p.previous_round} and now. "
-        "The five largest improvements and declines are flagged. n is how many partners "
-        f"scored the question in each round. {CHANGE_NOTE}",
+        "The five largest clear improvements and declines are flagged. n is how many partners "
+        f"scored the question in each round.{beside} {CHANGE_NOTE}",
     )
-    labels = [
-        "ID",
-        "Theme",
-        "Question",
-        "Last round",
-        "This round",
-        "Change",
-        "Direction",
-        "Movement",
-        "Last round (n)",
-        "This round (n)",
-    ]
-    s.header(header_row, labels, [8, 18, 50, 10, 10, 9, 10, 18, 10, 10])
+    labels = ["ID", "Theme", "Question", "Last round"]
+    labels += ["Agreed then"] if agreed is not None else []
+    labels += ["This round", "Change", "Direction", "Movement", "Last round (n)"]
+    labels += ["This round (n)"]
+    widths = [8, 18, 50, 10] + ([22] if agreed is not None else []) + [10, 9, 14, 18, 10, 10]
+    s.header(header_row, labels, widths)
     row = header_row
     for record in p.questions.to_dict("records"):
         row += 1
         for col, key in enumerate(("question_id", "theme", "question"), start=1):
             s.put(row, col, record[key])
         s.put(row, 4, record["last"], "0.0")
-        s.put(row, 5, record["now"], "0.0")
-        s.put(row, 6, record["shown_change"], "+0.0;-0.0;0.0")
-        s.put(row, 7, _direction(record["shown_change"]), style="centre")
-        s.put(row, 8, record["movement"], style="bold" if record["movement"] else "body")
-        s.put(row, 9, record["n_last"], "0")
-        s.put(row, 10, record["n_now"], "0")
+        col = 5
+        if agreed is not None:
+            s.put(row, col, agreed.get(str(record["question_id"]), ""))
+            col += 1
+        s.put(row, col, record["now"], "0.0")
+        s.put(row, col + 1, record["shown_change"], CHANGE_FORMAT)
+        s.put(row, col + 2, record["direction"], style="centre")
+        s.put(row, col + 3, record["movement"], style="bold" if record["movement"] else "body")
+        s.put(row, col + 4, record["n_last"], "0")
+        s.put(row, col + 5, record["n_now"], "0")
         s.fit_cells(row)
     last = s.table("QuestionProgressTable", row)
     s.finish(header_row, len(labels), last)
+
+
+def _grid_change(change: float) -> str:
+    """A change in the grid: '▲ +0.3', '▼ -0.4', or '≈ +0.1' below the threshold."""
+    if change is None or math.isnan(change):
+        return ""
+    mark = {"▲ up": "▲", "▼ down": "▼"}.get(change_direction(change), "≈")
+    return f"{mark} {change:+.1f}" if change else f"{mark} 0.0"
+
+
+def write_progress(s: Sheet, c: Comparison) -> None:
+    """Partners down, themes across: each theme's score then, now and the change, with the
+    partnership's mean and n first; the long list is on 'Progress list' for filtering."""
+    p = c.progress
+    assert p is not None
+    lines = [f"Since round {p.previous_round}. {overall_line(c)}"]
+    lines += movement_lines(p.moved, p.previous_round)
+    lines.append(
+        f"▲ and ▼ mark a change of {CHANGE_THRESHOLD:.1f} points or more; ≈ marks a smaller "
+        "move, no clear change. Partners in both rounds only; every row, for filtering, is "
+        "on the Progress list sheet, with a chart."
+    )
+    short = [f"T{t.number}" for t in c.framework.themes]
+    lines.append(
+        "Themes: "
+        + "; ".join(
+            f"{k} {t.sheet_name.removeprefix(str(t.number)).strip()}"
+            for k, t in zip(short, c.framework.themes, strict=True)
+        )
+        + "."
+    )
+    header_row = s.title("Progress since last round", " ".join(lines))
+    themes = [*(t.sheet_name for t in c.framework.themes), "All themes"]
+    labels = ["Partner"]
+    for key in [*short, "All"]:
+        labels += [f"{key} then", f"{key} now", f"{key} change"]
+    labels.append("Note")
+    s.header(header_row, labels, [28] + [7, 7, 9] * len(themes) + [30])
+    table = p.themes.set_index(["partner", "theme"])
+    unchanged = set(p.moved.unchanged)
+    row = header_row
+    for partner in dict.fromkeys(p.themes["partner"]):
+        mean_row = partner == "Partnership mean"
+        row += 1
+        s.put(row, 1, partner, style="bold" if mean_row else "body")
+        for index, theme in enumerate(themes):
+            record = table.loc[(partner, theme)]
+            col = 2 + 3 * index
+            s.put(row, col, record["last"], "0.0")
+            s.put(row, col + 1, record["now"], "0.0")
+            s.put(row, col + 2, _grid_change(record["shown_change"]), style="centre")
+        if partner in unchanged:
+            s.put(
+                row,
+                len(labels),
+                f"Ratings unchanged from {p.previous_round}: check they were reviewed.",
+            )
+        s.fit_cells(row)
+        if mean_row:  # each round's n, under the partnership's mean
+            row += 1
+            s.put(row, 1, "Partnership mean: partners (n)")
+            for index, theme in enumerate(themes):
+                n = table.loc[("Partnership mean", theme), ["n_last", "n_now"]]
+                s.put(row, 2 + 3 * index, n.iloc[0], "0")
+                s.put(row, 3 + 3 * index, n.iloc[1], "0")
+    last = s.table("ProgressGridTable", row)
+    s.finish(header_row, len(labels), last, freeze=f"B{header_row + 1}")
 
 
 def write_actions_due(s: Sheet, c: Comparison) -> None:

@@ -297,3 +297,30 @@ def position_rule(method: str) -> str:
         f"A partner with several respondents counts once: its position on each question is "
         f"{how}, rounded half up to one decimal, and every figure built on partners uses it."
     )
+
+
+# --- Change since last round (issue 22) ---------------------------------------------
+
+#: A change is called up or down only when the change as shown (the difference of the two
+#: rounded figures) is at least this many points; a smaller move is "no clear change". On
+#: a 1 to 4 scale one partner in ten moving one step moves a mean by 0.1: noise, not news.
+CHANGE_THRESHOLD = 0.2
+
+
+def change_direction(change: float) -> str:
+    """'▲ up', '▼ down' or 'no clear change' for a change as shown ('' for none)."""
+    if change is None or math.isnan(change):
+        return ""
+    size = round_half_up(abs(change), 2)
+    if size < CHANGE_THRESHOLD:
+        return "no clear change"
+    return "▲ up" if change > 0 else "▼ down"
+
+
+def change_rule() -> str:
+    """The threshold in words, for the Notes and the paper."""
+    return (
+        f"A change is called up or down only when it is {CHANGE_THRESHOLD:.1f} points or "
+        "more (the difference of the two figures as shown); a smaller move is 'no clear "
+        "change'."
+    )

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from lsp_xlsx.compare import (
     agreed_contract,
     agreed_sheet,
+    followup_sheet,
     group_sheet,
     guide_sheets,
     list_sheets,
@@ -55,7 +56,9 @@ WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
 #: With last round's responses.csv (collate --previous): what changed since.
 PROGRESS_WRITERS: dict[str, Callable[[Sheet, Comparison], None]] = {
     "Progress": progress_sheets.write_progress,
+    "Progress list": progress_sheets.write_progress_list,
     "Progress by question": progress_sheets.write_question_progress,
+    "Agreed actions": followup_sheet.write_followup,
     "Actions due": progress_sheets.write_actions_due,
 }
 #: Every sheet of the comparison workbook, in order: the visible ones, then the hidden one.

@@ -697,3 +697,17 @@ class Code(enum.StrEnum):
         "partners.csv. It is counted as that respondent; add them to partners.csv (with "
         "respondent_id {id}) if they still take part.",
     )
+    # --- issue 22: the year closes its loop (loop22) ---
+    PLAN_STATUS_UNRECOGNISED = (
+        "plan-status-unrecognised",
+        W,
+        "the status '{raw}' is not one of {allowed}. It is kept as typed and the action is "
+        "counted as neither done nor late. Choose the status from the dropdown.",
+    )
+    PLAN_ROW_UNMATCHED = (
+        "plan-row-unmatched",
+        W,
+        "this row of the improvement plan ({summary}) matches no agreed action (by ID and "
+        "action), so its owner, status and note are not carried. Keep the ID and the agreed "
+        "action as the plan wrote them, or agree the action again on the Agreed sheet.",
+    )
