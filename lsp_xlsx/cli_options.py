@@ -52,14 +52,16 @@ def our_errors() -> Iterator[None]:
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    """Click callback: a date as 2027-03-31 or 31/03/2027."""
+    """Click callback: a date as the UK writes it (day first): 31/03/27, 31.3.2027,
+    31st March 2027, 31 Mar 27 or 2027-03-31 (see :mod:`lsp_xlsx.core.dates`)."""
     if value is None:
         return None
     from lsp_xlsx.core.dates import parse_date as parse
 
     parsed = parse(value)
     if parsed is None:
-        raise click.BadParameter(f"'{value}' is not a date. Use 2027-03-31 or 31/03/2027.")
+        raise click.BadParameter(f"'{value}' is not a date. Use day first, e.g. 31/03/2027, 31/03/27, "
+            "31 March 2027 or 2027-03-31.")
     return parsed
 
 
@@ -243,7 +245,7 @@ settings_options = _group(
         click.option(
             "--deadline",
             callback=parse_date,
-            help="Return deadline, e.g. 2027-03-31 or 31/03/2027.",
+            help="Return deadline, day first: 31/03/2027, 31/03/27, 31 March 2027 or 2027-03-31.",
         ),
         click.option(
             "--contact", default="", help="Who to send it to and ask, shown on 'Start here'."

@@ -5,7 +5,8 @@ A framework folder holds::
     framework.toml   id, version, title, source
     themes.csv       theme_id, sheet_name, title
     questions.csv    id, theme_id, parent_id, rated, text
-    scale.csv        score, label, description
+    scale.csv        score, label, description, synonyms (optional: other words for the
+                     answer, separated by |, such as "Adequate" or "N/A|NA")
     intro.md         the introduction shown on "Start here" (optional)
 
 :func:`load_framework` returns a :class:`Framework`, or raises one
@@ -19,12 +20,13 @@ import json
 import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from lsp_xlsx.core.errors import FrameworkError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.csvfile import CsvTable, read_csv
-from lsp_xlsx.framework.model import Framework, Question, ScaleOption, Theme
+from lsp_xlsx.framework.model import Framework, Question, ScaleOption, Theme, rating_key
 
 
 def _default_framework() -> Path:
@@ -41,7 +43,10 @@ DEFAULT_FRAMEWORK = _default_framework()
 QUESTION_COLUMNS = ("id", "theme_id", "parent_id", "rated", "text")
 QUESTION_REQUIRED = ("id", "theme_id", "rated", "text")
 THEME_COLUMNS = ("theme_id", "sheet_name", "title")
-SCALE_COLUMNS = ("score", "label", "description")
+SCALE_COLUMNS = ("score", "label", "description", "synonyms")
+#: What separates the synonyms in scale.csv's ``synonyms`` column: never in a rating's words,
+#: and not the CSV's own separator (a comma, or a semicolon in many European Excels).
+SYNONYM_SEPARATOR = "|"
 SCALE_REQUIRED = ("label", "description")
 
 #: Sheet names the workbook itself uses; a theme may not take them.
@@ -276,6 +281,7 @@ def _resolve_parents(
 
 def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
     options: list[ScaleOption] = []
+    lines: list[int] = []
     seen: dict[str, int] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
         label = " ".join(row["label"].split())
@@ -321,9 +327,52 @@ def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
                 )
                 continue
         options.append(ScaleOption(label, score, row["description"]))
+        lines.append(line)
     if not any(o.score is not None for o in options):
         problems.append(finding(Code.FRAMEWORK_SCALE_NO_SCORE, table.name))
-    return options
+    return _with_synonyms(table, options, lines, problems)
+
+
+def _bare(label: str) -> str:
+    return re.sub(r"^\s*\d+\s*[-–—:.)]\s*", "", label)
+
+
+def _with_synonyms(
+    table: CsvTable, options: list[ScaleOption], lines: list[int], problems: list[Finding]
+) -> list[ScaleOption]:
+    """Each option with its synonyms; a word that would stand for two answers is an error
+    naming both lines (a label, its words without the number, or another's synonym)."""
+    claimed: dict[str, tuple[str, str]] = {}  # key -> (label, where it was claimed)
+    for option, line in zip(options, lines, strict=True):
+        for key in (rating_key(option.label), rating_key(_bare(option.label))):
+            if key:
+                claimed.setdefault(key, (option.label, f"its label, line {line}"))
+    rows = {line: row for row, line in zip(table.rows, table.lines, strict=True)}
+    made: list[ScaleOption] = []
+    for option, line in zip(options, lines, strict=True):
+        words: list[str] = []
+        for word in rows[line].get("synonyms", "").split(SYNONYM_SEPARATOR):
+            word = " ".join(word.split())
+            key = rating_key(word)
+            if not key:
+                continue
+            label, first = claimed.setdefault(key, (option.label, f"line {line}"))
+            if label != option.label:
+                problems.append(
+                    table.finding(
+                        Code.FRAMEWORK_SCALE_SYNONYM_CLASH,
+                        line,
+                        "synonyms",
+                        synonym=word,
+                        label=option.label,
+                        other=label,
+                        first=first,
+                    )
+                )
+            elif word not in words:
+                words.append(word)
+        made.append(replace(option, synonyms=tuple(words)))
+    return made
 
 
 def _load_meta(folder: Path, problems: list[Finding]) -> tuple[str, int, str, str]:
