@@ -25,8 +25,10 @@ from lsp_xlsx.cli_options import (
     limits_options,
     manifest_option,
     our_errors,
+    overrides_option,
     parse_date,
     partners_option,
+    ratings_map_option,
     round_option,
     settings_options,
 )
@@ -124,6 +126,8 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
 )
 @manifest_option
 @round_option
+@ratings_map_option
+@overrides_option
 @limits_options
 def check_command(
     paths: tuple[Path, ...],
@@ -132,6 +136,8 @@ def check_command(
     fmt: str,
     manifest: Path | None,
     round_label: str | None,
+    ratings_map: Path | None,
+    overrides: Path | None,
     limits: Any,
 ) -> None:
     """Read returned workbooks and report on every file, without writing anything.
@@ -152,12 +158,21 @@ def check_command(
     Example:
         lsp-xlsx check returns/
         lsp-xlsx check returns/ --partners partners.csv --format json > check.json
+        lsp-xlsx check returns/ --ratings-map ratings-map.csv --overrides overrides.csv
     """
     from lsp_xlsx.returns.console import format_table, to_json
 
     with our_errors():
         result = workflow.check_returns(
-            paths, framework, partners, limits, ProgressBar(), manifest, round_label
+            paths,
+            framework,
+            partners,
+            limits,
+            ProgressBar(),
+            manifest,
+            round_label,
+            ratings_map,
+            overrides,
         )
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
@@ -170,6 +185,8 @@ def check_command(
 @collate_output_options
 @manifest_option
 @round_option
+@ratings_map_option
+@overrides_option
 @limits_options
 def collate_command(
     paths: tuple[Path, ...],
@@ -184,6 +201,8 @@ def collate_command(
     split_by: str | None,
     manifest: Path | None,
     round_label: str | None,
+    ratings_map: Path | None,
+    overrides: Path | None,
     limits: Any,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
@@ -209,6 +228,7 @@ def collate_command(
         lsp-xlsx collate returns/ --partners partners.csv --group-by level
         lsp-xlsx collate returns/ --partners partners.csv --responses all.parquet
         lsp-xlsx collate region/ --partners partners.csv --split-by partnership
+        lsp-xlsx collate returns/ --ratings-map ratings-map.csv   # + returns/overrides.csv
     """
     with our_errors():
         outcome = workflow.collate_returns(
@@ -225,6 +245,8 @@ def collate_command(
             round_label,
             previous,
             split_by,
+            ratings_map,
+            overrides,
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)
@@ -429,8 +451,11 @@ def status_command(
     default=None,
     help="Where to write agreed.csv and improvement-plan.xlsx.  [default: beside COMPARISON]",
 )
+@ratings_map_option
 @limits_options
-def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits: Any) -> None:
+def agree_command(
+    comparison: Path, framework: Any, out_dir: Path | None, ratings_map: Path | None, limits: Any
+) -> None:
     """Read the position the board agreed, from the comparison workbook's Agreed sheet.
 
     Fill in the Agreed sheet at the workshop (agreed rating, action, lead, target date),
@@ -443,9 +468,10 @@ def agree_command(comparison: Path, framework: Any, out_dir: Path | None, limits
     Example:
         lsp-xlsx agree outputs/comparison.xlsx
         lsp-xlsx agree board/comparison-workshop.ods -o board/
+        lsp-xlsx agree outputs/comparison.xlsx --ratings-map ratings-map.csv
     """
     with our_errors():
-        outcome = workflow.agree(comparison, framework, out_dir, limits)
+        outcome = workflow.agree(comparison, framework, out_dir, limits, ratings_map)
     print_agreed(outcome)
     sys.exit(outcome.exit_code)
 

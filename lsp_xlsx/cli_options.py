@@ -60,8 +60,10 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
     parsed = parse(value)
     if parsed is None:
-        raise click.BadParameter(f"'{value}' is not a date. Use day first, e.g. 31/03/2027, 31/03/27, "
-            "31 March 2027 or 2027-03-31.")
+        raise click.BadParameter(
+            f"'{value}' is not a date. Use day first, e.g. 31/03/2027, 31/03/27, "
+            "31 March 2027 or 2027-03-31."
+        )
     return parsed
 
 
@@ -373,6 +375,28 @@ def manifest_option(f: F) -> F:
         default=None,
         help="manifest.csv from build --partners: verify each return came from the copy "
         "sent to the partner it claims to be.",
+    )(f)
+
+
+def ratings_map_option(f: F) -> F:
+    """--ratings-map: the coordinator's rules for ratings the scale cannot read."""
+    return click.option(
+        "--ratings-map",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="A CSV of typed,rating[,partner_id,note]: what a typed rating means, e.g. "
+        "'Good,3 - Performs well' (a partner's own rules win). Listed on the About sheet.",
+    )(f)
+
+
+def overrides_option(f: F) -> F:
+    """--overrides: the coordinator's decisions about returns (see returns/overrides.py)."""
+    return click.option(
+        "--overrides",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="A CSV of action,file,partner_id,respondent_id,typed,rating,note: accept-as, "
+        "exclude, accept-late, map-rating.  [default: overrides.csv in the returns folder]",
     )(f)
 
 

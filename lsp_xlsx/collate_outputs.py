@@ -153,6 +153,7 @@ def collate_one(
         result.returns, framework, partners, responses_name=responses.name, group_by=group_by
     )
     comparison.round = result.round
+    comparison.decisions = result.decisions  # the coordinator's, for the About sheet
     release_freed_memory()
     if before is not None:
         from lsp_xlsx.compare.progress import since_last_round

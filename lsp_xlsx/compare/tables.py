@@ -132,6 +132,8 @@ class Comparison:
     #: The workshop's entries carried from the comparison this one replaces: question id ->
     #: Agreed column key (agreed_rating, action, lead, target_date) -> value.
     agreed_entries: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: The coordinator's decisions (ratings map, overrides), each in a sentence: About sheet.
+    decisions: list[str] = field(default_factory=list)
 
     @property
     def counted(self) -> list[Return]:

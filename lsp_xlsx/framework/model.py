@@ -62,9 +62,7 @@ class ReadingRules:
 
     def partner_for(self, name: str, sha256: str, partner_id: str) -> str:
         """The partner whose rules apply to a file: an ``accept-as`` one, else its own."""
-        return (
-            self.file_partner.get(sha256) or self.file_partner.get(name.casefold()) or partner_id
-        )
+        return self.file_partner.get(sha256) or self.file_partner.get(name.casefold()) or partner_id
 
     def mapping_for(self, partner_id: str) -> dict[str, str]:
         """The ratings map for one partner: its own rules over the general ones."""

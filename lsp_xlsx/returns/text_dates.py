@@ -11,9 +11,13 @@ of what it was pre-filled with), so each is reported.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
+from lsp_xlsx.core.dates import parse_date
 from lsp_xlsx.core.findings import Code
 from lsp_xlsx.core.words import counted
+from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.returns.model import Return
 
 #: How many of the different texts the finding quotes.
@@ -52,3 +56,17 @@ class TextDates:
             examples=", ".join(quoted) + more,
             cells=", ".join(self.cells),
         )
+
+
+def with_carried_dates(framework: Framework, previous: Any) -> Framework:
+    """The framework carrying last round's text target dates (``previous``: its tidy table
+    as a DataFrame), by partner and question, so unchanged ones are not reported again."""
+    needed = ("partner_id", "question_id", "target_date")
+    if not all(c in previous.columns for c in needed):
+        return framework
+    carried: dict[str, dict[str, str]] = {}
+    columns = (previous[c].fillna("").astype(str) for c in needed)
+    for partner, question, text in zip(*columns, strict=True):
+        if text and parse_date(text) is None:
+            carried.setdefault(partner.casefold(), {})[question] = text
+    return replace(framework, rules=replace(framework.rules, carried_dates=carried))
