@@ -16,8 +16,7 @@ from lsp_xlsx.core.findings import Code
 from lsp_xlsx.framework.loader import load_framework
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
-from lsp_xlsx.returns.ratings import BETWEEN, EXACT, MAPPED, SYNONYM, UNKNOWN, VARIANT
-from lsp_xlsx.returns.ratings import RatingReader
+from lsp_xlsx.returns.ratings import BETWEEN, EXACT, SYNONYM, UNKNOWN, VARIANT, RatingReader
 from lsp_xlsx.returns.ratings_map import RatingsMapError, read_ratings_map, with_rules
 from lsp_xlsx.returns.reader import read_return
 from lsp_xlsx.returns.text_dates import with_carried_dates
@@ -215,7 +214,10 @@ def test_a_synonym_is_read_and_noted_once_per_file_with_the_raw_text(
     path = make_return(tmp_path / "police.xlsx", framework, _typed(framework, typed), POLICE)
     ret = read_return(path, framework)
     rated = framework.rated_questions
-    got = [(ret.responses[rated[i].id].rating_label, ret.responses[rated[i].id].rating_raw) for i in typed]
+    got = [
+        (ret.responses[rated[i].id].rating_label, ret.responses[rated[i].id].rating_raw)
+        for i in typed
+    ]
     assert got == [(ADEQUATE, "Adequate"), (ADEQUATE, "Adequate"), (NA, "N/A"), (DK, "DK")]
     assert ret.responses[rated[0].id].rating == 2
     [note] = [f for f in ret.findings if f.code is Code.RATING_SYNONYM]
@@ -362,7 +364,9 @@ def test_a_prefilled_text_date_unchanged_is_not_reported_again(
     assert kept.params["examples"] == "'ongoing until June', 'TBC'"
     assert ret.responses[q[0]].target_date == "TBC"  # kept, only not reported
     all_carried = make_return(tmp_path / "q.xlsx", framework, _dated(framework, {0: "TBC"}), POLICE)
-    assert not [f for f in read_return(all_carried, carried).findings if f.code is Code.DATE_TEXT_KEPT]
+    assert not [
+        f for f in read_return(all_carried, carried).findings if f.code is Code.DATE_TEXT_KEPT
+    ]
 
 
 # --- agree reads by the same rules ---------------------------------------------------------------

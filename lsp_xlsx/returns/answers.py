@@ -91,7 +91,7 @@ class AnswerReader:
         self.id_index = {q.id.casefold(): q for q in framework.questions}
         self.no_value: set[str] = set()
         rules = framework.rules
-        partner = rules.partner_for(ret.file, ret.sha256, ret.partner_id)
+        partner = rules.partner_for(ret.path.name, ret.sha256, ret.partner_id)
         carried = rules.carried_dates.get(partner.casefold(), {})
         self.text_dates = TextDates(carried)
 

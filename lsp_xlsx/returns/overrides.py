@@ -235,10 +235,11 @@ def apply_overrides(
 
 def _apply(d: Override, ret: Return, names: dict[str, str]) -> str:
     """Apply one decision to one return; what was done, in a sentence."""
+    name = ret.path.name
     if d.action == "exclude":
-        return f"{ret.file} left out of the run"
+        return f"{name} left out of the run"
     if d.action == "accept-late":
-        return f"{ret.file} counted although late"
+        return f"{name} counted although late"
     ret.partner_id = d.partner_id
     ret.partner_name = names.get(d.partner_id.casefold(), ret.partner_name or d.partner_id)
     ret.respondent_id = d.respondent_id or ret.respondent_id
@@ -247,7 +248,7 @@ def _apply(d: Override, ret: Return, names: dict[str, str]) -> str:
         ret.findings = [f for f in ret.findings if f.code not in _IDENTITY_HOLDS]
         ret.finish()
     who = f", respondent {d.respondent_id}" if d.respondent_id else ""
-    return f"{ret.file} accepted as the return of {ret.partner_name} ({d.partner_id}{who})"
+    return f"{name} accepted as the return of {ret.partner_name} ({d.partner_id}{who})"
 
 
 def _words(d: Override, what: str) -> dict[str, str]:

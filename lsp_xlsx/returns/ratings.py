@@ -195,5 +195,5 @@ def rating_reader(framework: Framework, ret: Return | None = None) -> RatingRead
     map for the file's partner (an ``accept-as`` override's partner when it has one).
     Without ``ret`` (the Agreed sheet), the map's general rules only."""
     rules = framework.rules
-    partner = rules.partner_for(ret.file, ret.sha256, ret.partner_id) if ret else ""
+    partner = rules.partner_for(ret.path.name, ret.sha256, ret.partner_id) if ret else ""
     return RatingReader(framework.scale, rules.mapping_for(partner), rules.map_source)
