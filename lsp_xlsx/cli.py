@@ -33,6 +33,7 @@ from lsp_xlsx.cli_options import (
     settings_options,
 )
 from lsp_xlsx.cli_output import print_agreed, print_collated
+from lsp_xlsx.returns.overrides import DecisionFiles
 
 PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -171,8 +172,7 @@ def check_command(
             ProgressBar(),
             manifest,
             round_label,
-            ratings_map,
-            overrides,
+            DecisionFiles(ratings_map, overrides),
         )
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
@@ -245,8 +245,7 @@ def collate_command(
             round_label,
             previous,
             split_by,
-            ratings_map,
-            overrides,
+            DecisionFiles(ratings_map, overrides),
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)
@@ -471,7 +470,7 @@ def agree_command(
         lsp-xlsx agree outputs/comparison.xlsx --ratings-map ratings-map.csv
     """
     with our_errors():
-        outcome = workflow.agree(comparison, framework, out_dir, limits, ratings_map)
+        outcome = workflow.agree(comparison, framework, out_dir, limits, DecisionFiles(ratings_map))
     print_agreed(outcome)
     sys.exit(outcome.exit_code)
 

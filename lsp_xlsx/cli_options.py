@@ -61,8 +61,8 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
     parsed = parse(value)
     if parsed is None:
         raise click.BadParameter(
-            f"'{value}' is not a date. Use day first, e.g. 31/03/2027, 31/03/27, "
-            "31 March 2027 or 2027-03-31."
+            f"'{value}' is not a date. Use 2027-03-31 or 31/03/2027. Day first, these are "
+            "read too: 31/03/27, 31.3.2027, 31st March 2027, 31 Mar 27."
         )
     return parsed
 

@@ -24,6 +24,7 @@ from lsp_xlsx.collate_outputs import (
 )
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import PartnerList, load_partners
+from lsp_xlsx.returns import overrides as D
 from lsp_xlsx.returns.isolation import release_readers
 from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
@@ -127,23 +128,17 @@ def check_returns(
     progress: Progress | None = None,
     manifest: Path | None = None,
     round_label: str | None = None,
-    ratings_map: Path | None = None,
-    overrides: Path | None = None,
+    decisions: D.DecisionFiles = D.NO_DECISIONS,
 ) -> CheckResult:
     """Read every return under ``paths``: what ``check`` reports, and what ``collate`` and
-    ``status`` read. With ``manifest``, each return's copy id is verified against it.
-    ``ratings_map`` and ``overrides`` (else ``overrides.csv`` in a returns folder) are the
-    coordinator's decisions (:mod:`lsp_xlsx.returns.overrides`)."""
+    ``status`` read, by the ``manifest`` and the coordinator's ``decisions`` when given."""
     from lsp_xlsx.returns.batch import check, discover
-    from lsp_xlsx.returns.overrides import coordinator_decisions
     from lsp_xlsx.returns.verify import issued_copies
-
-    decided = coordinator_decisions(paths, framework, partners, ratings_map, overrides)
-    framework = decided.framework
 
     issued = issued_copies(manifest) if manifest is not None else None
     partners_file = partners.path.name if partners is not None else "partners.csv"
     paths = list(paths)
+    decided = D.coordinator_decisions(paths, framework, partners, decisions)
     on_each: Callable[[Return], None] | None = None
     if progress is not None:
         total = len(discover(paths)[0])
@@ -153,21 +148,8 @@ def check_returns(
             done[0] += 1
             progress(done[0], total)
 
-    result = check(
-        paths,
-        framework,
-        limits,
-        partners,
-        partners_file,
-        None,
-        on_each,
-        issued,
-        round_label,
-        decided.overrides,
-    )
-    result.decisions[:0] = decided.listed
-    result.notes += decided.notes
-    return result
+    args = (limits, partners, partners_file, None, on_each, issued, round_label)
+    return decided.record(check(paths, decided.framework, *args, decided.overrides))
 
 
 @dataclass
@@ -208,8 +190,7 @@ def collate_returns(
     round_label: str | None = None,
     previous: Path | None = None,
     split_by: str | None = None,
-    ratings_map: Path | None = None,
-    overrides: Path | None = None,
+    decisions: D.DecisionFiles = D.NO_DECISIONS,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -234,8 +215,7 @@ def collate_returns(
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= {"the board paper": paper} if paper else {}
-    others = collate_inputs(framework, partners, manifest, previous)
-    others |= {"the ratings map": ratings_map, "the overrides file": overrides}
+    others = collate_inputs(framework, partners, manifest, previous) | decisions.inputs()
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
             check_groupings(group_by, partners)
@@ -247,22 +227,8 @@ def collate_returns(
         # pandas, openpyxl and the writers are imported while the workers read the first returns.
         warm = threading.Thread(target=_import_writers, daemon=True)
         warm.start()
-        read_with = framework
-        if before is not None:  # last round's text target dates are not reported again
-            from lsp_xlsx.returns.text_dates import with_carried_dates
-
-            read_with = with_carried_dates(framework, before)
-        result = check_returns(
-            paths,
-            read_with,
-            partners,
-            limits,
-            progress,
-            manifest,
-            round_label,
-            ratings_map,
-            overrides,
-        )
+        asked = (partners, limits, progress, manifest, round_label, decisions)
+        result = check_returns(paths, D.with_carried_dates(framework, before), *asked)
         warm.join()
         release_readers(len(result.returns))
         if not result.counted:
@@ -510,21 +476,16 @@ def agree(
     framework: Framework,
     out_dir: Path | None = None,
     limits: Limits | None = None,
-    ratings_map: Path | None = None,
+    decisions: D.DecisionFiles = D.NO_DECISIONS,
 ) -> AgreeOutcome:
     """Read the board's agreed position from ``comparison`` and write agreed.csv and
     improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook). An
-    improvement plan edited since the tool wrote it stays; the new one goes beside it.
-    Ratings are read by the returns' rules, with ``ratings_map``'s general rules."""
+    improvement plan edited since the tool wrote it stays; the new one goes beside it."""
     from lsp_xlsx.board.agree import read_agreed
     from lsp_xlsx.board.plan import write_agreed_outputs
     from lsp_xlsx.compare.tables import made_at_now
 
-    if ratings_map is not None:
-        from lsp_xlsx.returns.ratings_map import read_ratings_map, with_rules
-
-        framework = with_rules(framework, read_ratings_map(ratings_map, framework))
-
+    framework = D.with_map_file(framework, decisions.ratings_map)
     out_dir = out_dir or comparison.parent
     outputs = {"agreed.csv": out_dir / AGREED_CSV_NAME, "the improvement plan": out_dir / PLAN_NAME}
     others = {"the comparison workbook given": comparison, "the framework folder": framework.path}

@@ -20,13 +20,13 @@ import json
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from lsp_xlsx.core.errors import FrameworkError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.csvfile import CsvTable, read_csv
-from lsp_xlsx.framework.model import Framework, Question, ScaleOption, Theme, rating_key
+from lsp_xlsx.framework.model import Framework, Question, ScaleOption, Theme
+from lsp_xlsx.framework.scale import load_scale
 
 
 def _default_framework() -> Path:
@@ -44,9 +44,6 @@ QUESTION_COLUMNS = ("id", "theme_id", "parent_id", "rated", "text")
 QUESTION_REQUIRED = ("id", "theme_id", "rated", "text")
 THEME_COLUMNS = ("theme_id", "sheet_name", "title")
 SCALE_COLUMNS = ("score", "label", "description", "synonyms")
-#: What separates the synonyms in scale.csv's ``synonyms`` column: never in a rating's words,
-#: and not the CSV's own separator (a comma, or a semicolon in many European Excels).
-SYNONYM_SEPARATOR = "|"
 SCALE_REQUIRED = ("label", "description")
 
 #: Sheet names the workbook itself uses; a theme may not take them.
@@ -279,102 +276,6 @@ def _resolve_parents(
     return depths
 
 
-def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
-    options: list[ScaleOption] = []
-    lines: list[int] = []
-    seen: dict[str, int] = {}
-    for row, line in zip(table.rows, table.lines, strict=True):
-        label = " ".join(row["label"].split())
-        if not label:
-            problems.append(
-                table.finding(
-                    Code.FRAMEWORK_EMPTY_VALUE,
-                    line,
-                    "label",
-                    column="label",
-                )
-            )
-            continue
-        key = label.casefold()
-        if key in seen:
-            problems.append(
-                table.finding(
-                    Code.FRAMEWORK_SCALE_DUPLICATE_LABEL,
-                    line,
-                    "label",
-                    label=label,
-                    first=seen[key],
-                )
-            )
-            continue
-        seen[key] = line
-        raw_score = row.get("score", "")
-        score: int | None = None
-        if raw_score:
-            try:
-                number = float(raw_score)
-                if not number.is_integer():
-                    raise ValueError(raw_score)
-                score = int(number)
-            except ValueError:
-                problems.append(
-                    table.finding(
-                        Code.FRAMEWORK_SCALE_BAD_SCORE,
-                        line,
-                        "score",
-                        value=raw_score,
-                    )
-                )
-                continue
-        options.append(ScaleOption(label, score, row["description"]))
-        lines.append(line)
-    if not any(o.score is not None for o in options):
-        problems.append(finding(Code.FRAMEWORK_SCALE_NO_SCORE, table.name))
-    return _with_synonyms(table, options, lines, problems)
-
-
-def _bare(label: str) -> str:
-    return re.sub(r"^\s*\d+\s*[-–—:.)]\s*", "", label)
-
-
-def _with_synonyms(
-    table: CsvTable, options: list[ScaleOption], lines: list[int], problems: list[Finding]
-) -> list[ScaleOption]:
-    """Each option with its synonyms; a word that would stand for two answers is an error
-    naming both lines (a label, its words without the number, or another's synonym)."""
-    claimed: dict[str, tuple[str, str]] = {}  # key -> (label, where it was claimed)
-    for option, line in zip(options, lines, strict=True):
-        for key in (rating_key(option.label), rating_key(_bare(option.label))):
-            if key:
-                claimed.setdefault(key, (option.label, f"its label, line {line}"))
-    rows = {line: row for row, line in zip(table.rows, table.lines, strict=True)}
-    made: list[ScaleOption] = []
-    for option, line in zip(options, lines, strict=True):
-        words: list[str] = []
-        for word in rows[line].get("synonyms", "").split(SYNONYM_SEPARATOR):
-            word = " ".join(word.split())
-            key = rating_key(word)
-            if not key:
-                continue
-            label, first = claimed.setdefault(key, (option.label, f"line {line}"))
-            if label != option.label:
-                problems.append(
-                    table.finding(
-                        Code.FRAMEWORK_SCALE_SYNONYM_CLASH,
-                        line,
-                        "synonyms",
-                        synonym=word,
-                        label=option.label,
-                        other=label,
-                        first=first,
-                    )
-                )
-            elif word not in words:
-                words.append(word)
-        made.append(replace(option, synonyms=tuple(words)))
-    return made
-
-
 def _load_meta(folder: Path, problems: list[Finding]) -> tuple[str, int, str, str]:
     name = "framework.toml"
     path = folder / name
@@ -475,7 +376,7 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     if questions_table:
         question_rows = _load_questions(questions_table, theme_ids, problems)
         depths = _resolve_parents(questions_table, question_rows, problems)
-    scale = _load_scale(scale_table, problems) if scale_table else []
+    scale = load_scale(scale_table, problems) if scale_table else []
 
     themes: list[Theme] = []
     for number, (theme_id, sheet_name, theme_title, line) in enumerate(theme_rows, start=1):

@@ -28,14 +28,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from lsp_xlsx.core.errors import FindingsError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.csvfile import CsvTable, read_csv
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
-from lsp_xlsx.returns.model import Return, Status
-from lsp_xlsx.returns.ratings_map import MapRule, clashes, map_rule, with_rules
+from lsp_xlsx.returns.model import CheckResult, Return, Status
+from lsp_xlsx.returns.ratings_map import MapRule, clashes, map_rule, with_map_file, with_rules
+from lsp_xlsx.returns.text_dates import with_carried_dates
+
+__all__ = ["DecisionFiles", "coordinator_decisions", "with_carried_dates", "with_map_file"]
 
 #: The name an overrides file has in a returns folder.
 OVERRIDES_NAME = "overrides.csv"
@@ -270,6 +274,23 @@ def _no_match(d: Override, what: str, given: str) -> Finding:
     )
 
 
+class DecisionFiles(NamedTuple):
+    """The coordinator's decision files given on the command line (None: not given)."""
+
+    ratings_map: Path | None = None
+    overrides: Path | None = None
+
+    def inputs(self) -> dict[str, Path | None]:
+        """The files, by what a refusal to write over one calls it."""
+        return {
+            "the ratings map given with --ratings-map": self.ratings_map,
+            "the overrides file given with --overrides": self.overrides,
+        }
+
+
+NO_DECISIONS = DecisionFiles()
+
+
 @dataclass
 class Decisions:
     """The coordinator's decisions for one run, ready for the reader."""
@@ -282,20 +303,25 @@ class Decisions:
     #: What the run should say about where the decisions came from.
     notes: list[str] = field(default_factory=list)
 
+    def record(self, result: CheckResult) -> CheckResult:
+        """``result`` with the map's rules listed first among its decisions, and the notes."""
+        result.decisions[:0] = self.listed
+        result.notes += self.notes
+        return result
+
 
 def coordinator_decisions(
     paths: Iterable[str | Path],
     framework: Framework,
     partners: Sequence[Partner] | None = None,
-    ratings_map: Path | None = None,
-    overrides: Path | None = None,
+    files: DecisionFiles = NO_DECISIONS,
 ) -> Decisions:
     """Read ``--ratings-map`` and the overrides (``--overrides``, else ``overrides.csv`` in
     a returns folder) into the framework the returns are read with. Raises
     :class:`~lsp_xlsx.returns.ratings_map.RatingsMapError` or :class:`OverridesError`."""
     from lsp_xlsx.returns.ratings_map import read_ratings_map
 
-    paths = list(paths)
+    paths, (ratings_map, overrides) = list(paths), files
     made = Decisions(framework)
     if ratings_map is not None:
         rules = read_ratings_map(ratings_map, framework, partners)

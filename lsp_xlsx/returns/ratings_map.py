@@ -192,3 +192,9 @@ def with_rules(framework: Framework, rules: Sequence[MapRule]) -> Framework:
     sources = dict.fromkeys([*filter(None, old.map_source.split(", ")), *(r.source for r in rules)])
     made = replace(old, general=general, by_partner=by_partner, map_source=", ".join(sources))
     return replace(framework, rules=made)
+
+
+def with_map_file(framework: Framework, path: Path | None) -> Framework:
+    """The framework carrying the general rules of the ratings map at ``path`` (``agree``:
+    the board is no one partner); unchanged without one."""
+    return framework if path is None else with_rules(framework, read_ratings_map(path, framework))

@@ -32,6 +32,8 @@ class TextDates:
     def __init__(self, carried: Mapping[str, str] | None = None) -> None:
         self.carried = carried or {}
         self.cells: list[str] = []
+        #: The first cell's sheet and reference: where the finding is placed when it is alone.
+        self.first: tuple[str, str] = ("", "")
         self.texts: dict[str, None] = {}
         #: Text dates left out because they are last round's, unchanged.
         self.unchanged = 0
@@ -41,6 +43,8 @@ class TextDates:
         if self.carried.get(question_id) == raw:
             self.unchanged += 1
             return
+        if not self.cells:
+            self.first = (sheet, cell)
         self.cells.append(f"'{sheet}'!{cell}" if sheet else cell)
         self.texts.setdefault(" ".join(raw.split())[:40])
 
@@ -50,8 +54,11 @@ class TextDates:
             return
         quoted = [f"'{t}'" for t in list(self.texts)[:EXAMPLES_SHOWN]]
         more = ", …" if len(self.texts) > EXAMPLES_SHOWN else ""
+        sheet, cell = self.first if len(self.cells) == 1 else ("", "")
         ret.note(
             Code.DATE_TEXT_KEPT,
+            sheet,
+            cell,
             count=counted(len(self.cells), column.lower()),
             examples=", ".join(quoted) + more,
             cells=", ".join(self.cells),
@@ -60,9 +67,10 @@ class TextDates:
 
 def with_carried_dates(framework: Framework, previous: Any) -> Framework:
     """The framework carrying last round's text target dates (``previous``: its tidy table
-    as a DataFrame), by partner and question, so unchanged ones are not reported again."""
+    as a DataFrame, or None), by partner and question, so unchanged ones are not reported
+    again."""
     needed = ("partner_id", "question_id", "target_date")
-    if not all(c in previous.columns for c in needed):
+    if previous is None or not all(c in previous.columns for c in needed):
         return framework
     carried: dict[str, dict[str, str]] = {}
     columns = (previous[c].fillna("").astype(str) for c in needed)
