@@ -179,3 +179,43 @@ def test_a_bad_override_line_is_an_error_naming_it(
     with pytest.raises(OverridesError) as caught:
         load_overrides(path, framework, PARTNERS)
     assert any(f.code is code and "line 2" in f.message for f in caught.value.findings)
+
+
+def test_accept_as_lifts_a_hold_on_who_sent_it(tmp_path: Path, framework: Framework) -> None:
+    """Fire edits its copy to claim to be the police: both police claims are held, as
+    identity-conflict, until the coordinator says whose each file is."""
+    from openpyxl import load_workbook as load
+
+    from lsp_xlsx.core.files import save_workbook
+    from lsp_xlsx.workbook.build import BuildSettings
+    from lsp_xlsx.workbook.copies import build_for_partners
+    from lsp_xlsx.workbook.fill import fill_answers
+    from lsp_xlsx.workflow import check_returns
+
+    sent = tmp_path / "to-send"
+    build_for_partners(framework, PARTNERS[:2], sent, BuildSettings())
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for name, claims in (("north-shire-police.xlsx", None), ("north-shire-fire.xlsx", "police")):
+        wb = load(sent / name)
+        fill_answers(wb, framework, full_answers(framework))
+        if claims:
+            for row in wb[C.META_SHEET].iter_rows():
+                if row[0].value == "partner_id":
+                    row[1].value = claims
+        save_workbook(wb, folder / name)
+    held = check_returns([folder], framework)
+    assert [str(r.status) for r in held.returns] == ["held", "held"]
+    (folder / "overrides.csv").write_text(
+        "action,file,partner_id,respondent_id,typed,rating,note\n"
+        "accept-as,north-shire-fire.xlsx,fire,,,,Fire's clerk typed the wrong id\n"
+        "accept-as,north-shire-police.xlsx,police,,,,\n",
+        encoding="utf-8",
+    )
+    result = check_returns([folder], framework)
+    assert [(r.partner_id, r.counts) for r in result.returns] == [("fire", True), ("police", True)]
+    fire = result.returns[0]
+    assert str(fire.status) == "warnings"  # the edited id on Start here is still reported
+    assert Code.IDENTITY_EDITED in [f.code for f in fire.findings]
+    assert "lifting its hold (identity-conflict)" in result.decisions[0]
+    assert result.exit_code == 0

@@ -248,11 +248,14 @@ def _apply(d: Override, ret: Return, names: dict[str, str]) -> str:
     ret.partner_name = names.get(d.partner_id.casefold(), ret.partner_name or d.partner_id)
     ret.respondent_id = d.respondent_id or ret.respondent_id
     ret.identity_verified = True  # the coordinator has said who sent it
+    lifted = ""
     if ret.status is Status.HELD:
+        holds = sorted({str(f.code) for f in ret.findings if f.code in _IDENTITY_HOLDS})
         ret.findings = [f for f in ret.findings if f.code not in _IDENTITY_HOLDS]
         ret.finish()
+        lifted = f", lifting its hold ({', '.join(holds)})" if holds else ""
     who = f", respondent {d.respondent_id}" if d.respondent_id else ""
-    return f"{name} accepted as the return of {ret.partner_name} ({d.partner_id}{who})"
+    return f"{name} accepted as the return of {ret.partner_name} ({d.partner_id}{who}){lifted}"
 
 
 def _words(d: Override, what: str) -> dict[str, str]:
