@@ -26,8 +26,10 @@ from lsp_xlsx.cli_options import (
     limits_options,
     manifest_option,
     our_errors,
+    overrides_option,
     parse_date,
     partners_option,
+    ratings_map_option,
     respondents_options,
     round_option,
     settings_options,
@@ -35,6 +37,7 @@ from lsp_xlsx.cli_options import (
 from lsp_xlsx.cli_output import print_agreed, print_collated
 from lsp_xlsx.collate_outputs import BoardOptions
 from lsp_xlsx.core.errors import UsageProblem
+from lsp_xlsx.returns.overrides import DecisionFiles
 
 PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -128,6 +131,8 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
 )
 @manifest_option
 @round_option
+@ratings_map_option
+@overrides_option
 @limits_options
 def check_command(
     paths: tuple[Path, ...],
@@ -136,6 +141,8 @@ def check_command(
     fmt: str,
     manifest: Path | None,
     round_label: str | None,
+    ratings_map: Path | None,
+    overrides: Path | None,
     limits: Any,
 ) -> None:
     """Read returned workbooks and report on every file, without writing anything.
@@ -156,12 +163,20 @@ def check_command(
     Example:
         lsp-xlsx check returns/
         lsp-xlsx check returns/ --partners partners.csv --format json > check.json
+        lsp-xlsx check returns/ --ratings-map ratings-map.csv --overrides overrides.csv
     """
     from lsp_xlsx.returns.console import format_table, to_json
 
     with our_errors():
         result = workflow.check_returns(
-            paths, framework, partners, limits, ProgressBar(), manifest, round_label
+            paths,
+            framework,
+            partners,
+            limits,
+            ProgressBar(),
+            manifest,
+            round_label,
+            DecisionFiles(ratings_map, overrides),
         )
     click.echo(to_json(result) if fmt == "json" else format_table(result))
     sys.exit(result.exit_code)
@@ -174,6 +189,8 @@ def check_command(
 @collate_output_options
 @manifest_option
 @round_option
+@ratings_map_option
+@overrides_option
 @limits_options
 @respondents_options
 def collate_command(
@@ -191,6 +208,8 @@ def collate_command(
     split_by: str | None,
     manifest: Path | None,
     round_label: str | None,
+    ratings_map: Path | None,
+    overrides: Path | None,
     limits: Any,
     roll_up: str,
     anonymous: bool,
@@ -221,6 +240,7 @@ def collate_command(
         lsp-xlsx collate returns/ --partners partners.csv --anonymous --roll-up median
         lsp-xlsx collate returns-2028/ --partners partners.csv --previous board-2027/ \\
             --today 2028-04-15 -o board-2028/comparison.xlsx
+        lsp-xlsx collate returns/ --ratings-map ratings-map.csv   # + returns/overrides.csv
     """
     with our_errors():
         outcome = workflow.collate_returns(
@@ -240,6 +260,7 @@ def collate_command(
             previous_agreed=previous_agreed,
             today=today,
             board=BoardOptions(roll_up, anonymous),
+            decisions=DecisionFiles(ratings_map, overrides),
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)
@@ -468,6 +489,7 @@ def status_command(
 @click.option(
     "--today", callback=parse_date, help="The date to put on kept files.  [default: today]"
 )
+@ratings_map_option
 @limits_options
 def agree_command(
     comparison: Path,
@@ -475,6 +497,7 @@ def agree_command(
     out_dir: Path | None,
     plan: Path | None,
     today: dt.date | None,
+    ratings_map: Path | None,
     limits: Any,
 ) -> None:
     """Read the position the board agreed, from the comparison workbook's Agreed sheet.
@@ -492,9 +515,12 @@ def agree_command(
         lsp-xlsx agree outputs/comparison.xlsx
         lsp-xlsx agree board/comparison-workshop.ods -o board/
         lsp-xlsx agree board/comparison.xlsx --plan board/improvement-plan.xlsx --today 2028-01-31
+        lsp-xlsx agree outputs/comparison.xlsx --ratings-map ratings-map.csv
     """
     with our_errors():
-        outcome = workflow.agree(comparison, framework, out_dir, limits, plan, today)
+        outcome = workflow.agree(
+            comparison, framework, out_dir, limits, plan, today, DecisionFiles(ratings_map)
+        )
     print_agreed(outcome)
     sys.exit(outcome.exit_code)
 

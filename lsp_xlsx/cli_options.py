@@ -52,14 +52,18 @@ def our_errors() -> Iterator[None]:
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    """Click callback: a date as 2027-03-31 or 31/03/2027."""
+    """Click callback: a date as the UK writes it (day first): 31/03/27, 31.3.2027,
+    31st March 2027, 31 Mar 27 or 2027-03-31 (see :mod:`lsp_xlsx.core.dates`)."""
     if value is None:
         return None
     from lsp_xlsx.core.dates import parse_date as parse
 
     parsed = parse(value)
     if parsed is None:
-        raise click.BadParameter(f"'{value}' is not a date. Use 2027-03-31 or 31/03/2027.")
+        raise click.BadParameter(
+            f"'{value}' is not a date. Use 2027-03-31 or 31/03/2027. Day first, these are "
+            "read too: 31/03/27, 31.3.2027, 31st March 2027, 31 Mar 27."
+        )
     return parsed
 
 
@@ -243,7 +247,7 @@ settings_options = _group(
         click.option(
             "--deadline",
             callback=parse_date,
-            help="Return deadline, e.g. 2027-03-31 or 31/03/2027.",
+            help="Return deadline, day first: 31/03/2027, 31/03/27, 31 March 2027 or 2027-03-31.",
         ),
         click.option(
             "--contact", default="", help="Who to send it to and ask, shown on 'Start here'."
@@ -371,6 +375,28 @@ def manifest_option(f: F) -> F:
         default=None,
         help="manifest.csv from build --partners: verify each return came from the copy "
         "sent to the partner it claims to be.",
+    )(f)
+
+
+def ratings_map_option(f: F) -> F:
+    """--ratings-map: the coordinator's rules for ratings the scale cannot read."""
+    return click.option(
+        "--ratings-map",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="A CSV of typed,rating[,partner_id,note]: what a typed rating means, e.g. "
+        "'Good,3 - Performs well' (a partner's own rules win). Listed on the About sheet.",
+    )(f)
+
+
+def overrides_option(f: F) -> F:
+    """--overrides: the coordinator's decisions about returns (see returns/overrides.py)."""
+    return click.option(
+        "--overrides",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="A CSV of action,file,partner_id,respondent_id,typed,rating,note: accept-as, "
+        "exclude, accept-late, map-rating.  [default: overrides.csv in the returns folder]",
     )(f)
 
 

@@ -182,6 +182,7 @@ def collate_one(
         anonymous=board.anonymous or anonymous_round(result.returns),
     )
     comparison.round = result.round
+    comparison.decisions = result.decisions  # the coordinator's, for the About sheet
     release_freed_memory()
     if previous is not None:
         from lsp_xlsx.compare.progress import since_last_round

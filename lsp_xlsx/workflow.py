@@ -24,6 +24,7 @@ from lsp_xlsx.collate_outputs import (
 )
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import PartnerList, load_partners
+from lsp_xlsx.returns import overrides as D
 from lsp_xlsx.returns.isolation import release_readers
 from lsp_xlsx.returns.model import CheckResult, Return
 from lsp_xlsx.returns.sniff import Limits
@@ -128,15 +129,17 @@ def check_returns(
     progress: Progress | None = None,
     manifest: Path | None = None,
     round_label: str | None = None,
+    decisions: D.DecisionFiles = D.NO_DECISIONS,
 ) -> CheckResult:
     """Read every return under ``paths``: what ``check`` reports, and what ``collate`` and
-    ``status`` read. With ``manifest``, each return's copy id is verified against it."""
+    ``status`` read, by the ``manifest`` and the coordinator's ``decisions`` when given."""
     from lsp_xlsx.returns.batch import check, discover
     from lsp_xlsx.returns.verify import issued_copies
 
     issued = issued_copies(manifest) if manifest is not None else None
     partners_file = partners.path.name if partners is not None else "partners.csv"
     paths = list(paths)
+    decided = D.coordinator_decisions(paths, framework, partners, decisions)
     on_each: Callable[[Return], None] | None = None
     if progress is not None:
         total = len(discover(paths)[0])
@@ -146,9 +149,8 @@ def check_returns(
             done[0] += 1
             progress(done[0], total)
 
-    return check(
-        paths, framework, limits, partners, partners_file, None, on_each, issued, round_label
-    )
+    args = (limits, partners, partners_file, None, on_each, issued, round_label)
+    return decided.record(check(paths, decided.framework, *args, decided.overrides))
 
 
 @dataclass
@@ -192,6 +194,7 @@ def collate_returns(
     board: BoardOptions | None = None,
     previous_agreed: Path | None = None,
     today: dt.date | None = None,
+    decisions: D.DecisionFiles = D.NO_DECISIONS,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -224,7 +227,7 @@ def collate_returns(
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= ({"the board paper": paper} if paper else {}) | keys
     others = collate_inputs(framework, partners, manifest, files.responses if files else None)
-    others |= files.inputs() if files else {}
+    others |= (files.inputs() if files else {}) | decisions.inputs()
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
             check_groupings(group_by, partners)
@@ -234,7 +237,10 @@ def collate_returns(
         # pandas, openpyxl and the writers are imported while the workers read the first returns.
         warm = threading.Thread(target=_import_writers, daemon=True)
         warm.start()
-        result = check_returns(paths, framework, partners, limits, progress, manifest, round_label)
+        asked = (partners, limits, progress, manifest, round_label, decisions)
+        result = check_returns(
+            paths, D.with_carried_dates(framework, loaded.tidy if loaded else None), *asked
+        )
         warm.join()
         release_readers(len(result.returns))
         if not result.counted:

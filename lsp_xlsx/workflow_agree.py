@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_xlsx.framework.model import Framework
+from lsp_xlsx.returns import overrides as D
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.safety.names import AGREED_CSV_NAME, PLAN_NAME
 from lsp_xlsx.safety.run import output_run
@@ -42,6 +43,7 @@ def agree(
     limits: Limits | None = None,
     plan: Path | None = None,
     today: dt.date | None = None,
+    decisions: D.DecisionFiles = D.NO_DECISIONS,
 ) -> AgreeOutcome:
     """Read the board's agreed position from ``comparison`` and write agreed.csv and
     improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook). The
@@ -52,6 +54,7 @@ def agree(
     from lsp_xlsx.compare.tables import made_at_now
     from lsp_xlsx.previous_round import updated_plan
 
+    framework = D.with_map_file(framework, decisions.ratings_map)
     out_dir = out_dir or comparison.parent
     outputs = {"agreed.csv": out_dir / AGREED_CSV_NAME, "the improvement plan": out_dir / PLAN_NAME}
     others = {"the comparison workbook given": comparison, "the framework folder": framework.path}

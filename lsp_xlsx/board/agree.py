@@ -31,7 +31,7 @@ from lsp_xlsx.returns.isolation import read_isolated
 from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, Omitted, omitted_findings
 from lsp_xlsx.returns.parse import ParseFailure
 from lsp_xlsx.returns.prepare import Refused, parse, prepare
-from lsp_xlsx.returns.ratings import RatingReader
+from lsp_xlsx.returns.ratings import RatingReader, rating_reader
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.workbook.contract import normalise_label
 
@@ -212,7 +212,7 @@ def _rows(
     dates_as_numbers: bool,
 ) -> None:
     header, cols = found
-    ratings = RatingReader(fw.scale)
+    ratings = rating_reader(fw)  # the returns' rules: synonyms, the ratings map, steps
     by_id = {q.id.casefold(): q for q in fw.rated_questions}
     seen: dict[str, int] = {}
     id_column = column_letter(cols["id"] + 1)
@@ -245,6 +245,8 @@ def _rows(
         result.note(
             Code.AGREED_ROW_UNMATCHED, cells["id"], summary=summary, why=why, column=id_column
         )
+    for code, params in ratings.grouped():  # synonyms and mapped ratings: once per file
+        result.note(code, **params)
 
 
 _LABELS = {c.key: c.label for c in A.COLUMNS}
@@ -275,23 +277,11 @@ def _fill(
     raw = row.get("agreed_rating")
     if not is_empty(raw):
         agreed.agreed_raw = as_text(raw)[0]
-        option, exact = ratings.read(raw)
-        if option is None:
-            result.note(
-                Code.RATING_UNRECOGNISED,
-                cells["agreed_rating"],
-                raw=agreed.agreed_raw,
-                allowed=ratings.allowed,
-            )
-        else:
-            agreed.agreed_rating, agreed.agreed_label = option.score, option.label
-            if not exact:
-                result.note(
-                    Code.RATING_VARIANT,
-                    cells["agreed_rating"],
-                    raw=agreed.agreed_raw,
-                    label=option.label,
-                )
+        reading, code, params = ratings.settle(raw, agreed.agreed_raw, cells["agreed_rating"])
+        if code is not None:
+            result.note(code, cells["agreed_rating"], **params)
+        if reading.option is not None:
+            agreed.agreed_rating, agreed.agreed_label = reading.option.score, reading.option.label
     agreed.action = "" if is_empty(row.get("action")) else as_text(row["action"])[0]
     agreed.lead = "" if is_empty(row.get("lead")) else as_text(row["lead"])[0]
     date = row.get("target_date")

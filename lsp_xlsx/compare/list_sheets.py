@@ -155,6 +155,13 @@ def write_findings(s: Sheet, c: Comparison) -> None:
     s.finish(header_row, len(labels), row)
 
 
+def decision_facts(decisions: list[str]) -> list[tuple[str, str]]:
+    """The coordinator's decisions (ratings map, overrides), one row each, numbered."""
+    if not decisions:
+        return [("Coordinator's decisions", "none: every return read as its partner sent it")]
+    return [(f"Coordinator's decision {n}", text) for n, text in enumerate(decisions, 1)]
+
+
 def write_about(s: Sheet, c: Comparison) -> None:
     """The framework, and when, how and from what this workbook was made."""
     header_row = s.title("About this workbook")
@@ -174,6 +181,7 @@ def write_about(s: Sheet, c: Comparison) -> None:
         ("Full answers", f"{c.responses_name} beside this workbook holds every answer, uncut"),
         ("Input files", f"{len(c.returns)}, each with its SHA-256 on the sheet Input files"),
     ]
+    facts += decision_facts(c.decisions)
     s.facts(header_row, facts, 80)
 
 

@@ -149,6 +149,8 @@ class Comparison:
     anonymity: Anonymity | None = None
     #: Partners with a return that counts, where ``returns`` no longer say (anonymous).
     partners_counted: int | None = None
+    #: The coordinator's decisions (ratings map, overrides), each in a sentence: About sheet.
+    decisions: list[str] = field(default_factory=list)
 
     @property
     def counted(self) -> list[Return]:

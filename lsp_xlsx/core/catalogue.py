@@ -711,3 +711,83 @@ class Code(enum.StrEnum):
         "action), so its owner, status and note are not carried. Keep the ID and the agreed "
         "action as the plan wrote them, or agree the action again on the Agreed sheet.",
     )
+    # --- issue 23: ratings, dates and the coordinator's overrides (ratings23) ---
+    FRAMEWORK_SCALE_SYNONYM_CLASH = (
+        "framework-scale-synonym-clash",
+        E,
+        "the synonym '{synonym}' of '{label}' already stands for '{other}' ({first}), so it "
+        "could mean either. A word may stand for one answer only: remove it from one of "
+        "them, and settle it per partner with --ratings-map if you need to.",
+    )
+    RATING_SYNONYM = (
+        "rating-synonym",
+        I,
+        "{count} typed as other words for the scale's answers, and read so: {pairs}, in "
+        "{cells}. The words as typed are kept (rating_raw in the tidy table). No action "
+        "needed, unless one is wrong: then settle it with --ratings-map.",
+    )
+    RATING_MAPPED = (
+        "rating-mapped",
+        I,
+        "{count} read by the coordinator's ratings map ({source}): {pairs}, in {cells}. The "
+        "words as typed are kept (rating_raw in the tidy table). No action needed.",
+    )
+    RATING_BETWEEN_STEPS = (
+        "rating-between-steps",
+        E,
+        "the rating '{raw}' falls between two steps of the scale ({low} and {high}). It is "
+        "never rounded, so it is kept as typed but not scored. Ask the partner which one "
+        "they mean, or settle it with --ratings-map (typed '{raw}', rating: the label).",
+    )
+    DATE_TEXT_KEPT = (
+        "date-text-kept",
+        W,
+        "{count} typed as text that is not a date ({examples}), in {cells}: kept as typed. "
+        "If one is meant as a date, ask for it day first, e.g. 31/03/2027.",
+    )
+    RATINGS_MAP_BAD_RATING = (
+        "ratings-map-bad-rating",
+        E,
+        "'{rating}' is not an answer on the framework's scale. Write one of: {allowed}.",
+    )
+    RATINGS_MAP_CLASH = (
+        "ratings-map-clash",
+        E,
+        "'{typed}'{scope} is mapped to '{rating}', but line {first} maps it to '{other}'. "
+        "Keep one of the two lines.",
+    )
+    RATINGS_MAP_INCOMPLETE = (
+        "ratings-map-incomplete",
+        E,
+        "the line needs both the text as typed and the rating it means (columns typed and "
+        "rating). Fill both in, or delete the line.",
+    )
+    RATINGS_MAP_PARTNER_UNKNOWN = (
+        "ratings-map-partner-unknown",
+        E,
+        "the partner id '{partner}' is not in {partners_file}, so this rule would apply to "
+        "no one. Check the id against {partners_file}.",
+    )
+    OVERRIDE_BAD_ACTION = (
+        "override-bad-action",
+        E,
+        "the action '{action}' is not one this tool knows. Write one of: {allowed}.",
+    )
+    OVERRIDE_INCOMPLETE = (
+        "override-incomplete",
+        E,
+        "the action '{action}' needs {needed}. Fill it in, or delete the line.",
+    )
+    OVERRIDE_NO_MATCH = (
+        "override-no-match",
+        E,
+        "the {action} decision matches no {what} ('{given}'), so nothing was done. Check the "
+        "file's name or SHA-256 (shown on the comparison's Input files sheet) or the partner "
+        "id, or delete the line.",
+    )
+    OVERRIDE_APPLIED = (
+        "override-applied",
+        I,
+        "the coordinator's decision ({source}, line {line}) applied: {what}. Note: {note}. "
+        "The partner's file is unchanged.",
+    )

@@ -5,7 +5,8 @@ A framework folder holds::
     framework.toml   id, version, title, source
     themes.csv       theme_id, sheet_name, title
     questions.csv    id, theme_id, parent_id, rated, text
-    scale.csv        score, label, description
+    scale.csv        score, label, description, synonyms (optional: other words for the
+                     answer, separated by |, such as "Adequate" or "N/A|NA")
     intro.md         the introduction shown on "Start here" (optional)
 
 :func:`load_framework` returns a :class:`Framework`, or raises one
@@ -25,6 +26,7 @@ from lsp_xlsx.core.errors import FrameworkError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.csvfile import CsvTable, read_csv
 from lsp_xlsx.framework.model import Framework, Question, ScaleOption, Theme
+from lsp_xlsx.framework.scale import load_scale
 
 
 def _default_framework() -> Path:
@@ -41,7 +43,7 @@ DEFAULT_FRAMEWORK = _default_framework()
 QUESTION_COLUMNS = ("id", "theme_id", "parent_id", "rated", "text")
 QUESTION_REQUIRED = ("id", "theme_id", "rated", "text")
 THEME_COLUMNS = ("theme_id", "sheet_name", "title")
-SCALE_COLUMNS = ("score", "label", "description")
+SCALE_COLUMNS = ("score", "label", "description", "synonyms")
 SCALE_REQUIRED = ("label", "description")
 
 #: Sheet names the workbook itself uses; a theme may not take them.
@@ -274,58 +276,6 @@ def _resolve_parents(
     return depths
 
 
-def _load_scale(table: CsvTable, problems: list[Finding]) -> list[ScaleOption]:
-    options: list[ScaleOption] = []
-    seen: dict[str, int] = {}
-    for row, line in zip(table.rows, table.lines, strict=True):
-        label = " ".join(row["label"].split())
-        if not label:
-            problems.append(
-                table.finding(
-                    Code.FRAMEWORK_EMPTY_VALUE,
-                    line,
-                    "label",
-                    column="label",
-                )
-            )
-            continue
-        key = label.casefold()
-        if key in seen:
-            problems.append(
-                table.finding(
-                    Code.FRAMEWORK_SCALE_DUPLICATE_LABEL,
-                    line,
-                    "label",
-                    label=label,
-                    first=seen[key],
-                )
-            )
-            continue
-        seen[key] = line
-        raw_score = row.get("score", "")
-        score: int | None = None
-        if raw_score:
-            try:
-                number = float(raw_score)
-                if not number.is_integer():
-                    raise ValueError(raw_score)
-                score = int(number)
-            except ValueError:
-                problems.append(
-                    table.finding(
-                        Code.FRAMEWORK_SCALE_BAD_SCORE,
-                        line,
-                        "score",
-                        value=raw_score,
-                    )
-                )
-                continue
-        options.append(ScaleOption(label, score, row["description"]))
-    if not any(o.score is not None for o in options):
-        problems.append(finding(Code.FRAMEWORK_SCALE_NO_SCORE, table.name))
-    return options
-
-
 def _load_meta(folder: Path, problems: list[Finding]) -> tuple[str, int, str, str]:
     name = "framework.toml"
     path = folder / name
@@ -426,7 +376,7 @@ def load_framework(path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     if questions_table:
         question_rows = _load_questions(questions_table, theme_ids, problems)
         depths = _resolve_parents(questions_table, question_rows, problems)
-    scale = _load_scale(scale_table, problems) if scale_table else []
+    scale = load_scale(scale_table, problems) if scale_table else []
 
     themes: list[Theme] = []
     for number, (theme_id, sheet_name, theme_title, line) in enumerate(theme_rows, start=1):

@@ -6,7 +6,8 @@ Every stage reads these types; only :mod:`lsp_xlsx.framework.loader` makes them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +22,51 @@ class ScaleOption:
     label: str
     score: int | None
     description: str
+    #: Other words for this answer that mean it unambiguously ("Adequate", "N/A"), from
+    #: scale.csv's ``synonyms`` column: read with a note, never part of the framework's hash.
+    synonyms: tuple[str, ...] = ()
+
+
+_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
+_QUOTES = dict.fromkeys(map(ord, "‘’‛′`´"), "'")
+
+
+def rating_key(text: str) -> str:
+    """A rating as typed, made comparable: case, spacing, dashes and quotes ignored
+    ("Don’t  Know" and "don't know" are one key). Labels, synonyms and the coordinator's
+    ratings map are all matched by this key."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
+    return re.sub(r"\s*-\s*", "-", " ".join(text.split()).casefold())
+
+
+@dataclass(frozen=True)
+class ReadingRules:
+    """The coordinator's decisions the reader applies to every return (from
+    ``--ratings-map`` and ``overrides.csv``): they travel with the framework to the workers.
+
+    Typed texts are keys made by :func:`rating_key`, and ratings are scale labels;
+    ``by_partner`` and ``carried_dates`` are keyed by partner id, case-folded."""
+
+    #: Typed text -> scale label, for every partner.
+    general: Mapping[str, str] = field(default_factory=dict)
+    #: Partner id -> typed text -> scale label: wins over ``general`` for that partner.
+    by_partner: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: A file's name (case-folded) or SHA-256 -> the partner id an ``accept-as`` gives it,
+    #: so that partner's rules apply to a return whose identity was stripped.
+    file_partner: Mapping[str, str] = field(default_factory=dict)
+    #: Partner id -> question id -> a target date last round's tidy table held as text
+    #: ("TBC"): carried into this round by the pre-fill, so not reported again unchanged.
+    carried_dates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The file(s) the ratings map came from, for the findings' words.
+    map_source: str = ""
+
+    def partner_for(self, name: str, sha256: str, partner_id: str) -> str:
+        """The partner whose rules apply to a file: an ``accept-as`` one, else its own."""
+        return self.file_partner.get(sha256) or self.file_partner.get(name.casefold()) or partner_id
+
+    def mapping_for(self, partner_id: str) -> dict[str, str]:
+        """The ratings map for one partner: its own rules over the general ones."""
+        return {**self.general, **self.by_partner.get(partner_id.casefold(), {})}
 
 
 @dataclass(frozen=True)
@@ -65,6 +111,8 @@ class Framework:
     hash: str
     path: Path
     warnings: tuple[Finding, ...] = field(default=(), compare=False)
+    #: The coordinator's decisions for reading returns (``--ratings-map``, overrides).
+    rules: ReadingRules = field(default_factory=ReadingRules, compare=False)
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:

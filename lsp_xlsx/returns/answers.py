@@ -26,6 +26,7 @@ from lsp_xlsx.returns.cells import (
 )
 from lsp_xlsx.returns.model import ExtraRow, Response, Return
 from lsp_xlsx.returns.ratings import RatingReader
+from lsp_xlsx.returns.text_dates import TextDates
 from lsp_xlsx.workbook import contract as C
 
 _LONGEST_LABEL = 2 * max(len(c.label) for c in C.COLUMNS) + 10
@@ -89,6 +90,10 @@ class AnswerReader:
         self.sheets_by_theme: dict[str, set[str]] = {}
         self.id_index = {q.id.casefold(): q for q in framework.questions}
         self.no_value: set[str] = set()
+        rules = framework.rules
+        partner = rules.partner_for(ret.path.name, ret.sha256, ret.partner_id)
+        carried = rules.carried_dates.get(partner.casefold(), {})
+        self.text_dates = TextDates(carried)
 
     def read(self, sheets: list[ThemeSheet], formula_cells: dict[str, set[str]]) -> None:
         """Read each sheet's rows, then note missing sheets and questions."""
@@ -103,6 +108,9 @@ class AnswerReader:
                 self.row(sheet, index, sheet.rows[index])
         self._check_sheets()
         self._fill_missing()
+        for code, params in self.ratings.grouped():  # synonyms and mapped: once per file
+            self.ret.note(code, **params)
+        self.text_dates.finish(self.ret, C.COLUMN_BY_KEY["target_date"].label)
 
     def row(self, sheet: ThemeSheet, index: int, row: list[Any]) -> None:
         """Read one data row: match it to a question, or keep it apart and say why."""
@@ -210,7 +218,7 @@ class AnswerReader:
                 setattr(response, key, text)
         if "target_date" in read.values:
             response.target_date = self._date(
-                read.values["target_date"], sheet, read.refs["target_date"]
+                read.values["target_date"], sheet, read.refs["target_date"], question.id
             )
         return response
 
@@ -220,21 +228,23 @@ class AnswerReader:
         sheet = response.sheet
         raw = as_text(value)[0]
         response.rating_raw = raw
-        option, exact = self.ratings.read(value)
+        # The rules (synonyms, the coordinator's map, steps) are returns/ratings.py's.
+        reading, code, params = self.ratings.settle(value, raw, f"'{sheet}'!{cell}")
+        option = reading.option
+        if option is None or not question.rated:
+            self.ratings.forget(f"'{sheet}'!{cell}")
         if option is None:
-            self.ret.note(
-                Code.RATING_UNRECOGNISED, sheet, cell, raw=raw, allowed=self.ratings.allowed
-            )
+            self.ret.note(code or Code.RATING_UNRECOGNISED, sheet, cell, **params)
             return
         if not question.rated:
             # Kept, so nothing typed is lost, but never scored.
             self.ret.note(Code.RATING_ON_STEM, sheet, cell, raw=raw, id=question.id)
-        elif not exact:
-            self.ret.note(Code.RATING_VARIANT, sheet, cell, raw=raw, label=option.label)
+        elif code is not None:
+            self.ret.note(code, sheet, cell, **params)
         response.rating = option.score
         response.rating_label = option.label
 
-    def _date(self, value: object, sheet: str, cell: str) -> str:
+    def _date(self, value: object, sheet: str, cell: str, question_id: str = "") -> str:
         column = C.COLUMN_BY_KEY["target_date"].label
         if isinstance(value, dt.datetime):
             return value.date().isoformat()
@@ -260,6 +270,8 @@ class AnswerReader:
                     date=parsed.isoformat(),
                 )
                 return parsed.isoformat()
+            self.text_dates.add(question_id, raw, sheet, cell)  # once per file, not per cell
+            return raw
         self.ret.note(Code.DATE_UNPARSED, sheet, cell, column=column, raw=raw)
         return raw
 

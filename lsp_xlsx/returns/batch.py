@@ -14,6 +14,7 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.returns.isolation import IsolatedReader, default_workers
 from lsp_xlsx.returns.model import CheckResult, Return, Status
+from lsp_xlsx.returns.overrides import Overrides, apply_overrides, is_overrides_file
 from lsp_xlsx.returns.respondents import assign_respondents, respondent_key, shown_as
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.returns.verify import IssuedCopies, check_round, hold_unverified, verify_identity
@@ -80,7 +81,9 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in packages)
             for name in sorted(names):
                 candidate = Path(root) / name
-                if is_clutter(name) or not candidate.is_file():
+                if is_clutter(name) or is_overrides_file(root, path, name):
+                    continue  # overrides.csv: the coordinator's decisions, not a return
+                if not candidate.is_file():
                     continue
                 (own if is_own_output(candidate) else files).append(candidate)
     unique = list(dict.fromkeys(files))
@@ -174,6 +177,7 @@ def check(
     progress: Callable[[Return], None] | None = None,
     issued: Mapping[str, ManifestEntry] | None = None,
     round_label: str | None = None,
+    overrides: Overrides | None = None,
 ) -> CheckResult:
     """Find the returns under ``paths`` and read them all: what ``lsp-xlsx check`` reports.
 
@@ -187,7 +191,13 @@ def check(
     notes = verify_identity(returns, issued)
     chosen = check_round(returns, round_label)
     hold_unverified(returns, manifest=issued is not None)
+    applied = apply_overrides(returns, overrides, partners) if overrides else None
+    returns = applied.returns if applied else returns
     resolve_duplicates(returns)
     listed = list(partners) if partners is not None else None
     run = issued.findings() if isinstance(issued, IssuedCopies) else []
-    return CheckResult(returns, ignored, listed, notes, chosen, run)
+    result = CheckResult(returns, ignored, listed, notes, chosen, run)
+    if applied:  # the coordinator's decisions (returns/overrides.py)
+        result.run_findings += applied.findings
+        result.decisions += applied.decisions
+    return result

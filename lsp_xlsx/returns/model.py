@@ -359,6 +359,8 @@ class CheckResult:
     round: str = ""
     #: Findings about the run's other inputs, e.g. a manifest giving one copy id twice.
     run_findings: list[Finding] = field(default_factory=list)
+    #: The coordinator's decisions applied (ratings map, overrides), each in a sentence.
+    decisions: list[str] = field(default_factory=list)
 
     @property
     def not_returned(self) -> list[Partner]:

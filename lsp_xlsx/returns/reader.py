@@ -29,7 +29,7 @@ from lsp_xlsx.returns.identity import StartValues, read_respondent, resolve_iden
 from lsp_xlsx.returns.model import Return
 from lsp_xlsx.returns.parse import ParseFailure
 from lsp_xlsx.returns.prepare import Prepared, Refused, parse, prepare
-from lsp_xlsx.returns.ratings import RatingReader
+from lsp_xlsx.returns.ratings import rating_reader
 from lsp_xlsx.returns.sniff import Limits
 from lsp_xlsx.workbook import contract as C
 
@@ -185,5 +185,6 @@ def read_return(
     formula_cells = prepared.scan.formula_cells
     resolve_identity(ret, opened.meta or {}, opened.start, partners, partners_file)
     read_respondent(ret, opened.start)
-    AnswerReader(ret, framework, RatingReader(framework.scale)).read(opened.sheets, formula_cells)
+    ratings = rating_reader(framework, ret)
+    AnswerReader(ret, framework, ratings).read(opened.sheets, formula_cells)
     return ret.finish()
