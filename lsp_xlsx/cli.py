@@ -25,6 +25,7 @@ from lsp_xlsx.cli_options import (
     limits_options,
     manifest_option,
     our_errors,
+    paper_copies_options,
     parse_date,
     partners_option,
     round_option,
@@ -168,6 +169,7 @@ def check_command(
 @framework_option
 @partners_option()
 @collate_output_options
+@paper_copies_options
 @manifest_option
 @round_option
 @limits_options
@@ -185,6 +187,8 @@ def collate_command(
     manifest: Path | None,
     round_label: str | None,
     limits: Any,
+    board_paper_anonymous: bool = False,
+    pdf: bool = False,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
 
@@ -209,7 +213,11 @@ def collate_command(
         lsp-xlsx collate returns/ --partners partners.csv --group-by level
         lsp-xlsx collate returns/ --partners partners.csv --responses all.parquet
         lsp-xlsx collate region/ --partners partners.csv --split-by partnership
+        lsp-xlsx collate returns/ --partners partners.csv --board-paper-anonymous --pdf
     """
+    from lsp_xlsx.board.paper_pdf import PaperCopies
+
+    copies = PaperCopies(board_paper_anonymous, pdf) if board_paper_anonymous or pdf else None
     with our_errors():
         outcome = workflow.collate_returns(
             paths,
@@ -225,6 +233,7 @@ def collate_command(
             round_label,
             previous,
             split_by,
+            copies,
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)

@@ -442,3 +442,19 @@ class ProgressBar:
             self.bar.update(1)
             if done == total:
                 self.bar.__exit__(None, None, None)
+
+
+def paper_copies_options(f: F) -> F:
+    """collate's copies of the board paper (issue 22): --board-paper-anonymous and --pdf."""
+    f = click.option(
+        "--pdf",
+        is_flag=True,
+        help="Also write each paper as PDF for the agenda pack (board-paper.pdf), through "
+        "LibreOffice.  Example: lsp-xlsx collate returns/ --pdf --board-paper-anonymous",
+    )(f)
+    return click.option(
+        "--board-paper-anonymous",
+        is_flag=True,
+        help="Also write board-paper-public.docx, fit to publish: partners are not named "
+        "(Partner A, B, ...) and no group of fewer than 3 partners is shown.",
+    )(f)

@@ -26,6 +26,7 @@ from lsp_xlsx.safety.written import FolderState, unchanged_or_absent
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lsp_xlsx.board.paper_pdf import PaperCopies
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.framework.partners import PartnerList
     from lsp_xlsx.returns.model import CheckResult
@@ -40,10 +41,16 @@ class Written:
     responses: Path
     paper: Path | None
     notes: list[str] = field(default_factory=list)
+    #: The board paper's copies written beside it: the anonymous paper, the PDFs.
+    copies: list[Path] = field(default_factory=list)
 
 
 def write_outputs(
-    comparison: Comparison, output: Path, responses: Path, paper: Path | None
+    comparison: Comparison,
+    output: Path,
+    responses: Path,
+    paper: Path | None,
+    copies: tuple[PaperCopies, dict[str, Path]] | None = None,
 ) -> tuple[Path, Path | None]:
     """The comparison workbook, the tidy table and (unless ``paper`` is None) the board paper.
 
@@ -57,7 +64,11 @@ def write_outputs(
     with ThreadPoolExecutor(1) as pool:
         tidy = pool.submit(write_responses_csv, comparison, responses)
         workbook = save_comparison(comparison, output)
-        if paper is not None:
+        if paper is not None and copies is not None:
+            from lsp_xlsx.board.paper_pdf import save_papers
+
+            save_papers(comparison, paper, *copies)
+        elif paper is not None:
             from lsp_xlsx.board.paper import save_board_paper
 
             paper = save_board_paper(comparison, paper)
@@ -86,6 +97,7 @@ def write_collated(
     responses: Path,
     paper: Path | None,
     limits: Limits | None = None,
+    copies: PaperCopies | None = None,
 ) -> Written:
     """Carry the workshop's entries from the comparison at ``output`` (if any), keep an
     edited board paper, then write the outputs (through the run's staging, if any)."""
@@ -103,8 +115,14 @@ def write_collated(
         notes += carried.messages(kept)
     if paper is not None:
         paper = beside_if_edited(paper, "board paper", c.made_at, notes)
-    workbook, paper = write_outputs(c, output, responses, paper)
-    return Written(workbook, responses, paper, notes)
+    where: dict[str, Path] = {}
+    if paper is not None and copies is not None:  # each copy kept too, if someone edited it
+        where = {
+            k: beside_if_edited(v, k[4:], c.made_at, notes) for k, v in copies.paths(paper).items()
+        }
+    both = (copies, where) if copies is not None and where else None
+    workbook, paper = write_outputs(c, output, responses, paper, both)
+    return Written(workbook, responses, paper, notes, list(where.values()))
 
 
 def collate_inputs(
@@ -141,6 +159,7 @@ def collate_one(
     group_by: Sequence[str] | None,
     before: pd.DataFrame | None,
     limits: Limits | None,
+    copies: PaperCopies | None = None,
 ) -> tuple[Comparison, Written]:
     """One comparison of the returns read (compared with last round's tidy table
     ``before``, when given), written to ``where``: the workbook, the tidy table and the
@@ -159,5 +178,5 @@ def collate_one(
 
         now = comparison.responses
         comparison.progress = since_last_round(now, comparison.made_at, before, framework)
-    written = write_collated(comparison, framework, output, responses, paper, limits)
+    written = write_collated(comparison, framework, output, responses, paper, limits, copies)
     return comparison, written

@@ -42,6 +42,7 @@ from lsp_xlsx.safety.runlock import one_run_per_folder
 # that a command starts quickly.
 if TYPE_CHECKING:
     from lsp_xlsx.board.agree import Agreed
+    from lsp_xlsx.board.paper_pdf import PaperCopies
     from lsp_xlsx.collect.run import CollectReport
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
@@ -165,6 +166,8 @@ class CollateOutcome:
     notes: list[str] = field(default_factory=list)
     #: When the outputs were made (the comparison's made_at).
     made_at: str = ""
+    #: The board paper's copies: the anonymous paper and the PDFs (issue 22).
+    paper_copies: list[Path] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -188,6 +191,7 @@ def collate_returns(
     round_label: str | None = None,
     previous: Path | None = None,
     split_by: str | None = None,
+    copies: PaperCopies | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -198,7 +202,10 @@ def collate_returns(
     :mod:`lsp_xlsx.workflow_split`.
 
     Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
-    all files renamed together); the Agreed sheet's entries carried forward."""
+    all files renamed together); the Agreed sheet's entries carried forward. ``copies``
+    adds the anonymous paper and the PDFs (see :mod:`lsp_xlsx.board.paper_pdf`)."""
+    from lsp_xlsx.board.paper_pdf import check_copies
+    from lsp_xlsx.board.paper_templates import read_templates
     from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
 
     paths = list(paths)
@@ -212,6 +219,11 @@ def collate_returns(
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= {"the board paper": paper} if paper else {}
+        outputs |= copies.paths(paper) if copies and paper else {}
+    if copies is not None:
+        check_copies(copies, paper is not None, bool(split_by))
+    if paper is not None:  # the paper's own wording: a bad line is refused now
+        read_templates(framework.path)
     others = collate_inputs(framework, partners, manifest, previous)
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
@@ -238,9 +250,12 @@ def collate_returns(
             run.commit(split.split.made_at)
         else:
             where = (output, responses, paper)
-            c, done = collate_one(result, framework, partners, where, group_by, before, limits)
+            c, done = collate_one(
+                result, framework, partners, where, group_by, before, limits, copies
+            )
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
+            outcome.paper_copies = done.copies
             run.commit(c.made_at)
         outcome.notes = run.notes + outcome.notes
     return outcome

@@ -641,3 +641,22 @@ class Code(enum.StrEnum):
         "the receiving mail server's check of this message from {sender} says {verdict}, so "
         "it may not be from who it says. The return is kept; check with the partner.",
     )
+    # --- issue 22: the board paper's sentences (paper-templates.csv) ---
+    PAPER_TEMPLATE_UNKNOWN_KEY = (
+        "paper-template-unknown-key",
+        E,
+        "'{key}' is not one of the board paper's sentences, so its template would never be "
+        "used. Use one of: {known}.",
+    )
+    PAPER_TEMPLATE_BAD_PLACEHOLDER = (
+        "paper-template-bad-placeholder",
+        E,
+        "the template for '{key}' {problem}. Its placeholders are: {allowed}; write {{{{ and "
+        "}}}} for a brace itself.",
+    )
+    PAPER_TEMPLATE_REPEATED = (
+        "paper-template-repeated",
+        E,
+        "'{key}' is given again (first on line {first}), so it is not clear which to use. "
+        "Delete one of the two lines.",
+    )
