@@ -160,6 +160,9 @@ def _gap(c: Comparison, say: PaperTemplates) -> str | None:
         "group_gap",
         question_id=qid,
         question=c.framework.whole_text(qid),
+        theme=theme_words(c.framework.theme_of[qid].sheet_name)
+        if qid in c.framework.theme_of
+        else "",
         grouping=str(row["grouping"]),
         lowest=str(row["lowest"]),
         lowest_mean=shown_figure(row["lowest_mean"]),
@@ -259,10 +262,13 @@ def actions_digest(
     late = Counter(due["theme"]) if not due.empty else Counter()
     order = [t.sheet_name for t in c.framework.themes if t.sheet_name in by_theme]
     order += sorted(str(t) for t in by_theme if t not in order)
-    parts = [f"{counted(by_theme[t], 'action')} on {theme_words(t)}" for t in order]
+    most = sorted(order, key=lambda t: -by_theme[t])  # stable: framework order among equals
+    parts = [f"{by_theme[t]:,} on {theme_words(t)}" for t in most]
     text = f"Partners proposed {counted(len(actions), 'action')}: {joined(parts)}."
     day = today.strftime("%d %B %Y").lstrip("0")
-    text += f" Due by {day} (the target date reached): {counted(len(due), 'action')}."
+    n = len(due)
+    are = "No action is" if not n else f"{counted(n, 'action')} {'is' if n == 1 else 'are'}"
+    text += f" {are} due by {day} (the target date has come)."
     rows: list[list[object]] = []
     for theme in order:
         chosen = actions[actions["theme"] == theme]

@@ -28,7 +28,7 @@ COLUMNS = ("key", "template")
 _THEMES = ("strongest", "strongest_mean", "strongest_words", "weakest", "weakest_mean")
 _THEMES_ALL = (*_THEMES, "weakest_words", "low", "high")
 _QUESTION = ("split_count", "question_id", "question", "where")
-_GAP = ("question_id", "question", "grouping", "lowest", "lowest_mean", "highest")
+_GAP = ("question_id", "question", "theme", "grouping", "lowest", "lowest_mean", "highest")
 _GAP_ALL = (*_GAP, "highest_mean", "gap", "min_size")
 
 #: key -> (default template, the placeholders it may use). Sentences of Key messages first,
@@ -50,9 +50,9 @@ DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
         (),
     ),
     "group_gap": (
-        "The largest gap between groups of at least {min_size} partners is on {question_id}, "
-        '"{question}": by {grouping}, {lowest} at {lowest_mean} and {highest} at '
-        "{highest_mean}, {gap} points apart.",
+        "The largest gap between groups of at least {min_size} partners is on {question_id} "
+        "({theme}): by {grouping}, {lowest} at {lowest_mean} and {highest} at {highest_mean}, "
+        "{gap} points apart.",
         _GAP_ALL,
     ),
     "group_gap_none": (
@@ -97,7 +97,8 @@ DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("due", "actions", "today", "due_theme"),
     ),
     "recommend_actions_later": (
-        "agree who leads the {actions} proposed by partners; none is due by {today}.",
+        "agree the actions due: none of the {actions} proposed by partners is due by {today}, "
+        "so agree who leads each and when.",
         ("actions", "today"),
     ),
     "recommend_actions_none": (
