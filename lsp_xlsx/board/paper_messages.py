@@ -268,7 +268,7 @@ def actions_digest(
     day = today.strftime("%d %B %Y").lstrip("0")
     n = len(due)
     are = "No action is" if not n else f"{counted(n, 'action')} {'is' if n == 1 else 'are'}"
-    text += f" {are} due by {day} (the target date has come)."
+    text += f" {are} due by {day}" + (" (the target date has come)." if n else ".")
     rows: list[list[object]] = []
     for theme in order:
         chosen = actions[actions["theme"] == theme]
