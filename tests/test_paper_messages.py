@@ -339,3 +339,61 @@ def test_pdf_writes_both_papers_as_pdfs_that_render(demo: Path, tmp_path: Path) 
     assert f"Board paper (PDF):   {out.parent / 'board-paper.pdf'}" in result.output
     # Staged and renamed like every output: no temporary is left beside them.
     assert not list(out.parent.glob(".*.part"))
+
+
+def test_designed_data_gives_the_known_messages(framework: Framework) -> None:
+    """Six partners in two sectors of three: on the first question the councils all say 1
+    and the health partners all say 4 (split, and a gap of 3.0); everything else is 3,
+    except theme 2, which every partner rates 2. One listed partner did not return."""
+    import datetime as dt
+
+    from lsp_xlsx.board.paper_messages import paper_messages
+    from lsp_xlsx.board.paper_templates import read_templates
+    from lsp_xlsx.compare.tables import collate
+    from lsp_xlsx.framework.partners import Partner
+    from tests.test_figures import MADE_AT, _return
+
+    rated = [q.id for q in framework.rated_questions]
+    t2 = {q.id for q in framework.themes[1].rated_questions}
+    first = rated[0]
+    partners, returns = [], []
+    for i in range(6):
+        sector = "Council" if i < 3 else "Health"
+        scores = {q: (2 if q in t2 else 3) for q in rated} | {first: 1 if i < 3 else 4}
+        partners.append(Partner(f"p{i}", f"Org {i}", sector))
+        returns.append(_return(framework, f"p{i}", f"Org {i}", scores))
+    partners.append(Partner("gone", "Silent Org", "Health"))
+    c = collate(returns, framework, partners, made_at=MADE_AT)
+    say = read_templates(framework.path)
+    m = paper_messages(c, say, dt.date(2027, 3, 1))
+    weakest = theme_words(framework.themes[1].sheet_name)
+    assert f'and {weakest} lowest, at 2.0 (nearest to "performs adequately")' in m.key_messages[0]
+    assert m.key_messages[1].startswith(f"Partners are split on 1 question, most of all on {first}")
+    assert "3 partners at 1–2 (Org 0, Org 1…), 3 at 3–4 (Org 3, Org 4…)" in m.key_messages[1]
+    assert f"on {first} (" in m.key_messages[2]
+    assert "by sector, Council at 1.0 and Health at 4.0, 3.0 points apart" in m.key_messages[2]
+    assert m.key_messages[3] == "1 of 7 partners did not return a workbook that counts: Silent Org."
+    assert m.recommendations[0].endswith(f"with {weakest} the weakest theme at 2.0;")
+    assert m.recommendations[2].startswith("agree the actions due: no partner proposed one")
+    public = paper_messages(
+        c, say, dt.date(2027, 3, 1), {p.partner_id: "Partner" for p in c.partners}, True
+    )
+    assert "Org" not in " ".join(public.key_messages)
+
+
+def test_one_partner_and_no_groupings_still_make_three_messages(framework: Framework) -> None:
+    import datetime as dt
+
+    from lsp_xlsx.board.paper_messages import paper_messages
+    from lsp_xlsx.board.paper_templates import read_templates
+    from lsp_xlsx.compare.tables import collate
+    from tests.test_figures import MADE_AT, _return
+
+    rated = [q.id for q in framework.rated_questions]
+    c = collate(
+        [_return(framework, "solo", "Solo", dict.fromkeys(rated, 3))], framework, made_at=MADE_AT
+    )
+    m = paper_messages(c, read_templates(framework.path), dt.date(2027, 3, 1))
+    assert len(m.key_messages) == 3
+    assert m.key_messages[1] == DEFAULTS["split_none"][0]
+    assert m.key_messages[2] == "No return is missing: 1 partner returned a workbook that counts."

@@ -176,7 +176,7 @@ def _gap(c: Comparison, say: PaperTemplates) -> str | None:
 def _missing(c: Comparison, say: PaperTemplates, public: bool) -> str:
     counts = c.return_counts
     if not counts.not_returned:
-        return say.say("missing_none", expected=counts.expected)
+        return say.say("missing_none", partners=counted(counts.expected, "partner"))
     if public:
         return say.say("missing_public", missing=counts.not_returned, expected=counts.expected)
     names = joined([p.name for p in c.not_returned])

@@ -69,8 +69,8 @@ DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("missing", "expected"),
     ),
     "missing_none": (
-        "All {expected} partners returned a workbook that counts.",
-        ("expected",),
+        "No return is missing: {partners} returned a workbook that counts.",
+        ("partners",),
     ),
     "recommend_intro": ("The board is asked to:", ()),
     "recommend_note": (
