@@ -293,12 +293,7 @@ def _actions(doc: Any, c: Comparison, today: dt.date, public: bool = False) -> N
     if c.actions.empty:
         doc.add_paragraph("No partner proposed an improvement action.")
         return
-    text, rows = actions_digest(c, today, public)
-    doc.add_paragraph(_clean(text))
-    header = ["Theme", "Actions", "Due"] + ([] if public else ["Lead named most often"])
-    widths = [62.0, 22.0, 22.0] + ([] if public else [68.0])
-    _table(doc, header, rows, widths)
-    _small(doc, "Due: the target date has come. The Action plan sheet lists every action.")
+    doc.add_paragraph(_clean(actions_digest(c, today, public)))
 
 
 def _bullets(doc: Any, items: list[str]) -> None:

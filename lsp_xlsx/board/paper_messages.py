@@ -251,15 +251,13 @@ def paper_messages(
     )
 
 
-def actions_digest(
-    c: Comparison, today: dt.date, public: bool = False
-) -> tuple[str, list[list[object]]]:
-    """The proposed actions in words, and a row per theme: the theme, how many actions,
-    how many past their target date, and (in the board's paper) the lead named most often."""
+def actions_digest(c: Comparison, today: dt.date, public: bool = False) -> str:
+    """The proposed actions in words: how many on each theme (most first), how many are due
+    by ``today`` and on which theme most, and (in the board's paper) the leads named most.
+    In words, not a table: the paper has four pages for everything."""
     actions = c.actions
     due = due_actions(c, today)
     by_theme = Counter(actions["theme"])
-    late = Counter(due["theme"]) if not due.empty else Counter()
     order = [t.sheet_name for t in c.framework.themes if t.sheet_name in by_theme]
     order += sorted(str(t) for t in by_theme if t not in order)
     most = sorted(order, key=lambda t: -by_theme[t])  # stable: framework order among equals
@@ -267,21 +265,17 @@ def actions_digest(
     text = f"Partners proposed {counted(len(actions), 'action')}: {joined(parts)}."
     day = today.strftime("%d %B %Y").lstrip("0")
     n = len(due)
-    are = "No action is" if not n else f"{counted(n, 'action')} {'is' if n == 1 else 'are'}"
-    text += f" {are} due by {day}" + (" (the target date has come)." if n else ".")
-    rows: list[list[object]] = []
-    for theme in order:
-        chosen = actions[actions["theme"] == theme]
-        row: list[object] = [theme_words(theme), str(by_theme[theme]), str(late[theme])]
-        if not public:
-            leads = Counter(a for a in chosen["lead"] if a)
-            row.append(
-                f"{leads.most_common(1)[0][0]} ({leads.most_common(1)[0][1]})" if leads else ""
-            )
-        rows.append(row)
+    if not n:
+        text += f" No action is due by {day}."
+    else:
+        theme, on = Counter(due["theme"]).most_common(1)[0]
+        text += (
+            f" {counted(n, 'action')} {'is' if n == 1 else 'are'} due by {day} (the target date "
+            f"has come), most of them on {theme_words(str(theme))} ({on})."
+        )
     if not public:
         leads = Counter(a for a in actions["lead"] if a)
         if leads:
-            top = [f"{lead} ({counted(n, 'action')})" for lead, n in leads.most_common(3)]
+            top = [f"{lead} ({counted(k, 'action')})" for lead, k in leads.most_common(3)]
             text += f" The leads named most often: {joined(top)}."
-    return text, rows
+    return text + " The Action plan sheet of the comparison workbook lists every action."
