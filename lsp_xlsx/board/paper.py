@@ -307,9 +307,12 @@ def _key_messages(doc: Any, messages: Messages) -> None:
 
 
 def _recommendations(doc: Any, messages: Messages) -> None:
-    doc.add_heading("Recommendations", level=1)
-    doc.add_paragraph(_clean(messages.recommend_intro))
+    heading = doc.add_heading("Recommendations", level=1)
+    intro = doc.add_paragraph(_clean(messages.recommend_intro))
     _bullets(doc, messages.recommendations)
+    # One block on one page: the board reads what it is asked to do together.
+    for paragraph in [heading, intro, *doc.paragraphs[-len(messages.recommendations) : -1]]:
+        paragraph.paragraph_format.keep_with_next = True
 
 
 def _method(doc: Any, c: Comparison) -> None:

@@ -133,8 +133,14 @@ def _split(c: Comparison, say: PaperTemplates, names: Mapping[str, str]) -> str:
         split_count=counted(flagged, "question"),
         question_id=qid,
         question=str(top.iloc[0]["question"]),
+        theme=_theme_of(c.framework, qid),
         where=where_on_scale(c, qid, names),
     )
+
+
+def _theme_of(framework: Framework, question_id: str) -> str:
+    theme = framework.theme_of.get(question_id)
+    return theme_words(theme.sheet_name) if theme is not None else ""
 
 
 def largest_gap(c: Comparison) -> dict[str, object] | None:
@@ -160,9 +166,7 @@ def _gap(c: Comparison, say: PaperTemplates) -> str | None:
         "group_gap",
         question_id=qid,
         question=c.framework.whole_text(qid),
-        theme=theme_words(c.framework.theme_of[qid].sheet_name)
-        if qid in c.framework.theme_of
-        else "",
+        theme=_theme_of(c.framework, qid),
         grouping=str(row["grouping"]),
         lowest=str(row["lowest"]),
         lowest_mean=shown_figure(row["lowest_mean"]),

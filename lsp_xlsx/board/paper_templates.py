@@ -27,7 +27,7 @@ COLUMNS = ("key", "template")
 
 _THEMES = ("strongest", "strongest_mean", "strongest_words", "weakest", "weakest_mean")
 _THEMES_ALL = (*_THEMES, "weakest_words", "low", "high")
-_QUESTION = ("split_count", "question_id", "question", "where")
+_QUESTION = ("split_count", "question_id", "question", "theme", "where")
 _GAP = ("question_id", "question", "theme", "grouping", "lowest", "lowest_mean", "highest")
 _GAP_ALL = (*_GAP, "highest_mean", "gap", "min_size")
 
@@ -42,7 +42,7 @@ DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "themes_none": ("No theme has a score yet: no return rated enough of its questions.", ()),
     "split": (
-        'Partners are split on {split_count}, most of all on {question_id}, "{question}": {where}.',
+        "Partners are split on {split_count}, most of all on {question_id} ({theme}): {where}.",
         _QUESTION,
     ),
     "split_none": (
@@ -74,8 +74,8 @@ DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "recommend_intro": ("The board is asked to:", ()),
     "recommend_note": (
-        "note the results of the self-assessment, from {counted} of {expected} partners, "
-        "with {weakest} the weakest theme at {weakest_mean};",
+        "note the results from {counted} of {expected} partners, with {weakest} the weakest "
+        "theme at {weakest_mean};",
         ("counted", "expected", "weakest", "weakest_mean"),
     ),
     "recommend_note_none": (
@@ -97,8 +97,8 @@ DEFAULTS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("due", "actions", "today", "due_theme"),
     ),
     "recommend_actions_later": (
-        "agree the actions due: none of the {actions} proposed by partners is due by {today}, "
-        "so agree who leads each and when.",
+        "agree the actions due: none of the {actions} proposed is due by {today}, so agree who "
+        "leads each, by when.",
         ("actions", "today"),
     ),
     "recommend_actions_none": (
