@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsp_xlsx.board.paper_pdf import PaperCopies, paper_outputs
 from lsp_xlsx.collate_outputs import (
     beside_if_edited,
     check_groupings,
@@ -42,7 +43,6 @@ from lsp_xlsx.safety.runlock import one_run_per_folder
 # that a command starts quickly.
 if TYPE_CHECKING:
     from lsp_xlsx.board.agree import Agreed
-    from lsp_xlsx.board.paper_pdf import PaperCopies
     from lsp_xlsx.collect.run import CollectReport
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.demo import DemoFiles
@@ -166,8 +166,7 @@ class CollateOutcome:
     notes: list[str] = field(default_factory=list)
     #: When the outputs were made (the comparison's made_at).
     made_at: str = ""
-    #: The board paper's copies: the anonymous paper and the PDFs (issue 22).
-    paper_copies: list[Path] = field(default_factory=list)
+    paper_copies: list[Path] = field(default_factory=list)  # the anonymous paper, PDFs
 
     @property
     def exit_code(self) -> int:
@@ -202,10 +201,7 @@ def collate_returns(
     :mod:`lsp_xlsx.workflow_split`.
 
     Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
-    all files renamed together); the Agreed sheet's entries carried forward. ``copies``
-    adds the anonymous paper and the PDFs (see :mod:`lsp_xlsx.board.paper_pdf`)."""
-    from lsp_xlsx.board.paper_pdf import check_copies
-    from lsp_xlsx.board.paper_templates import read_templates
+    all files renamed together); the Agreed sheet's entries carried forward."""
     from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
 
     paths = list(paths)
@@ -219,11 +215,7 @@ def collate_returns(
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= {"the board paper": paper} if paper else {}
-        outputs |= copies.paths(paper) if copies and paper else {}
-    if copies is not None:
-        check_copies(copies, paper is not None, bool(split_by))
-    if paper is not None:  # the paper's own wording: a bad line is refused now
-        read_templates(framework.path)
+    outputs |= paper_outputs(framework.path, paper, copies, bool(split_by))
     others = collate_inputs(framework, partners, manifest, previous)
     with output_run(paths, outputs, others, folders) as run:
         if group_by is not None and partners is not None:
@@ -250,9 +242,8 @@ def collate_returns(
             run.commit(split.split.made_at)
         else:
             where = (output, responses, paper)
-            c, done = collate_one(
-                result, framework, partners, where, group_by, before, limits, copies
-            )
+            more = (group_by, before, limits, copies)
+            c, done = collate_one(result, framework, partners, where, *more)
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
             outcome.paper_copies = done.copies

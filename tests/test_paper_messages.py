@@ -422,3 +422,27 @@ def test_one_partner_and_no_groupings_still_make_three_messages(framework: Frame
     assert len(m.key_messages) == 3
     assert m.key_messages[1] == DEFAULTS["split_none"][0]
     assert m.key_messages[2] == "No return is missing: 1 partner returned a workbook that counts."
+
+
+def test_the_anonymous_paper_is_as_accessible_as_the_board_paper(public: Path) -> None:
+    from docx.oxml.ns import qn
+
+    doc = Document(str(public / "board-paper-public.docx"))
+    assert next(p.text for p in doc.paragraphs if p.style.name == "Heading 1") == "Key messages"
+    for table in doc.tables:
+        first = table.rows[0]._tr
+        assert first.trPr is not None and first.trPr.find(qn("w:tblHeader")) is not None
+    (shape,) = doc.inline_shapes
+    assert len(shape._inline.docPr.get("descr", "")) > 40
+    assert doc.core_properties.language == "en-GB"
+
+
+def test_the_readme_example_of_paper_templates_is_valid(framework_copy: Path) -> None:
+    from lsp_xlsx.board.paper_templates import read_templates
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```csv\nkey,template\n", 1)[1].split("```", 1)[0]
+    (framework_copy / TEMPLATES_NAME).write_text("key,template\n" + block, encoding="utf-8")
+    say = read_templates(framework_copy)
+    assert say.templates["recommend_intro"] == "The Partnership Board is recommended to:"
+    assert say.source == framework_copy / TEMPLATES_NAME

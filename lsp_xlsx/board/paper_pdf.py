@@ -80,6 +80,22 @@ def check_copies(copies: PaperCopies, paper: bool, split: bool) -> None:
         raise UsageProblem(NO_OFFICE)
 
 
+def paper_outputs(
+    framework: Path, paper: Path | None, copies: PaperCopies | None, split: bool
+) -> dict[str, Path]:
+    """Before collate reads a return: refuse a bad line in the framework's
+    ``paper-templates.csv`` and copies that cannot be made; the copies' paths, by what a
+    refusal calls them, for the run to check and hold."""
+    from lsp_xlsx.board.paper_templates import read_templates
+
+    if paper is not None or split:
+        read_templates(framework)
+    if copies is None:
+        return {}
+    check_copies(copies, paper is not None, split)
+    return copies.paths(paper) if paper is not None else {}
+
+
 def to_pdf(papers: dict[Path, bytes]) -> dict[Path, bytes]:
     """Each .docx (final path -> its bytes) as PDF bytes, by the final path of the PDF.
 

@@ -137,6 +137,10 @@ def _placeholder_problem(text: str, allowed: tuple[str, ...]) -> str | None:
     return None
 
 
+def _bad(table: CsvTable, line: int, column: str, problem: str, fix: str) -> Finding:
+    return table.finding(Code.PAPER_TEMPLATE_BAD_LINE, line, column, problem=problem, fix=fix)
+
+
 def _check(table: CsvTable, problems: list[Finding]) -> dict[str, str]:
     known = ", ".join(DEFAULTS)
     found: dict[str, str] = {}
@@ -144,32 +148,21 @@ def _check(table: CsvTable, problems: list[Finding]) -> dict[str, str]:
     for row, line in zip(table.rows, table.lines, strict=True):
         key, text = row.get("key", "").strip(), row.get("template", "")
         if key not in DEFAULTS:
-            problems.append(
-                table.finding(Code.PAPER_TEMPLATE_UNKNOWN_KEY, line, "key", key=key, known=known)
-            )
-            continue
-        if key in first:
-            problems.append(
-                table.finding(Code.PAPER_TEMPLATE_REPEATED, line, "key", key=key, first=first[key])
-            )
-            continue
-        first[key] = line
-        allowed = DEFAULTS[key][1]
-        problem = _placeholder_problem(text, allowed)
-        if problem is not None:
+            problem = f"'{key}' is not one of the board paper's sentences"
+            problems.append(_bad(table, line, "key", problem, f"Use one of: {known}."))
+        elif key in first:
+            problem = f"'{key}' is given again (first on line {first[key]})"
+            problems.append(_bad(table, line, "key", problem, "Delete one of the two lines."))
+        else:
+            first[key] = line
+            allowed = DEFAULTS[key][1]
+            wrong = _placeholder_problem(text, allowed)
+            if wrong is None:
+                found[key] = text.strip()
+                continue
             shown = ", ".join("{" + a + "}" for a in allowed) or "none"
-            problems.append(
-                table.finding(
-                    Code.PAPER_TEMPLATE_BAD_PLACEHOLDER,
-                    line,
-                    "template",
-                    key=key,
-                    problem=problem,
-                    allowed=shown,
-                )
-            )
-            continue
-        found[key] = text.strip()
+            fix = f"Its placeholders are: {shown}; write {{{{ and }}}} for a brace itself."
+            problems.append(_bad(table, line, "template", f"the template for '{key}' {wrong}", fix))
     return found
 
 

@@ -642,21 +642,8 @@ class Code(enum.StrEnum):
         "it may not be from who it says. The return is kept; check with the partner.",
     )
     # --- issue 22: the board paper's sentences (paper-templates.csv) ---
-    PAPER_TEMPLATE_UNKNOWN_KEY = (
-        "paper-template-unknown-key",
+    PAPER_TEMPLATE_BAD_LINE = (
+        "paper-template-bad-line",
         E,
-        "'{key}' is not one of the board paper's sentences, so its template would never be "
-        "used. Use one of: {known}.",
-    )
-    PAPER_TEMPLATE_BAD_PLACEHOLDER = (
-        "paper-template-bad-placeholder",
-        E,
-        "the template for '{key}' {problem}. Its placeholders are: {allowed}; write {{{{ and "
-        "}}}} for a brace itself.",
-    )
-    PAPER_TEMPLATE_REPEATED = (
-        "paper-template-repeated",
-        E,
-        "'{key}' is given again (first on line {first}), so it is not clear which to use. "
-        "Delete one of the two lines.",
+        "{problem}, so the board paper cannot use this line. {fix}",
     )
