@@ -27,6 +27,7 @@ from lsp_xlsx.cli_options import (
     manifest_option,
     our_errors,
     overrides_option,
+    paper_copies_options,
     parse_date,
     partners_option,
     ratings_map_option,
@@ -187,6 +188,7 @@ def check_command(
 @framework_option
 @partners_option()
 @collate_output_options
+@paper_copies_options
 @manifest_option
 @round_option
 @ratings_map_option
@@ -213,6 +215,8 @@ def collate_command(
     limits: Any,
     roll_up: str,
     anonymous: bool,
+    board_paper_anonymous: bool = False,
+    pdf: bool = False,
 ) -> None:
     """Read the returns and write the comparison workbook for the board.
 
@@ -241,7 +245,11 @@ def collate_command(
         lsp-xlsx collate returns-2028/ --partners partners.csv --previous board-2027/ \\
             --today 2028-04-15 -o board-2028/comparison.xlsx
         lsp-xlsx collate returns/ --ratings-map ratings-map.csv   # + returns/overrides.csv
+        lsp-xlsx collate returns/ --partners partners.csv --board-paper-anonymous --pdf
     """
+    from lsp_xlsx.board.paper_pdf import PaperCopies
+
+    copies = PaperCopies(board_paper_anonymous, pdf) if board_paper_anonymous or pdf else None
     with our_errors():
         outcome = workflow.collate_returns(
             paths,
@@ -261,6 +269,7 @@ def collate_command(
             today=today,
             board=BoardOptions(roll_up, anonymous),
             decisions=DecisionFiles(ratings_map, overrides),
+            copies=copies,
         )
     print_collated(outcome)
     sys.exit(outcome.exit_code)

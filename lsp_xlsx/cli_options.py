@@ -511,3 +511,19 @@ def respondents_options(f: F) -> F:
 def anonymous_option(text: str) -> Callable[[F], F]:
     """--anonymous, for collate and the demo."""
     return click.option("--anonymous", is_flag=True, help=text)
+
+
+def paper_copies_options(f: F) -> F:
+    """collate's copies of the board paper (issue 22): --board-paper-anonymous and --pdf."""
+    f = click.option(
+        "--pdf",
+        is_flag=True,
+        help="Also write each paper as PDF for the agenda pack (board-paper.pdf), through "
+        "LibreOffice.  Example: lsp-xlsx collate returns/ --pdf --board-paper-anonymous",
+    )(f)
+    return click.option(
+        "--board-paper-anonymous",
+        is_flag=True,
+        help="Also write board-paper-public.docx, fit to publish: partners are not named "
+        "(Partner A, B, ...) and no group of fewer than 3 partners is shown.",
+    )(f)

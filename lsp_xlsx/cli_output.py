@@ -37,6 +37,10 @@ def print_collated(outcome: workflow.CollateOutcome) -> None:
     click.echo(f"Every answer ({table}):{' ' * (5 - len(table))}{outcome.responses}")
     if outcome.board_paper is not None:
         click.echo(f"Board paper (Word):  {outcome.board_paper}")
+    for copy in outcome.paper_copies:  # the anonymous paper, the PDFs
+        what = "Anonymous paper" if copy.stem.endswith("-public") else "Board paper"
+        kind_of = "PDF" if copy.suffix == ".pdf" else "Word"
+        click.echo(f"{what} ({kind_of}):{' ' * max(1, 20 - len(what) - len(kind_of) - 3)}{copy}")
 
 
 def print_notes(notes: list[str]) -> None:

@@ -24,6 +24,7 @@ from lsp_xlsx.safety.names import dated_name
 from lsp_xlsx.safety.written import FolderState, unchanged_or_absent
 
 if TYPE_CHECKING:
+    from lsp_xlsx.board.paper_pdf import PaperCopies
     from lsp_xlsx.compare.tables import Comparison
     from lsp_xlsx.framework.partners import PartnerList
     from lsp_xlsx.previous_round import PreviousRound
@@ -39,10 +40,16 @@ class Written:
     responses: Path
     paper: Path | None
     notes: list[str] = field(default_factory=list)
+    #: The board paper's copies written beside it: the anonymous paper, the PDFs.
+    copies: list[Path] = field(default_factory=list)
 
 
 def write_outputs(
-    comparison: Comparison, output: Path, responses: Path, paper: Path | None
+    comparison: Comparison,
+    output: Path,
+    responses: Path,
+    paper: Path | None,
+    copies: tuple[PaperCopies, dict[str, Path]] | None = None,
 ) -> tuple[Path, Path | None]:
     """The comparison workbook, the tidy table and (unless ``paper`` is None) the board paper.
 
@@ -56,7 +63,11 @@ def write_outputs(
     with ThreadPoolExecutor(1) as pool:
         tidy = pool.submit(write_responses_csv, comparison, responses)
         workbook = save_comparison(comparison, output)
-        if paper is not None:
+        if paper is not None and copies is not None:
+            from lsp_xlsx.board.paper_pdf import save_papers
+
+            save_papers(comparison, paper, *copies)
+        elif paper is not None:
             from lsp_xlsx.board.paper import save_board_paper
 
             paper = save_board_paper(comparison, paper)
@@ -85,6 +96,7 @@ def write_collated(
     responses: Path,
     paper: Path | None,
     limits: Limits | None = None,
+    copies: PaperCopies | None = None,
 ) -> Written:
     """Carry the workshop's entries from the comparison at ``output`` (if any), keep an
     edited board paper, then write the outputs (through the run's staging, if any)."""
@@ -102,8 +114,14 @@ def write_collated(
         notes += carried.messages(kept)
     if paper is not None:
         paper = beside_if_edited(paper, "board paper", c.made_at, notes)
-    workbook, paper = write_outputs(c, output, responses, paper)
-    return Written(workbook, responses, paper, notes)
+    where: dict[str, Path] = {}
+    if paper is not None and copies is not None:  # each copy kept too, if someone edited it
+        where = {
+            k: beside_if_edited(v, k[4:], c.made_at, notes) for k, v in copies.paths(paper).items()
+        }
+    both = (copies, where) if copies is not None and where else None
+    workbook, paper = write_outputs(c, output, responses, paper, both)
+    return Written(workbook, responses, paper, notes, list(where.values()))
 
 
 @dataclass(frozen=True)
@@ -159,6 +177,7 @@ def collate_one(
     previous: PreviousRound | None,
     limits: Limits | None,
     board: BoardOptions | None = None,
+    copies: PaperCopies | None = None,
 ) -> tuple[Comparison, Written]:
     """One comparison of the returns read (compared with last round,
     ``previous``, when given), written to ``where``: the workbook, the tidy table and the
@@ -191,7 +210,7 @@ def collate_one(
         comparison.progress = since_last_round(
             now, comparison.made_at, before, framework, baseline=baseline
         )
-    written = write_collated(comparison, framework, output, responses, paper, limits)
+    written = write_collated(comparison, framework, output, responses, paper, limits, copies)
     if comparison.anonymity is not None:
         keys = write_keys(comparison.anonymity, responses.with_name(KEYS_NAME))
         written.notes.append(

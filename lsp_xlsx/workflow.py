@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsp_xlsx.board.paper_pdf import PaperCopies, paper_outputs
 from lsp_xlsx.collate_outputs import (
     BoardOptions,
     check_groupings,
@@ -168,6 +169,7 @@ class CollateOutcome:
     notes: list[str] = field(default_factory=list)
     #: When the outputs were made (the comparison's made_at).
     made_at: str = ""
+    paper_copies: list[Path] = field(default_factory=list)  # the anonymous paper, PDFs
 
     @property
     def exit_code(self) -> int:
@@ -195,6 +197,7 @@ def collate_returns(
     previous_agreed: Path | None = None,
     today: dt.date | None = None,
     decisions: D.DecisionFiles = D.NO_DECISIONS,
+    copies: PaperCopies | None = None,
 ) -> CollateOutcome:
     """Read every return as check does; when at least one was read, write the comparison
     workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
@@ -226,6 +229,7 @@ def collate_returns(
     else:
         outputs = {"the comparison workbook": output, "the tidy table": responses}
         outputs |= ({"the board paper": paper} if paper else {}) | keys
+    outputs |= paper_outputs(framework.path, paper, copies, bool(split_by))
     others = collate_inputs(framework, partners, manifest, files.responses if files else None)
     others |= (files.inputs() if files else {}) | decisions.inputs()
     with output_run(paths, outputs, others, folders) as run:
@@ -256,10 +260,11 @@ def collate_returns(
         else:
             where = (output, responses, paper)
             c, done = collate_one(
-                result, framework, partners, where, group_by, loaded, limits, board
+                result, framework, partners, where, group_by, loaded, limits, board, copies
             )
             outcome = CollateOutcome(result, c, done.workbook, responses, done.paper)
             outcome.made_at, outcome.notes = c.made_at, done.notes
+            outcome.paper_copies = done.copies
             run.commit(c.made_at)
         outcome.notes = run.notes + outcome.notes
     return outcome

@@ -14,6 +14,8 @@ from lsp_xlsx.cli import cli
 from tests.libreoffice import convert
 
 SECTIONS = [
+    # Issue 22 item 3: the paper opens with Key messages and ends with Recommendations.
+    "Key messages",
     "Returns",
     "Scores by theme",
     "Strongest and weakest questions",
@@ -23,6 +25,7 @@ SECTIONS = [
     "Respondents within partners",
     "Proposed actions",
     "How the numbers are made",
+    "Recommendations",
 ]
 
 

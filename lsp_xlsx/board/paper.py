@@ -1,10 +1,14 @@
 """The board paper: a short Word document for the board's agenda pack, made from a Comparison.
 
-A4, two to four pages: who returned, a chart and a table of theme scores, the strongest
-and weakest questions, what to discuss first, the group comparisons, a digest of the
-proposed actions, and how the numbers are made. Word heading styles (for the navigation
-pane and screen readers), header rows that repeat across pages, alt text on the chart,
-and the title and language (en-GB) set.
+A4, two to four pages: the key messages, who returned, a chart and a table of theme
+scores, the strongest and weakest questions, what to discuss first, the group comparisons,
+a digest of the proposed actions, how the numbers are made, and what the board is asked to
+do. The sentences of the key messages and recommendations are in
+:mod:`lsp_xlsx.board.paper_messages`, their wording in
+:mod:`lsp_xlsx.board.paper_templates`; the anonymous paper is this paper made from the
+copy of the comparison :mod:`lsp_xlsx.board.paper_public` makes. Word heading styles (for
+the navigation pane and screen readers), header rows that repeat across pages, alt text on
+the chart, and the title and language (en-GB) set.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from lsp_xlsx.board.paper_change import add_change_section
+from lsp_xlsx.board.paper_messages import Messages, actions_digest, paper_messages
+from lsp_xlsx.board.paper_public import anonymised
 from lsp_xlsx.board.paper_respondents import respondents_section
+from lsp_xlsx.board.paper_templates import read_templates
 from lsp_xlsx.compare.digests import AGENDA_ORDER
 from lsp_xlsx.compare.rules import GROUP_MIN_SIZE, disagreement_rule, group_rule, shown_figure
 from lsp_xlsx.compare.scores import GROUP_GAP, THIN_SHARE
@@ -160,9 +166,12 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
     return buffer.getvalue(), alt + " The numbers are in the table below."
 
 
-def _returns(doc: Any, c: Comparison) -> None:
+def _returns(doc: Any, c: Comparison, public: bool = False) -> None:
     doc.add_heading("Returns", level=1)
     text = c.return_counts.sentence()  # the same count as the Returns sheet and Summary
+    if public:  # counted, not named
+        doc.add_paragraph(_clean(text))
+        return
     if c.not_returned:
         text += " Not returned: " + ", ".join(p.name for p in c.not_returned) + "."
     # The same returns the count calls incomplete (one state a return: errors first).
@@ -245,6 +254,9 @@ def _groups(doc: Any, c: Comparison) -> None:
         return
     for group in c.groups:
         doc.add_heading(_clean(f"By {group.grouping}"), level=2)
+        if not group.groups:  # the anonymous paper: every group too small to show
+            _small(doc, f"No group by {group.grouping} has {GROUP_MIN_SIZE} partners or more.")
+            continue
         header = ["Group", *[f"T{t.number}" for t in c.framework.themes], "All"]
         rows = [
             [f"{name} (n={int(_float(group.n.loc['ALL', name]))})", *map(_float, group.means[name])]
@@ -278,27 +290,31 @@ def _groups(doc: Any, c: Comparison) -> None:
         _small(doc, f"Largest gaps between groups: {gaps}. The Groups sheet has every question.")
 
 
-def _actions(doc: Any, c: Comparison, today: dt.date) -> None:
+def _actions(doc: Any, c: Comparison, today: dt.date, public: bool = False) -> None:
     doc.add_heading("Proposed actions", level=1)
-    actions = c.actions
-    if actions.empty:
+    if c.actions.empty:
         doc.add_paragraph("No partner proposed an improvement action.")
         return
-    by_theme = Counter(actions["theme"])
-    by_lead = Counter(a for a in actions["lead"] if a)
-    overdue = [
-        r
-        for r in actions.to_dict("records")
-        if r["target_date"] and r["target_date"] < today.isoformat()
-    ]
-    text = (
-        f"{len(actions)} action(s) proposed. By theme: "
-        + ", ".join(f"{t} {n}" for t, n in sorted(by_theme.items()))
-        + ". Most often named leads: "
-        + (", ".join(f"{lead} ({n})" for lead, n in by_lead.most_common(5)) or "none")
-        + f". Past their target date: {len(overdue)}."
-    )
-    doc.add_paragraph(_clean(text))
+    doc.add_paragraph(_clean(actions_digest(c, today, public)))
+
+
+def _bullets(doc: Any, items: list[str]) -> None:
+    for item in items:  # Word's own list style: a screen reader announces the list
+        doc.add_paragraph(_clean(item), style="List Bullet")
+
+
+def _key_messages(doc: Any, messages: Messages) -> None:
+    doc.add_heading("Key messages", level=1)
+    _bullets(doc, messages.key_messages)
+
+
+def _recommendations(doc: Any, messages: Messages) -> None:
+    heading = doc.add_heading("Recommendations", level=1)
+    intro = doc.add_paragraph(_clean(messages.recommend_intro))
+    _bullets(doc, messages.recommendations)
+    # One block on one page: the board reads what it is asked to do together.
+    for paragraph in [heading, intro, *doc.paragraphs[-len(messages.recommendations) : -1]]:
+        paragraph.paragraph_format.keep_with_next = True
 
 
 def _method(doc: Any, c: Comparison) -> None:
@@ -318,9 +334,19 @@ def _method(doc: Any, c: Comparison) -> None:
     )
 
 
-def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = None) -> Any:
-    """The board paper as a python-docx Document."""
+TITLE = "Governance self-assessment: report to the board"
+PUBLIC_TITLE = "Governance self-assessment: summary for publication"
+
+
+def board_paper(
+    c: Comparison, partnership: str = "", today: dt.date | None = None, public: bool = False
+) -> Any:
+    """The board paper as a python-docx Document; with ``public``, the anonymous paper, in
+    which no partner is named (see :mod:`lsp_xlsx.board.paper_public`)."""
     today = today or dt.date.fromisoformat(c.made_at[:10])
+    say = read_templates(c.framework.path)
+    if public:
+        c = anonymised(c)
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -332,7 +358,7 @@ def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = No
     if defaults is not None:  # Word's proofing language, for the spell checker and readers
         for lang in defaults.iter(qn("w:lang")):
             lang.set(qn("w:val"), "en-GB")
-    title = "Governance self-assessment: report to the board"
+    title = PUBLIC_TITLE if public else TITLE
     doc.add_heading(title, level=0)
     names = [r.partnership for r in c.counted if r.partnership]
     partnership = partnership or (max(set(names), key=names.count) if names else "")
@@ -343,12 +369,23 @@ def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = No
         f"Made {today.strftime('%d %B %Y')} by lsp-xlsx",
     ]
     doc.add_paragraph(_clean(". ".join(x for x in lines if x) + "."))
-    for part in (_returns, _themes, _questions, _groups):
+    if public:
+        _small(
+            doc,
+            "This version names no partner: partners are lettered (Partner A, B, ...) in order "
+            f"of their overall score, and groups of fewer than {GROUP_MIN_SIZE} are left out.",
+        )
+    messages = paper_messages(c, say, today, public=public)
+    _key_messages(doc, messages)
+    _returns(doc, c, public)
+    for part in (_themes, _questions, _groups):
         part(doc, c)
     add_change_section(doc, c)  # issue 22: since last round (board/paper_change.py)
-    respondents_section(doc, c)  # issue 25: board/paper_respondents.py
-    _actions(doc, c, today)
+    if not public:  # its lines name partners; the public paper letters them, so leaves it out
+        respondents_section(doc, c)  # issue 25: board/paper_respondents.py
+    _actions(doc, c, today, public)
     _method(doc, c)
+    _recommendations(doc, messages)
     props = doc.core_properties
     props.title, props.subject, props.language = title, _clean(c.framework.title), "en-GB"
     props.author = props.last_modified_by = f"lsp-xlsx {__version__}"
@@ -357,8 +394,15 @@ def board_paper(c: Comparison, partnership: str = "", today: dt.date | None = No
     return doc
 
 
-def save_board_paper(c: Comparison, path: Path, partnership: str = "") -> Path:
-    """Write the board paper to ``path`` atomically."""
+def paper_bytes(c: Comparison, partnership: str = "", public: bool = False) -> bytes:
+    """The board paper (or, with ``public``, the anonymous paper) as .docx bytes."""
     buffer = io.BytesIO()
-    board_paper(c, partnership).save(buffer)
-    return write_bytes(buffer.getvalue(), path)
+    board_paper(c, partnership, public=public).save(buffer)
+    return buffer.getvalue()
+
+
+def save_board_paper(
+    c: Comparison, path: Path, partnership: str = "", public: bool = False
+) -> Path:
+    """Write the board paper (or the anonymous paper) to ``path`` atomically."""
+    return write_bytes(paper_bytes(c, partnership, public), path)

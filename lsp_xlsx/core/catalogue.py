@@ -791,3 +791,9 @@ class Code(enum.StrEnum):
         "the coordinator's decision ({source}, line {line}) applied: {what}. Note: {note}. "
         "The partner's file is unchanged.",
     )
+    # --- issue 22: the board paper's sentences (paper-templates.csv) ---
+    PAPER_TEMPLATE_BAD_LINE = (
+        "paper-template-bad-line",
+        E,
+        "{problem}, so the board paper cannot use this line. {fix}",
+    )
