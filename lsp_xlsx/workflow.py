@@ -460,11 +460,14 @@ class AgreeOutcome:
     plan: Path | None = None
     #: What the run has to say about the files (an edited plan kept, stale locks).
     notes: list[str] = field(default_factory=list)
+    #: True when the Agreed sheet holds nothing agreed yet: nothing is written.
+    empty: bool = False
 
     @property
     def exit_code(self) -> int:
-        """check's rule: 1 when the file was refused or an agreed rating is not on the scale."""
-        return self.agreed.exit_code
+        """check's rule: 1 when the file was refused or an agreed rating is not on the scale;
+        1 also when nothing is agreed yet."""
+        return 1 if self.empty else self.agreed.exit_code
 
 
 def agree(
@@ -477,6 +480,7 @@ def agree(
     improvement-plan.xlsx into ``out_dir`` (default: beside the comparison workbook). An
     improvement plan edited since the tool wrote it stays; the new one goes beside it."""
     from lsp_xlsx.board.agree import read_agreed
+    from lsp_xlsx.board.agree_words import in_workshop_words, nothing_agreed
     from lsp_xlsx.board.plan import write_agreed_outputs
     from lsp_xlsx.compare.tables import made_at_now
 
@@ -485,8 +489,9 @@ def agree(
     others = {"the comparison workbook given": comparison, "the framework folder": framework.path}
     with output_run([], outputs, others) as run:
         agreed = read_agreed(comparison, framework, limits)
-        if agreed.refused:
-            return AgreeOutcome(agreed, notes=run.notes)
+        agreed.findings = [in_workshop_words(f) for f in agreed.findings]
+        if agreed.refused or nothing_agreed(agreed):
+            return AgreeOutcome(agreed, notes=run.notes, empty=nothing_agreed(agreed))
         day = made_at_now()
         plan = beside_if_edited(outputs["the improvement plan"], "improvement plan", day, run.notes)
         csv_path, plan = write_agreed_outputs(agreed, framework, out_dir, plan.name)

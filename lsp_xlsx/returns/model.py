@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.core.text import name_safe
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.framework.partners import Partner
 
 #: Most findings of any one code that one file keeps; past that, one finding gives the count
@@ -426,16 +427,15 @@ class CheckResult:
         }
         parts = [f"{n} {words[s]}" for s, n in by_status.items() if n]
         counts = [
-            f"{self.count(s)} {name}"
+            counted(self.count(s), name)
             for s, name in (
-                (Severity.ERROR, "error(s)"),
-                (Severity.WARNING, "warning(s)"),
-                (Severity.INFO, "note(s)"),
+                (Severity.ERROR, "error"),
+                (Severity.WARNING, "warning"),
+                (Severity.INFO, "note"),
             )
         ]
-        n = len(self.returns)
-        head = f"{n} file{'s' if n != 1 else ''}"
+        head = counted(len(self.returns), "file")
         text = f"{head}: {', '.join(parts) or 'none'}. Findings: {', '.join(counts)}."
         if self.partners is not None:
-            text += f" Not returned: {len(self.not_returned)} of {len(self.partners)} partners."
+            text += f" Not returned: {len(self.not_returned)} of {counted(len(self.partners), 'partner')}."
         return text
