@@ -61,8 +61,7 @@ def test_check_exits_0_when_all_is_well(tmp_path: Path, framework: Framework) ->
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        result.output.splitlines()[-1]
-        == "1 file: 1 ok. Findings: 0 errors, 0 warnings, 0 notes."
+        result.output.splitlines()[-1] == "1 file: 1 ok. Findings: 0 errors, 0 warnings, 0 notes."
     )
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from lsp_xlsx.core.catalogue import Code, Severity
 from lsp_xlsx.core.findings import Finding, place
-from lsp_xlsx.core.words import counted
 
 #: Cells named in a group's one line; the rest are counted (the Findings sheet lists all).
 CELLS_SHOWN = 6

@@ -23,7 +23,8 @@ def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what
     lines += [f"UNCERTAIN  {item.message['To']}: {why}" for item, why in report.uncertain]
     if delivery.dry_run:
         lines.append(
-            f"Dry run: {counted(len(delivery.dry_run), what)} would go; nothing was sent or written."
+            f"Dry run: {counted(len(delivery.dry_run), what)} would go; "
+            "nothing was sent or written."
         )
     else:
         done = len(delivery.drafts) + len(delivery.report.sent)

@@ -437,5 +437,6 @@ class CheckResult:
         head = counted(len(self.returns), "file")
         text = f"{head}: {', '.join(parts) or 'none'}. Findings: {', '.join(counts)}."
         if self.partners is not None:
-            text += f" Not returned: {len(self.not_returned)} of {counted(len(self.partners), 'partner')}."
+            listed = counted(len(self.partners), "partner")
+            text += f" Not returned: {len(self.not_returned)} of {listed}."
         return text
