@@ -11,6 +11,8 @@ from lsp_xlsx import __version__
 from lsp_xlsx.compare.digests import ACTION_COLUMNS
 from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped_column
 from lsp_xlsx.compare.tables import Comparison
+from lsp_xlsx.core.groups import group_findings
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.core.xmlrows import Piece
 
 
@@ -132,23 +134,30 @@ def write_returns(s: Sheet, c: Comparison) -> None:
 
 
 def write_findings(s: Sheet, c: Comparison) -> None:
+    """The findings, those of one code in one column of a file on one row (issue 23): the
+    row names every cell of its group, and check --format json still gives each one."""
     findings = c.findings
+    groups = group_findings(findings)
+    shown = "" if len(groups) == len(findings) else f", on {counted(len(groups), 'row')}"
     header_row = s.title(
         "Findings",
-        f"{len(findings)} finding(s) from reading the returns and preparing this workbook. "
-        "Each says where, what is wrong and what to do.",
+        f"{counted(len(findings), 'finding')} from reading the returns and preparing this "
+        f"workbook{shown}: those of one kind in one column of a file share a row. Each says "
+        "where, what is wrong and what to do.",
     )
     labels = ["File", "Sheet", "Cell", "Severity", "Code", "Message"]
-    widths = [30, 18, 7, 9, 22, 90]
+    # The Cell column is wide enough for a group's cells, sheet by sheet.
+    widths = [30, 18, 36, 9, 22, 80]
     s.header(header_row, labels, widths)
     row = header_row
-    for f in findings:
+    for group in groups:
         row += 1
-        for col, value in enumerate(
-            (f.file, f.sheet, f.cell, str(f.severity), str(f.code), f.message), start=1
-        ):
+        alone = len(group.findings) == 1
+        cells = group.first.cell if alone else group.cells()
+        values = (group.file, group.sheets, cells, str(group.severity), str(group.code))
+        for col, value in enumerate((*values, group.message), start=1):
             s.put(row, col, value)
-        if f.severity == "error":
+        if group.severity == "error":
             s.bold(row, 4)
         s.fit_cells(row)
     row = s.table("FindingsTable", row)
