@@ -24,9 +24,12 @@ def write_evidence(s: Sheet, c: Comparison) -> None:
     )
     labels = ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"]
     widths = [22, 16, 8, 40, 18, 60, 26]
+    # Issue 23: what the partner wrote outside the answer columns, kept with its cells.
+    labels.append("Other text from the partner")
+    widths.append(40)
     s.header(header_row, labels, widths)
     keys = ["partner", "theme", "question_id", "question", "rating_label", "evidence"]
-    keys.append("evidence_source")
+    keys += ["evidence_source", "extra_text"]
     evidence = c.evidence
 
     def pieces() -> Iterator[Piece]:
@@ -51,7 +54,7 @@ EVIDENCE_PIECE = 20_000
 def _cleaned(s: Sheet, values: list[Any], key: str) -> list[str]:
     """Cell text for one column of a piece; names, themes and questions repeat for every
     partner, so each distinct value is cleaned once."""
-    if key in ("evidence", "evidence_source"):
+    if key in ("evidence", "evidence_source", "extra_text"):
         return [s.cell_text(v) for v in values]
     clean = {v: s.cell_text(v) for v in set(values)}
     return [clean[v] for v in values]

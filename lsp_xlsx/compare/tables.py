@@ -93,8 +93,10 @@ TIDY_COLUMNS = (
     "round",
     # Added by issue 25, after the older columns so that their order is kept.
     "respondent_id",
+    # Issue 23: what the partner wrote outside the answer columns (returns/extra_text.py).
+    "extra_text",
 )
-TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date")
+TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date", "extra_text")
 
 
 @dataclass
@@ -421,6 +423,7 @@ def collate(
             "rating_label",
             "evidence",
             "evidence_source",
+            "extra_text",
         ]
     ].reset_index(drop=True)
     # The question with its stem: the Evidence sheet has no parent row beside it. Mapped

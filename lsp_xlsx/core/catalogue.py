@@ -641,3 +641,11 @@ class Code(enum.StrEnum):
         "the receiving mail server's check of this message from {sender} says {verdict}, so "
         "it may not be from who it says. The return is kept; check with the partner.",
     )
+    # --- issue 23: words (grouped findings, extra text, partners lists, true words) ---
+    EXTRA_TEXT_KEPT = (
+        "extra-text-kept",
+        W,
+        "this cell ({column}) is part of no answer, so its text '{text}' is kept as typed "
+        "with {id}: in responses.csv (column extra_text) and on the Evidence sheet. If it "
+        "is an answer, ask the partner to put it in that answer's column.",
+    )

@@ -54,6 +54,11 @@ GROUP_WORDS: dict[Code, Words] = {
         "ratings typed not as on the scale",
         "each read as the label it names",
     ),
+    Code.EXTRA_TEXT_KEPT: Words(
+        "cell holds text that is part of no answer",
+        "cells hold text that is part of no answer",
+        "kept as typed with their questions, in responses.csv and on the Evidence sheet",
+    ),
     Code.TEXT_CONVERTED: Words(
         "{column} was not text", "{column}s were not text", "each turned into text"
     ),

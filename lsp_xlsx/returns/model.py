@@ -88,6 +88,9 @@ class Response:
     lead: str = ""
     #: ISO date when the cell held (or plainly spelt) a date; otherwise the text as typed.
     target_date: str = ""
+    #: What the partner wrote outside the answer columns on this question's row (or below
+    #: it), each piece with its cell: see returns/extra_text.py.
+    extra_text: str = ""
     sheet: str = ""
     row: int | None = None
     #: Where each answer was read: response key -> A1 cell on ``sheet``.
