@@ -31,6 +31,7 @@ from lsp_xlsx.cli_options import (
     settings_options,
 )
 from lsp_xlsx.cli_output import print_agreed, print_collated
+from lsp_xlsx.core.words import counted
 
 PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True)
@@ -107,7 +108,8 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
     show_warnings(list(result.findings))  # from --prefill: a text cut to fit a cell, say
     for copy in result.copies:
         click.echo(f"{copy.path}  ({copy.partner.name})")
-    click.echo(f"{len(result.copies)} workbooks in {result.out_dir}; manifest: {result.manifest}")
+    made = counted(len(result.copies), "workbook")
+    click.echo(f"{made} in {result.out_dir}; manifest: {result.manifest}")
 
 
 @cli.command("check")

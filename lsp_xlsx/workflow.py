@@ -490,10 +490,11 @@ def agree(
     with output_run([], outputs, others) as run:
         agreed = read_agreed(comparison, framework, limits)
         agreed.findings = [in_workshop_words(f) for f in agreed.findings]
-        if agreed.refused or nothing_agreed(agreed):
-            return AgreeOutcome(agreed, notes=run.notes, empty=nothing_agreed(agreed))
+        if agreed.refused:
+            return AgreeOutcome(agreed, notes=run.notes)
         day = made_at_now()
         plan = beside_if_edited(outputs["the improvement plan"], "improvement plan", day, run.notes)
         csv_path, plan = write_agreed_outputs(agreed, framework, out_dir, plan.name)
         run.commit(day)
-    return AgreeOutcome(agreed, csv_path, plan, run.notes)
+    # Written all the same (every question, none agreed), but exit 1: nothing agreed yet.
+    return AgreeOutcome(agreed, csv_path, plan, run.notes, empty=nothing_agreed(agreed))

@@ -41,6 +41,6 @@ def nothing_agreed_message(agreed: Agreed) -> str:
     """The one line ``agree`` prints for an empty Agreed sheet."""
     return (
         f"{agreed.path}: nothing agreed yet: the Agreed sheet has no agreed rating and no "
-        "action, so agreed.csv and the plan were not written. Fill in the sheet at the "
-        "workshop, save it, and run agree again."
+        "action, so agreed.csv and the plan list the questions with nothing agreed. Fill in "
+        "the sheet at the workshop, save it, and run agree again."
     )

@@ -649,3 +649,25 @@ class Code(enum.StrEnum):
         "with {id}: in responses.csv (column extra_text) and on the Evidence sheet. If it "
         "is an answer, ask the partner to put it in that answer's column.",
     )
+    TABLE_FILE_NOT_A_TABLE = (
+        "table-file-not-a-table",
+        E,
+        "this is {kind}, not a table. Give it as a CSV file, or as the Excel or "
+        "OpenDocument workbook (.xlsx, .ods) you keep it in.",
+    )
+    TABLE_FILE_UNREADABLE = (
+        "table-file-unreadable",
+        E,
+        "the file could not be read ({detail}). Open it in Excel or LibreOffice and save it "
+        "again, as .xlsx or as CSV UTF-8.",
+    )
+    TABLE_FILE_READ_FROM = (
+        "table-file-read-from",
+        I,
+        "read from {source}. No action needed.",
+    )
+    CSV_HEADER_SYNONYM = (
+        "csv-header-synonym",
+        I,
+        "the headings are read as the standard columns: {columns}. No action needed.",
+    )

@@ -17,6 +17,7 @@ from typing import Any
 from lsp_xlsx.core.errors import PartnersError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.csvfile import CsvTable, place_of, read_csv
+from lsp_xlsx.framework.table_files import PARTNER_SYNONYMS
 
 PARTNER_COLUMNS = ("partner_id", "name", "sector", "contact_name", "email")
 #: Further columns with a known use (collate --split-by partnership, --group-by level),
@@ -195,7 +196,12 @@ def load_partners(path: str | Path) -> PartnerList:
         )
     problems: list[Finding] = []
     table = read_csv(
-        path, PARTNER_COLUMNS, ("partner_id", "name"), problems, extras_allowed=RECOGNISED_EXTRAS
+        path,
+        PARTNER_COLUMNS,
+        ("partner_id", "name"),
+        problems,
+        extras_allowed=RECOGNISED_EXTRAS,
+        synonyms=PARTNER_SYNONYMS,  # issue 23: 'E-mail', 'Organisation' (table_files.py)
     )
     if table is None:
         raise PartnersError(str(path), problems)

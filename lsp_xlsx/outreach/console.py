@@ -71,7 +71,7 @@ def format_status(report: StatusReport) -> str:
         elif r.days_left is not None and r.days_left < 0:
             due = f"{r.deadline.isoformat()} ({counted(-r.days_left, 'day')} overdue)"
         else:
-            due = f"{r.deadline.isoformat()} ({counted(r.days_left, 'day')} to go)"
+            due = f"{r.deadline.isoformat()} ({counted(r.days_left or 0, 'day')} to go)"
         rows.append(
             (
                 r.partner.name,
