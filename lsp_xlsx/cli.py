@@ -98,6 +98,8 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
     """
     with our_errors():
         outcome = workflow.build(framework, settings, output, partners, **kw)
+    for warning in outcome.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if outcome.blank is not None:
         click.echo(str(outcome.blank))
         return

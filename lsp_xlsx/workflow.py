@@ -70,6 +70,8 @@ class BuildOutcome:
 
     blank: Path | None = None
     copies: BuildResult | None = None
+    #: Warnings about the build itself, e.g. a deadline already past (issue 23).
+    warnings: list[str] = field(default_factory=list)
 
 
 def build(
@@ -82,7 +84,9 @@ def build(
     prefill: Path | None = None,
 ) -> BuildOutcome:
     """The blank workbook at ``output``; with ``partners``, one copy per partner instead,
-    each pre-filled from last round's responses.csv when ``prefill`` names it."""
+    each pre-filled from last round's responses.csv when ``prefill`` names it. A deadline
+    already past is built as given, with a warning on the outcome."""
+    warnings = past_deadline(settings.deadline, dt.date.today())
     from lsp_xlsx.compare.tables import made_at_now
     from lsp_xlsx.core.files import save_workbook
     from lsp_xlsx.safety.office import check_not_open
@@ -98,7 +102,7 @@ def build(
         with output_run([], {"the blank workbook": output}, others) as run:
             blank = save_workbook(build_workbook(framework, settings=settings), output)
             run.commit(made_at_now())
-        return BuildOutcome(blank=blank)
+        return BuildOutcome(blank=blank, warnings=warnings)
     from lsp_xlsx.framework.partners import unique_filenames
     from lsp_xlsx.workbook.manifest import MANIFEST_NAME
     from lsp_xlsx.workbook.prefill import load_prefill
@@ -113,7 +117,18 @@ def build(
     with run_lock([out_dir]):
         carried = load_prefill(prefill) if prefill is not None else None
         copies = build_for_partners(framework, partners, out_dir, settings, force, prefill=carried)
-    return BuildOutcome(copies=copies)
+    return BuildOutcome(copies=copies, warnings=warnings)
+
+
+def past_deadline(deadline: dt.date | None, today: dt.date) -> list[str]:
+    """The warning for a deadline before ``today`` (none for one today or later)."""
+    if deadline is None or deadline >= today:
+        return []
+    return [
+        f"the deadline {deadline.day} {deadline:%B %Y} is already past (today is "
+        f"{today.day} {today:%B %Y}), and every workbook built says it. If that is not "
+        "meant, build again with a later --deadline (with --force for copies not yet sent)."
+    ]
 
 
 # --- check and collate ------------------------------------------------------------------------

@@ -14,7 +14,10 @@ from lsp_xlsx.core.findings import Finding
 _WORKSHOP_WORDS = (
     ("Ask the partner to send the workbook itself", "Give agree the comparison workbook itself"),
     ("Ask the partner to save and send it again", "Save the workshop's copy again"),
-    ("Ask the partner to ", "At the workshop's copy, "),
+    ("Ask the partner to send it again", "Save the workshop's copy again"),
+    ("Ask the partner for a copy without", "Save the workshop's copy without"),
+    ("Ask the partner to ", "Open the workshop's copy and "),
+    ("Ask the partner", "Check the workshop's copy"),
     ("ask the partner", "check the workshop's copy"),
     ("the partner's", "the workshop's"),
     ("the partner", "the workshop"),
