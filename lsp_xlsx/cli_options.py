@@ -146,7 +146,8 @@ def partners_option(required: bool = False) -> Callable[[F], F]:
         required=required,
         callback=_load_partners,
         help="partners.csv (partner_id, name, sector, contact_name, email, and any "
-        "columns of your own).",
+        "columns of your own), or the .xlsx or .ods you keep it in, e.g. --partners "
+        "partners.xlsx.",
     )
 
 
