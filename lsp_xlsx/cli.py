@@ -98,7 +98,9 @@ def build(framework: Any, output: Path, settings: Any, partners: Any, **kw: Any)
     """
     with our_errors():
         outcome = workflow.build(framework, settings, output, partners, **kw)
-    for warning in outcome.warnings:
+    from lsp_xlsx.workbook.deadline_words import past_deadline
+
+    for warning in past_deadline(settings.deadline, dt.date.today()):  # built, but said
         click.echo(f"warning: {warning}", err=True)
     if outcome.blank is not None:
         click.echo(str(outcome.blank))

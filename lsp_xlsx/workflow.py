@@ -70,8 +70,6 @@ class BuildOutcome:
 
     blank: Path | None = None
     copies: BuildResult | None = None
-    #: Warnings about the build itself, e.g. a deadline already past (issue 23).
-    warnings: list[str] = field(default_factory=list)
 
 
 def build(
@@ -84,9 +82,7 @@ def build(
     prefill: Path | None = None,
 ) -> BuildOutcome:
     """The blank workbook at ``output``; with ``partners``, one copy per partner instead,
-    each pre-filled from last round's responses.csv when ``prefill`` names it. A deadline
-    already past is built as given, with a warning on the outcome."""
-    warnings = past_deadline(settings.deadline, dt.date.today())
+    each pre-filled from last round's responses.csv when ``prefill`` names it."""
     from lsp_xlsx.compare.tables import made_at_now
     from lsp_xlsx.core.files import save_workbook
     from lsp_xlsx.safety.office import check_not_open
@@ -102,7 +98,7 @@ def build(
         with output_run([], {"the blank workbook": output}, others) as run:
             blank = save_workbook(build_workbook(framework, settings=settings), output)
             run.commit(made_at_now())
-        return BuildOutcome(blank=blank, warnings=warnings)
+        return BuildOutcome(blank=blank)
     from lsp_xlsx.framework.partners import unique_filenames
     from lsp_xlsx.workbook.manifest import MANIFEST_NAME
     from lsp_xlsx.workbook.prefill import load_prefill
@@ -117,18 +113,7 @@ def build(
     with run_lock([out_dir]):
         carried = load_prefill(prefill) if prefill is not None else None
         copies = build_for_partners(framework, partners, out_dir, settings, force, prefill=carried)
-    return BuildOutcome(copies=copies, warnings=warnings)
-
-
-def past_deadline(deadline: dt.date | None, today: dt.date) -> list[str]:
-    """The warning for a deadline before ``today`` (none for one today or later)."""
-    if deadline is None or deadline >= today:
-        return []
-    return [
-        f"the deadline {deadline.day} {deadline:%B %Y} is already past (today is "
-        f"{today.day} {today:%B %Y}), and every workbook built says it. If that is not "
-        "meant, build again with a later --deadline (with --force for copies not yet sent)."
-    ]
+    return BuildOutcome(copies=copies)
 
 
 # --- check and collate ------------------------------------------------------------------------
@@ -475,13 +460,12 @@ class AgreeOutcome:
     plan: Path | None = None
     #: What the run has to say about the files (an edited plan kept, stale locks).
     notes: list[str] = field(default_factory=list)
-    #: True when the Agreed sheet holds nothing agreed yet: nothing is written.
+    #: True when the Agreed sheet holds nothing agreed yet (then the exit status is 1).
     empty: bool = False
 
     @property
     def exit_code(self) -> int:
-        """check's rule: 1 when the file was refused or an agreed rating is not on the scale;
-        1 also when nothing is agreed yet."""
+        """check's rule: 1 when the file was refused or an agreed rating is not on the scale."""
         return 1 if self.empty else self.agreed.exit_code
 
 

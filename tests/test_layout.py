@@ -13,7 +13,7 @@ CLI_MODULES = {"cli.py", "cli_options.py", "cli_output.py", "cli_collect.py"}
 
 
 #: The finding catalogue is data, one entry per code, kept in one place on purpose.
-DATA_MODULES = {"core/catalogue.py": 650}
+DATA_MODULES = {"core/catalogue.py": 700}  # issue 23's codes took it past 650
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))

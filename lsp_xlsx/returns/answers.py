@@ -91,7 +91,7 @@ class AnswerReader:
         self.id_index = {q.id.casefold(): q for q in framework.questions}
         self.no_value: set[str] = set()
         self.extra = ExtraText(ret)
-        self.skip: set[int] = set()
+        self.others: list[int] = []
         self.labels: dict[int, str] = {}
 
     def read(self, sheets: list[ThemeSheet], formula_cells: dict[str, set[str]]) -> None:
@@ -104,7 +104,9 @@ class AnswerReader:
                     )
             self.no_value = formula_cells.get(sheet.name, set())
             known = set(sheet.columns.values())
-            self.skip, self.labels = column_roles(sheet.rows[sheet.header], known)
+            skip, self.labels = column_roles(sheet.rows[sheet.header], known)
+            width = max((len(r) for r in sheet.rows), default=0)
+            self.others = [c for c in range(width) if c not in skip]
             for index in range(sheet.header + 1, len(sheet.rows)):
                 self.row(sheet, index, sheet.rows[index])
         self._check_sheets()
@@ -113,7 +115,7 @@ class AnswerReader:
     def row(self, sheet: ThemeSheet, index: int, row: list[Any]) -> None:
         """Read one data row: match it to a question, or keep it apart and say why."""
         read = self._values(sheet, index, row)
-        outside = self.extra.cells(index, row, self.skip, self.labels)
+        outside = self.extra.cells(index, row, self.others, self.labels)
         if not read.qid or read.qid.casefold() not in self.id_index:
             outside[:0] = self._question_cell(sheet, index, row)  # a row of no question
         if not read.qid:

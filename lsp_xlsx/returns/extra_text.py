@@ -59,13 +59,16 @@ class ExtraText:
 
     @staticmethod
     def cells(
-        index: int, row: list[Any], skip: set[int], labels: dict[int, str]
+        index: int, row: list[Any], others: list[int], labels: dict[int, str]
     ) -> list[tuple[str, str, str]]:
-        """(column words, cell, text) for each non-empty cell of ``row`` outside the
-        columns to ``skip`` (see :func:`column_roles`)."""
+        """(column words, cell, text) for each non-empty cell of ``row`` in the columns
+        ``others`` (the sheet's columns not skipped, see :func:`column_roles`): only those
+        are looked at, so a sheet as built costs a few comparisons a row."""
         found = []
-        for col, value in enumerate(row):
-            if col in skip or is_empty(value):
+        width = len(row)
+        for col in others:
+            value = row[col] if col < width else None
+            if is_empty(value):
                 continue
             text = as_text(value)[0]
             if not text.strip():
