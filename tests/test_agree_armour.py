@@ -198,7 +198,7 @@ def test_past_fifty_unmatched_rows_the_findings_are_summed_up_and_no_row_is_lost
     result = _agree(tmp_path / "many.xlsx", tmp_path / "out")
     assert result.exit_code == 1
     assert result.output.count("this row has the board's entries") == 50
-    assert "10 more finding(s) of code 'agreed-row-unmatched' are not listed (60 in all" in (
+    assert "10 more findings of code 'agreed-row-unmatched' are not listed (60 in all" in (
         result.output
     )
     agreed = pd.read_csv(tmp_path / "out" / "agreed.csv", dtype=str, keep_default_na=False)

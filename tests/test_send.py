@@ -593,7 +593,7 @@ def _status(
 @pytest.mark.parametrize(
     ("manifest", "words"),
     [
-        ("who,file\nfire,x.xlsx\n", "manifest.csv, line 1: the column(s) partner_id are missing."),
+        ("who,file\nfire,x.xlsx\n", "manifest.csv, line 1: the column partner_id is missing."),
         (
             "partner_id,file,deadline\nfire,x.xlsx,soon\n",
             "manifest.csv, line 2, column 'deadline': 'soon' is not a date.",

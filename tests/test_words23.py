@@ -204,9 +204,9 @@ def test_the_extra_column_note_is_shown_by_build_only(tmp_path: Path) -> None:
     )
     out = tmp_path / "to-send"
     built = _run("build", "--partners", str(partners), "--out-dir", str(out))
-    assert built.output.count("are not ones the tool needs") == 1, built.output
+    assert built.output.count("columns the tool does not need: 'notes'") == 1, built.output
     status = _run("status", str(tmp_path), "--partners", str(partners), "--dir", str(out))
-    assert "are not ones the tool needs" not in status.output
+    assert "columns the tool does not need" not in status.output
 
 
 # --- Item 4: nothing a partner wrote is dropped ----------------------------------------------

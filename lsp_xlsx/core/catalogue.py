@@ -84,7 +84,7 @@ class Code(enum.StrEnum):
     CSV_EXTRA_VALUES = (
         "csv-extra-values",
         E,
-        "this row has {count} value(s) beyond the last heading ({values}), which would be "
+        "this row has {count} {noun} beyond the last heading ({values}), which would be "
         "lost. Give the column a heading, or remove the values (often a stray comma).",
     )
     CSV_CONTROL_CHARACTER = (
@@ -203,8 +203,8 @@ class Code(enum.StrEnum):
     PARTNERS_EXTRA_COLUMNS = (
         "partners-extra-columns",
         I,
-        "the column(s) {columns} are not ones the tool needs; they are kept, and can group "
-        "partners in the comparison (collate --group-by). No action needed.",
+        "columns the tool does not need: {columns}. They are kept, and can group partners "
+        "in the comparison (collate --group-by). No action needed.",
     )
     PARTNERS_DUPLICATE_ID = (
         "partners-duplicate-id",
@@ -506,8 +506,8 @@ class Code(enum.StrEnum):
     TEXT_CHARACTERS_REPLACED = (
         "text-characters-replaced",
         I,
-        "{count} character(s) that spreadsheets cannot hold (such as pasted Word control "
-        "characters) were replaced in the workbook. The original text is in {full_in}.",
+        "characters that spreadsheets cannot hold (such as pasted Word control characters) "
+        "were replaced in the workbook, {count} in all. The original text is in {full_in}.",
     )
     SHEET_COLUMNS_CUT = (
         "sheet-columns-cut",
@@ -520,7 +520,7 @@ class Code(enum.StrEnum):
     FINDINGS_CAPPED = (
         "findings-capped",
         I,
-        "{omitted} more finding(s) of code '{kind}' are not listed ({total} in all; the "
+        "{omitted} more {noun} of code '{kind}' {verb} not listed ({total} in all; the "
         "first {shown} are above, and every count includes them all). The next are at: "
         "{cells}. Ask the partner to fix the first ones and send the file again.",
     )
@@ -584,7 +584,7 @@ class Code(enum.StrEnum):
     CSV_TEXT_REPLACED = (
         "csv-text-replaced",
         W,
-        "the value holds {count} character(s) that no workbook or document can hold "
+        "the value holds {count} {noun} that no workbook or document can hold "
         "({characters}), so every output shows U+FFFD (\ufffd) in their place. Retype the "
         "value to correct it.",
     )

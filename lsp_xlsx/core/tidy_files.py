@@ -26,6 +26,7 @@ from lsp_xlsx.core.files import atomic_path
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.input_limits import TIDY_BYTES, TIDY_ROWS, InputLimit, size_text
 from lsp_xlsx.core.text import utf8_safe
+from lsp_xlsx.core.words import missing_columns
 
 
 def is_parquet(path: str | os.PathLike[str]) -> bool:
@@ -132,9 +133,7 @@ def read_tidy_text(
         ) from None
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise TidyTableError(
-            f"{path}, line 1: the column(s) {', '.join(missing)} are missing. {advice}"
-        )
+        raise TidyTableError(f"{path}, line 1: {missing_columns(missing)}. {advice}")
     return frame
 
 

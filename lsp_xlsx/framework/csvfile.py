@@ -191,6 +191,7 @@ def _rows(table: CsvTable, records: list[list[str]], problems: list[Finding]) ->
                     cell=f"{first}{number}",
                     where=f"{table.name}, line {number}, column {first}",
                     count=len(spare),
+                    noun="value" if len(spare) == 1 else "values",
                     values=", ".join(f"'{v.strip()[:30]}'" for v in spare[:3]),
                 )
             )
@@ -217,7 +218,8 @@ def _replace_unsafe(
                 Code.CSV_TEXT_REPLACED,
                 line,
                 column,
-                count=sum(value.count(c) for c in unsafe),
+                count=(count := sum(value.count(c) for c in unsafe)),
+                noun="character" if count == 1 else "characters",
                 characters=", ".join(f"U+{ord(c):04X}" for c in unsafe),
             )
         )

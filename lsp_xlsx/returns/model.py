@@ -52,6 +52,8 @@ def omitted_findings(
                 kind=str(code),
                 shown=f"{shown:,}",
                 omitted=f"{left_out.count:,}",
+                noun="finding" if left_out.count == 1 else "findings",
+                verb="is" if left_out.count == 1 else "are",
                 total=f"{shown + left_out.count:,}",
                 cells=(", ".join(left_out.cells) + more) or "not recorded",
             )
