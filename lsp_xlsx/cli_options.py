@@ -130,8 +130,15 @@ def _load_partners(ctx: click.Context, param: click.Parameter, value: Path | Non
 
     with our_errors():
         partners = load_partners(value)
-    show_warnings(partners.warnings)
+    # Notes (no action needed: extra columns kept, headings read as standard ones) are shown
+    # once, by build, which starts the round; every command shows the warnings (issue 23).
+    notes_too = ctx.info_name in NOTES_SHOWN_BY
+    show_warnings([w for w in partners.warnings if notes_too or w.severity != "info"])
     return partners
+
+
+#: The commands that show the partners list's notes, not only its warnings.
+NOTES_SHOWN_BY = ("build",)
 
 
 def partners_option(required: bool = False) -> Callable[[F], F]:
@@ -143,7 +150,8 @@ def partners_option(required: bool = False) -> Callable[[F], F]:
         required=required,
         callback=_load_partners,
         help="partners.csv (partner_id, name, sector, contact_name, email, and any "
-        "columns of your own).",
+        "columns of your own), or the .xlsx or .ods you keep it in, e.g. --partners "
+        "partners.xlsx.",
     )
 
 

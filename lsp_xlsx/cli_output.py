@@ -68,6 +68,10 @@ def print_agreed(outcome: Any) -> None:
     print_notes(outcome.notes)
     for f in outcome.agreed.findings:
         click.echo(f"  {f.severity.upper():<7}  {visible(f.message)}")
+    if outcome.empty:
+        from lsp_xlsx.board.agree_words import nothing_agreed_message
+
+        click.echo(visible(nothing_agreed_message(outcome.agreed)))
     if outcome.csv is not None:
         every = outcome.agreed.rows + outcome.agreed.unmatched
         chosen = sum(1 for r in every if r.agreed_label)

@@ -29,11 +29,14 @@ class AgreeOutcome:
     plan: Path | None = None
     #: What the run has to say about the files (an edited plan kept, stale locks).
     notes: list[str] = field(default_factory=list)
+    #: True when the Agreed sheet holds nothing agreed yet (then the exit status is 1).
+    empty: bool = False
 
     @property
     def exit_code(self) -> int:
-        """check's rule: 1 when the file was refused or an agreed rating is not on the scale."""
-        return self.agreed.exit_code
+        """check's rule: 1 when the file was refused or an agreed rating is not on the scale,
+        and 1 when nothing is agreed yet."""
+        return 1 if self.empty else self.agreed.exit_code
 
 
 def agree(
@@ -50,6 +53,7 @@ def agree(
     plan there (or ``plan``), as updated, is read back first and its statuses carried; an
     edited plan stays and the new one goes beside it, dated by ``today``."""
     from lsp_xlsx.board.agree import read_agreed
+    from lsp_xlsx.board.agree_words import in_workshop_words, nothing_agreed
     from lsp_xlsx.board.plan import write_agreed_outputs
     from lsp_xlsx.compare.tables import made_at_now
     from lsp_xlsx.previous_round import updated_plan
@@ -62,6 +66,7 @@ def agree(
         others["the updated plan given with --plan"] = plan
     with output_run([], outputs, others) as run:
         agreed = read_agreed(comparison, framework, limits)
+        agreed.findings = [in_workshop_words(f) for f in agreed.findings]
         if agreed.refused:
             return AgreeOutcome(agreed, notes=run.notes)
         day = made_at_now()
@@ -69,4 +74,5 @@ def agree(
         target, statuses = updated_plan(agreed, outputs["the improvement plan"], plan, day, run)
         csv_path, target = write_agreed_outputs(agreed, framework, out_dir, target.name, statuses)
         run.commit(day)
-    return AgreeOutcome(agreed, csv_path, target, run.notes)
+    # Written all the same (every question, none agreed), but exit 1: nothing agreed yet.
+    return AgreeOutcome(agreed, csv_path, target, run.notes, empty=nothing_agreed(agreed))

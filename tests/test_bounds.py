@@ -90,7 +90,7 @@ def test_findings_past_the_limit_are_summed_up_and_every_count_stays_exact(
     [entry] = data["files"]
     assert entry["findings_not_listed"]["question-duplicate"] == total - MAX_FINDINGS_PER_CODE
     assert data["finding_counts"]["error"] == total + other_errors
-    assert f"{total + other_errors} error(s)" in data["summary"]
+    assert f"{total + other_errors:,} errors" in data["summary"]
     assert data["findings_listed_per_code"] == MAX_FINDINGS_PER_CODE
 
 

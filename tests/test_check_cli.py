@@ -52,7 +52,7 @@ def test_check_reports_every_file_and_exits_1_on_problems(folder: Path) -> None:
     )
     assert (
         lines[-1]
-        == "3 files: 1 ok, 1 with errors, 1 refused. Findings: 2 error(s), 0 warning(s), 0 note(s)."
+        == "3 files: 1 ok, 1 with errors, 1 refused. Findings: 2 errors, 0 warnings, 0 notes."
     )
 
 
@@ -61,8 +61,7 @@ def test_check_exits_0_when_all_is_well(tmp_path: Path, framework: Framework) ->
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        result.output.splitlines()[-1]
-        == "1 file: 1 ok. Findings: 0 error(s), 0 warning(s), 0 note(s)."
+        result.output.splitlines()[-1] == "1 file: 1 ok. Findings: 0 errors, 0 warnings, 0 notes."
     )
 
 

@@ -208,7 +208,7 @@ def test_collect_from_saved_files(bag: dict[str, bytes], tmp_path: Path) -> None
     check_first_run(out)
     before = ledger(out)
     again = run(*args)
-    assert "0 new message(s) read." in again.output
+    assert "0 new messages read." in again.output
     assert ledger(out) == before
 
 
@@ -241,7 +241,7 @@ def test_collect_from_a_real_imap_server(bag: dict[str, bytes], tmp_path: Path) 
         assert returns_in(from_files) == saved
 
         again = run(*args, password=server.password)
-        assert "0 new message(s) read." in again.output
+        assert "0 new messages read." in again.output
         assert ledger(out) == rows
 
         # The folder is recreated (new UIDVALIDITY) with the same messages and one new one.
@@ -259,7 +259,7 @@ def test_collect_from_a_real_imap_server(bag: dict[str, bytes], tmp_path: Path) 
         }
         now = returns_in(out)
         assert set(now) - set(saved) == {"college--2027-03-21--college.xlsx"}, third.output
-        assert run(*args, password=server.password).output.count("0 new message(s) read.") == 1
+        assert run(*args, password=server.password).output.count("0 new messages read.") == 1
 
         # --mark-read marks only what it collects, and nothing is ever deleted.
         extra = message("ann.lee@northshire.police.uk", "One more", 22)
@@ -350,7 +350,7 @@ def test_xoauth2_sends_the_token_as_the_sasl_string(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert seen.accepted
         assert seen.strings == [f"user=lsp@council.gov.uk\x01auth=Bearer {token}\x01\x01"]
-        assert "0 new message(s) read." in result.output
+        assert "0 new messages read." in result.output
         assert token not in result.output
 
         from_env = CliRunner().invoke(

@@ -64,7 +64,7 @@ def test_evidence_carries_on_over_continuation_sheets_and_loses_no_row(
         if k > 1:
             assert ws["A1"].value == "Evidence behind each rating (continued)"
             assert f"Part {k} of {expected}" in ws["A2"].value
-        first, last = (int(x.lstrip("ABCDEFG")) for x in table.ref.split(":"))
+        first, last = (int(x.lstrip("ABCDEFGH")) for x in table.ref.split(":"))  # H: issue 23
         seen += [(ws.cell(r, 1).value, ws.cell(r, 3).value) for r in range(first + 1, last + 1)]
     assert seen == list(
         zip(comparison.evidence["partner"], comparison.evidence["question_id"], strict=True)

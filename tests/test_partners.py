@@ -161,7 +161,7 @@ def test_extra_unheaded_values_are_an_error_with_line_and_column(tmp_path: Path)
     path = _write(tmp_path, "police,Police,Police,Sam,sam@x.org,spare,more\n")
     [message] = _messages(path)
     assert message == (
-        "partners.csv, line 2, column F: this row has 2 value(s) beyond the last heading "
+        "partners.csv, line 2, column F: this row has 2 values beyond the last heading "
         "('spare', 'more'), which would be lost. Give the column a heading, or remove the "
         "values (often a stray comma)."
     )

@@ -136,7 +136,16 @@ def test_every_sheet_is_present_with_its_headers(wb: Workbook) -> None:
             "Agreement (r_wg)",  # issue 19
             "Why discuss it",
         ],
-        "Evidence": ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"],
+        "Evidence": [
+            "Partner",
+            "Theme",
+            "ID",
+            "Question",
+            "Rating",
+            "Evidence",
+            "Evidence source",
+            "Other text from the partner",
+        ],
         "Action plan": [
             "Target date",
             "Partner",

@@ -70,7 +70,7 @@ def test_responses_csv_has_the_round_last(tmp_path: Path, framework: Framework) 
     out = tmp_path / "board"
     CliRunner().invoke(cli, ["collate", str(folder), "-o", str(out / "c.xlsx")])
     tidy = pd.read_csv(out / "responses.csv", dtype=str)
-    assert list(tidy.columns)[-3:] == ["framework_version", "round", "respondent_id"]
+    assert list(tidy.columns)[-4:] == ["framework_version", "round", "respondent_id", "extra_text"]
     assert set(tidy["round"]) == {"2027"}
     about = [[c.value for c in r] for r in load_workbook(out / "c.xlsx")["About"].iter_rows()]
     assert ["Round", "2027"] in about

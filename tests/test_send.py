@@ -265,7 +265,7 @@ def test_drafts_parse_back_with_recipient_subject_and_attachment(
         ["mail", "--partners", str(partners_csv), "--dir", str(sent_dir), "--drafts", str(drafts)],
     )
     assert result.exit_code == 0, result.output
-    assert "4 message(s) done, 0 failed, 0 skipped." in result.output
+    assert "4 messages done, 0 failed, 0 skipped." in result.output
     manifest = read_manifest(sent_dir)
     for partner in PARTNERS:
         files = list(drafts.glob("*.eml"))
@@ -338,7 +338,7 @@ def test_dry_run_sends_and_writes_nothing(
         "would send  Sam Patel <sam@police.example>: Governance self-assessment for North Shire Police"
         in result.output
     )
-    assert "Dry run: 4 message(s) would go; nothing was sent or written." in result.output
+    assert "Dry run: 4 messages would go; nothing was sent or written." in result.output
     assert not (tmp_path / "d").exists() and not (sent_dir / "sent.csv").exists()
 
 
@@ -452,7 +452,7 @@ def test_smtp_delivers_each_message_with_its_attachment_and_logs_it(
         "FAILED   Helen Marsh <refuse-me@nhs.example>: failed: address refused (550 5.1.1 No such mailbox)"
         in result.output
     )
-    assert "3 message(s) done, 1 failed, 0 skipped." in result.output
+    assert "3 messages done, 1 failed, 0 skipped." in result.output
     received = {rcpts[0]: message for rcpts, message in inbox.messages}
     assert set(received) == {"sam@police.example", "grace@fire.example", "maggie@vcs.example"}
     manifest = read_manifest(sent_dir)
@@ -519,7 +519,7 @@ def test_a_drop_after_the_message_was_handed_over_is_uncertain_and_not_resent(
         "UNCERTAIN  Grace Okafor <grace@fire.example>: uncertain: connection lost after the "
         "message was handed over (SMTPServerDisconnected); ask the partner whether it arrived"
     ) in result.output
-    assert "3 message(s) done, 0 failed, 1 uncertain, 0 skipped." in result.output
+    assert "3 messages done, 0 failed, 1 uncertain, 0 skipped." in result.output
     log = pd.read_csv(sent_dir / "sent.csv", dtype=str)
     assert log.loc[log["partner_id"] == "fire", "outcome"].tolist() == ["uncertain"]
     inbox.drop.clear()
@@ -593,7 +593,7 @@ def _status(
 @pytest.mark.parametrize(
     ("manifest", "words"),
     [
-        ("who,file\nfire,x.xlsx\n", "manifest.csv, line 1: the column(s) partner_id are missing."),
+        ("who,file\nfire,x.xlsx\n", "manifest.csv, line 1: the column partner_id is missing."),
         (
             "partner_id,file,deadline\nfire,x.xlsx,soon\n",
             "manifest.csv, line 2, column 'deadline': 'soon' is not a date.",
@@ -680,7 +680,7 @@ def test_remind_drafts_say_what_is_missing(
         str(out),
     )
     assert result.exit_code == 0, result.output
-    assert "3 reminder(s) done, 0 failed, 0 skipped." in result.output
+    assert "3 reminders done, 0 failed, 0 skipped." in result.output
     fire = _parse(out / "reminder-north-shire-fire-rescue-hq.eml")
     body = fire.get_body(("plain",))
     assert body is not None

@@ -431,7 +431,7 @@ def test_mail_refuses_a_copy_that_does_not_match_the_manifest(
         "REFUSED  North Shire Fire & Rescue <HQ>: workbook not sent: north-shire-fire-rescue-hq.xlsx "
         "does not match manifest.csv (its SHA-256 differs)"
     ) in result.output
-    assert "3 message(s) done, 0 failed, 1 refused, 0 skipped." in result.output
+    assert "3 messages done, 0 failed, 1 refused, 0 skipped." in result.output
     assert sorted(r[0] for r, _ in inbox.messages) == [
         "maggie@vcs.example",
         "refuse-me@nhs.example",
@@ -573,7 +573,7 @@ def test_a_non_ascii_address_in_a_draft_is_written_as_utf8(
     result = CliRunner().invoke(
         cli, ["mail", "--partners", str(partners_file), "--dir", str(out), "--drafts", str(drafts)]
     )
-    assert "5 message(s) done, 0 failed, 1 refused, 0 skipped." in result.output
+    assert "5 messages done, 0 failed, 1 refused, 0 skipped." in result.output
     from tests.test_send import _parse
 
     message = _parse(drafts / "north-shire-council.eml")
@@ -766,9 +766,9 @@ def test_a_reminder_of_unknown_fate_is_not_sent_again_without_resend(
     assert result.exit_code == 0, result.output
     assert "skipped  NHS North Shire: delivery uncertain" in result.output
     assert not (out / "reminder-nhs-north-shire.eml").exists()
-    assert "3 reminder(s) done, 0 failed, 1 skipped." in result.output
+    assert "3 reminders done, 0 failed, 1 skipped." in result.output
     again = CliRunner().invoke(cli, [*args, "--resend"])
-    assert "4 reminder(s) done, 0 failed, 0 skipped." in again.output
+    assert "4 reminders done, 0 failed, 0 skipped." in again.output
     assert (out / "reminder-nhs-north-shire.eml").exists()
 
 

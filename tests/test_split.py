@@ -194,7 +194,7 @@ def test_parquet_tidy_table_reads_back_equal_to_the_csv(region: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
-        ("last.csv", b"partner_id,question_id\np1,T1.Q1\n", "the column(s) partner, theme_id"),
+        ("last.csv", b"partner_id,question_id\np1,T1.Q1\n", "the columns partner, theme_id"),
         ("last.parquet", b"PAR1 not really parquet", "cannot read it as a Parquet table"),
     ],
 )

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from lsp_xlsx.collect.run import CollectReport
 from lsp_xlsx.core.text import visible
+from lsp_xlsx.core.words import counted
 
 #: The outcomes, in the order the counts are shown, with their words.
 OUTCOMES = (
-    ("return", "return(s) saved and read"),
-    ("refused", "workbook(s) saved but refused by check"),
-    ("not-a-return", "PDF/Word or other document(s) saved and refused"),
-    ("duplicate", "resend(s) of a file already collected"),
-    ("passed-over", "picture(s), signature(s) and other file(s) passed over"),
-    ("no-attachment", "message(s) with nothing attached"),
-    ("seen-before", "message(s) already collected (the folder's UIDVALIDITY changed)"),
-    ("message-refused", "message(s) refused whole (over a limit)"),
+    ("return", "return", "returns", "saved and read"),
+    ("refused", "workbook", "workbooks", "saved but refused by check"),
+    (
+        "not-a-return",
+        "PDF, Word or other document",
+        "PDF, Word or other documents",
+        "saved and refused",
+    ),
+    ("duplicate", "resend", "resends", "of a file already collected"),
+    (
+        "passed-over",
+        "picture, signature or other file",
+        "pictures, signatures and other files",
+        "passed over",
+    ),
+    ("no-attachment", "message", "messages", "with nothing attached"),
+    ("seen-before", "message", "messages", "already collected (the folder's UIDVALIDITY changed)"),
+    ("message-refused", "message", "messages", "refused whole (over a limit)"),
 )
 
 
@@ -29,8 +40,12 @@ def format_report(report: CollectReport, ledger: str) -> str:
             )
     for f in report.findings:
         lines.append(f"  {f.severity.upper():<7}  {visible(f.message)}")
-    lines.append(f"{report.messages} new message(s) read.")
-    lines += [f"  {report.count(o)} {words}" for o, words in OUTCOMES if report.count(o)]
+    lines.append(f"{counted(report.messages, 'new message', 'new messages')} read.")
+    lines += [
+        f"  {counted(report.count(o), one, many)} {words}"
+        for o, one, many, words in OUTCOMES
+        if report.count(o)
+    ]
     lines.append(f"Ledger: {ledger}")
     if report.receipts is not None:
         from lsp_xlsx.outreach.console import format_delivery

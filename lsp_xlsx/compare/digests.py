@@ -90,7 +90,8 @@ def _sort_date(text: str) -> dt.date | None:
 def evidence_table(tidy: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """The Evidence sheet's rows: one per answer (per respondent), each question whole."""
     keys = ["partner", "theme", "question_id", "question", "rating_label", "evidence"]
-    evidence = tidy[[*keys, "evidence_source"]].reset_index(drop=True)
+    # extra_text: what a partner wrote outside the answer columns (issue 23), never dropped.
+    evidence = tidy[[*keys, "evidence_source", "extra_text"]].reset_index(drop=True)
     # The question with its stem: the Evidence sheet has no parent row beside it. Mapped
     # over the categories, so once per question, not per answer.
     evidence["question"] = evidence["question_id"].map(framework.whole_text)

@@ -10,7 +10,9 @@ from typing import Any
 from lsp_xlsx.compare.digests import ACTION_COLUMNS
 from lsp_xlsx.compare.sheet import DATE, LINE, Sheet, wrapped_column
 from lsp_xlsx.compare.tables import Comparison
+from lsp_xlsx.core.groups import group_findings
 from lsp_xlsx.core.version import __version__
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.core.xmlrows import Piece
 
 
@@ -22,9 +24,12 @@ def write_evidence(s: Sheet, c: Comparison) -> None:
     )
     labels = ["Partner", "Theme", "ID", "Question", "Rating", "Evidence", "Evidence source"]
     widths = [22, 16, 8, 40, 18, 60, 26]
+    # Issue 23: what the partner wrote outside the answer columns, kept with its cells.
+    labels.append("Other text from the partner")
+    widths.append(40)
     s.header(header_row, labels, widths)
     keys = ["partner", "theme", "question_id", "question", "rating_label", "evidence"]
-    keys.append("evidence_source")
+    keys += ["evidence_source", "extra_text"]
     evidence = c.evidence
 
     def pieces() -> Iterator[Piece]:
@@ -49,7 +54,7 @@ EVIDENCE_PIECE = 20_000
 def _cleaned(s: Sheet, values: list[Any], key: str) -> list[str]:
     """Cell text for one column of a piece; names, themes and questions repeat for every
     partner, so each distinct value is cleaned once."""
-    if key in ("evidence", "evidence_source"):
+    if key in ("evidence", "evidence_source", "extra_text"):
         return [s.cell_text(v) for v in values]
     clean = {v: s.cell_text(v) for v in set(values)}
     return [clean[v] for v in values]
@@ -132,23 +137,30 @@ def write_returns(s: Sheet, c: Comparison) -> None:
 
 
 def write_findings(s: Sheet, c: Comparison) -> None:
+    """The findings, those of one code in one column of a file on one row (issue 23): the
+    row names every cell of its group, and check --format json still gives each one."""
     findings = c.findings
+    groups = group_findings(findings)
+    shown = "" if len(groups) == len(findings) else f", on {counted(len(groups), 'row')}"
     header_row = s.title(
         "Findings",
-        f"{len(findings)} finding(s) from reading the returns and preparing this workbook. "
-        "Each says where, what is wrong and what to do.",
+        f"{counted(len(findings), 'finding')} from reading the returns and preparing this "
+        f"workbook{shown}: those of one kind in one column of a file share a row. Each says "
+        "where, what is wrong and what to do.",
     )
     labels = ["File", "Sheet", "Cell", "Severity", "Code", "Message"]
-    widths = [30, 18, 7, 9, 22, 90]
+    # The Cell column is wide enough for a group's cells, sheet by sheet.
+    widths = [30, 18, 36, 9, 22, 80]
     s.header(header_row, labels, widths)
     row = header_row
-    for f in findings:
+    for group in groups:
         row += 1
-        for col, value in enumerate(
-            (f.file, f.sheet, f.cell, str(f.severity), str(f.code), f.message), start=1
-        ):
+        alone = len(group.findings) == 1
+        cells = group.first.cell if alone else group.cells()
+        values = (group.file, group.sheets, cells, str(group.severity), str(group.code))
+        for col, value in enumerate((*values, group.message), start=1):
             s.put(row, col, value)
-        if f.severity == "error":
+        if group.severity == "error":
             s.bold(row, 4)
         s.fit_cells(row)
     row = s.table("FindingsTable", row)

@@ -21,6 +21,7 @@ from lsp_xlsx.compare.split import NOT_GIVEN, SplitComparison
 from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, write_bytes
 from lsp_xlsx.core.text import TRUNCATION_MARKER
 from lsp_xlsx.core.version import __version__
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.core.xmlrows import inject_rows
 from lsp_xlsx.workbook import styles as S
 
@@ -45,7 +46,8 @@ def _theme_labels(split: SplitComparison) -> list[str]:
 def _contents(s: Sheet, split: SplitComparison) -> None:
     header_row = s.title(
         "Self-assessment overview: contents",
-        f"{split.framework.title}. {len(split.parts)} {split.column} group(s) compared. "
+        f"{split.framework.title}. {counted(len(split.parts), f'{split.column} group')} "
+        "compared. "
         "Select a sheet name to go to it.",
     )
     s.contents(header_row, list(SHEETS.items()))
@@ -115,7 +117,7 @@ def _themes(s: Sheet, split: SplitComparison) -> None:
 def _unplaced(s: Sheet, split: SplitComparison) -> None:
     header_row = s.title(
         "Files not placed in any partnership",
-        f"{len(split.unplaced)} file(s). Each was refused or names no partner in "
+        f"{counted(len(split.unplaced), 'file')}. Each was refused or names no partner in "
         "partners.csv; the reason says what to do.",
     )
     s.header(header_row, ["File", "Status", "Reason"], [44, 12, 90])

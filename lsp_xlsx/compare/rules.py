@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lsp_xlsx.core.words import counted
+
 if TYPE_CHECKING:
     from lsp_xlsx.framework.model import Framework
     from lsp_xlsx.returns.model import Return
@@ -207,7 +209,8 @@ class ReturnCounts:
 
     def sentence(self) -> str:
         """The counts in one sentence, in the words of :data:`STATE_WORDS`."""
-        text = f"{self.counted} of {self.expected} partners {STATE_WORDS['counted']}"
+        listed = counted(self.expected, "partner")
+        text = f"{self.counted} of {listed} {STATE_WORDS['counted']}"
         if self.respondents > self.counted:
             text += f", from {self.respondents} respondents"
         inside = [

@@ -104,8 +104,10 @@ TIDY_COLUMNS = (
     "round",
     # Added by issue 25, after the older columns so that their order is kept.
     "respondent_id",
+    # Issue 23: what the partner wrote outside the answer columns (returns/extra_text.py).
+    "extra_text",
 )
-TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date")
+TEXT_COLUMNS = ("rating_raw", *C.TEXT_KEYS, "target_date", "extra_text")
 
 
 @dataclass

@@ -34,6 +34,7 @@ from lsp_xlsx.compare.sheet import Sheet, StyleTable
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, atomic_path
 from lsp_xlsx.core.text import TRUNCATION_MARKER
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.core.xmlrows import SheetRows, inject_rows_into
 from lsp_xlsx.workbook import styles as S
 
@@ -107,7 +108,8 @@ def _laid_out(
     lists.sheet_state = "hidden"
     for part in parts:
         writers[part.base](sheets[part.name], _portion(comparison, part))
-    subject = f"{comparison.framework.title}: {len(comparison.partners)} partner return(s)"
+    returns = counted(len(comparison.partners), "partner return")
+    subject = f"{comparison.framework.title}: {returns}"
     S.set_properties(wb, "Self-assessment comparison", subject)
     buffer = io.BytesIO()
     wb.save(buffer)

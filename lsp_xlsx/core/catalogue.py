@@ -84,7 +84,7 @@ class Code(enum.StrEnum):
     CSV_EXTRA_VALUES = (
         "csv-extra-values",
         E,
-        "this row has {count} value(s) beyond the last heading ({values}), which would be "
+        "this row has {count} {noun} beyond the last heading ({values}), which would be "
         "lost. Give the column a heading, or remove the values (often a stray comma).",
     )
     CSV_CONTROL_CHARACTER = (
@@ -203,8 +203,8 @@ class Code(enum.StrEnum):
     PARTNERS_EXTRA_COLUMNS = (
         "partners-extra-columns",
         I,
-        "the column(s) {columns} are not ones the tool needs; they are kept, and can group "
-        "partners in the comparison (collate --group-by). No action needed.",
+        "columns the tool does not need: {columns}. They are kept, and can group partners "
+        "in the comparison (collate --group-by). No action needed.",
     )
     PARTNERS_DUPLICATE_ID = (
         "partners-duplicate-id",
@@ -506,8 +506,8 @@ class Code(enum.StrEnum):
     TEXT_CHARACTERS_REPLACED = (
         "text-characters-replaced",
         I,
-        "{count} character(s) that spreadsheets cannot hold (such as pasted Word control "
-        "characters) were replaced in the workbook. The original text is in {full_in}.",
+        "characters that spreadsheets cannot hold (such as pasted Word control characters) "
+        "were replaced in the workbook, {count} in all. The original text is in {full_in}.",
     )
     SHEET_COLUMNS_CUT = (
         "sheet-columns-cut",
@@ -520,7 +520,7 @@ class Code(enum.StrEnum):
     FINDINGS_CAPPED = (
         "findings-capped",
         I,
-        "{omitted} more finding(s) of code '{kind}' are not listed ({total} in all; the "
+        "{omitted} more {noun} of code '{kind}' {verb} not listed ({total} in all; the "
         "first {shown} are above, and every count includes them all). The next are at: "
         "{cells}. Ask the partner to fix the first ones and send the file again.",
     )
@@ -584,7 +584,7 @@ class Code(enum.StrEnum):
     CSV_TEXT_REPLACED = (
         "csv-text-replaced",
         W,
-        "the value holds {count} character(s) that no workbook or document can hold "
+        "the value holds {count} {noun} that no workbook or document can hold "
         "({characters}), so every output shows U+FFFD (\ufffd) in their place. Retype the "
         "value to correct it.",
     )
@@ -739,12 +739,6 @@ class Code(enum.StrEnum):
         "never rounded, so it is kept as typed but not scored. Ask the partner which one "
         "they mean, or settle it with --ratings-map (typed '{raw}', rating: the label).",
     )
-    DATE_TEXT_KEPT = (
-        "date-text-kept",
-        W,
-        "{count} typed as text that is not a date ({examples}), in {cells}: kept as typed. "
-        "If one is meant as a date, ask for it day first, e.g. 31/03/2027.",
-    )
     RATINGS_MAP_BAD_RATING = (
         "ratings-map-bad-rating",
         E,
@@ -796,4 +790,34 @@ class Code(enum.StrEnum):
         "paper-template-bad-line",
         E,
         "{problem}, so the board paper cannot use this line. {fix}",
+    )
+    # --- issue 23: words (grouped findings, extra text, partners lists, true words) ---
+    EXTRA_TEXT_KEPT = (
+        "extra-text-kept",
+        W,
+        "this cell ({column}) is part of no answer, so its text '{text}' is kept as typed "
+        "with {id}: in responses.csv (column extra_text) and on the Evidence sheet. If it "
+        "is an answer, ask the partner to put it in that answer's column.",
+    )
+    TABLE_FILE_NOT_A_TABLE = (
+        "table-file-not-a-table",
+        E,
+        "this is {kind}, not a table. Give it as a CSV file, or as the Excel or "
+        "OpenDocument workbook (.xlsx, .ods) you keep it in.",
+    )
+    TABLE_FILE_UNREADABLE = (
+        "table-file-unreadable",
+        E,
+        "the file could not be read ({detail}). Open it in Excel or LibreOffice and save it "
+        "again, as .xlsx or as CSV UTF-8.",
+    )
+    TABLE_FILE_READ_FROM = (
+        "table-file-read-from",
+        I,
+        "read from {source}. No action needed.",
+    )
+    CSV_HEADER_SYNONYM = (
+        "csv-header-synonym",
+        I,
+        "the headings are read as the standard columns: {columns}. No action needed.",
     )

@@ -26,10 +26,16 @@ class FindingsError(LspXlsxError):
     """
 
     def __init__(self, subject: str, findings: Sequence[Finding]) -> None:
-        self.findings = sorted(findings, key=lambda f: f.severity != "error")
-        errors = sum(1 for f in self.findings if f.severity == "error")
-        others = len(self.findings) - errors
-        counts = counted(errors, "error") + (f" and {counted(others, 'warning')}" if others else "")
+        order = {"error": 0, "warning": 1, "info": 2}
+        self.findings = sorted(findings, key=lambda f: order.get(str(f.severity), 3))
+        # Each severity counted under its own word: a note is never counted as a warning.
+        words = (("error", "error"), ("warning", "warning"), ("info", "note"))
+        parts = [
+            counted(n, word)
+            for severity, word in words
+            if (n := sum(1 for f in self.findings if f.severity == severity)) or word == "error"
+        ]
+        counts = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         lines = [f"  - {f.severity}: {f.message}" for f in self.findings]
         super().__init__(f"{subject} has {counts}:\n" + "\n".join(lines))
 

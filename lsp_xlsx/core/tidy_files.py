@@ -26,6 +26,7 @@ from lsp_xlsx.core.files import atomic_path
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.input_limits import TIDY_BYTES, TIDY_ROWS, InputLimit, size_text
 from lsp_xlsx.core.text import utf8_safe
+from lsp_xlsx.core.words import missing_columns
 
 
 def is_parquet(path: str | os.PathLike[str]) -> bool:
@@ -122,6 +123,7 @@ def read_tidy_text(
     Raises :class:`TidyTableError`, naming the file and what to give instead, when it
     cannot be read, is over a limit, or lacks one of the ``needed`` columns."""
     _check_size(path, advice)
+    _refuse_workbook(path)
     try:
         frame = _read_parquet(path, advice) if is_parquet(path) else _read_csv(path, advice)
     except (OSError, ValueError, UnicodeDecodeError) as exc:  # pyarrow's errors are these too
@@ -131,9 +133,7 @@ def read_tidy_text(
         ) from None
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise TidyTableError(
-            f"{path}, line 1: the column(s) {', '.join(missing)} are missing. {advice}"
-        )
+        raise TidyTableError(f"{path}, line 1: {missing_columns(missing)}. {advice}")
     return frame
 
 
@@ -142,6 +142,47 @@ def _over(path: str | os.PathLike[str], what: str, limit: InputLimit, advice: st
         f"{path}: {what}, over the limit of {limit.value():,} {limit.unit} for a tidy table. "
         f"Check it is last round's table; to read a larger one, {limit.raise_hint()}. {advice}"
     )
+
+
+#: The tidy table's usual name, written beside the comparison by collate.
+TIDY_NAME = "responses.csv"
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+
+
+def _refuse_workbook(path: str | os.PathLike[str]) -> None:
+    """A workbook given where the tidy table belongs (most often comparison.xlsx, which sits
+    beside responses.csv) is named for what it is, with the file to give instead: read as a
+    CSV it would fail on its first compressed byte, in words no coordinator can use."""
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return  # a missing file is named by the read that follows
+    if not head.startswith((_ZIP, _OLE)):
+        return
+    instead = Path(path).with_name(TIDY_NAME)
+    what = (
+        "the comparison workbook"
+        if _is_comparison(path)
+        else "a workbook (a zip or Office file), not a table"
+    )
+    raise TidyTableError(
+        f"{path}: this is {what}, not last round's tidy table. Give {instead} instead: "
+        f"collate writes it beside the comparison."
+    )
+
+
+def _is_comparison(path: str | os.PathLike[str]) -> bool:
+    """True when the workbook has the comparison's Agreed and Findings sheets, read from
+    the first 256 KiB of its sheet list (the coordinator's own file, but read bounded)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("xl/workbook.xml") as part:
+            listing = part.read(256 * 1024)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, EOFError):
+        return False
+    return b'name="Agreed"' in listing and b'name="Findings"' in listing
 
 
 def _check_size(path: str | os.PathLike[str], advice: str) -> None:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 from lsp_xlsx.core import input_limits as limits
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.xmlrows import column_letter
+from lsp_xlsx.framework.table_files import table_text
 
 
 @dataclass
@@ -67,6 +69,44 @@ def place_of(table: CsvTable, line: int, column: str | None = None) -> str:
 
 
 _BOUNDS = (Code.CSV_TOO_MANY_ROWS, Code.CSV_FIELD_TOO_LONG)
+_NOT_TABLES = (Code.TABLE_FILE_NOT_A_TABLE, Code.TABLE_FILE_UNREADABLE)
+
+
+def label_key(text: str) -> str:
+    """A header as people vary it, for comparing: 'E-mail', 'e_mail', ' E mail ' alike."""
+    return re.sub(r"[^0-9a-z]+", " ", text.casefold()).strip()
+
+
+def _standard_names(
+    header: list[str],
+    columns: Sequence[str],
+    synonyms: Mapping[str, str],
+    name: str,
+    problems: list[Finding],
+) -> list[str]:
+    """Headers spelt as people do ('E-mail', 'Partner ID') taken as the standard column,
+    with one note naming each; never over a column the file also has under its own name."""
+    standard = list(header)
+    taken = []
+    for index, typed in enumerate(header):
+        column = synonyms.get(label_key(typed)) or next(
+            (c for c in columns if label_key(c) == label_key(typed) and c != typed), None
+        )
+        if column is None or column not in columns or column in standard:
+            continue
+        standard[index] = column
+        taken.append(f"'{typed}' as '{column}'")
+    if taken:
+        problems.append(
+            finding(
+                Code.CSV_HEADER_SYNONYM,
+                name,
+                cell="A1",
+                where=f"{name}, line 1",
+                columns=", ".join(taken),
+            )
+        )
+    return standard
 
 
 def _decode(raw: bytes, name: str, problems: list[Finding]) -> str:
@@ -111,9 +151,12 @@ def _check_header(
     for index, column in enumerate(header):
         if not column or column in columns:
             continue
-        close = difflib.get_close_matches(
-            column, columns, n=1, cutoff=0.75 if extras_allowed else 0.5
+        # Compared as people vary headers ('Partner-Idd' is near 'partner_id').
+        keys = {label_key(c): c for c in columns}
+        near = difflib.get_close_matches(
+            label_key(column), list(keys), n=1, cutoff=0.75 if extras_allowed else 0.5
         )
+        close = [keys[k] for k in near]
         # A column named in ``extras_allowed`` is never taken for a misspelt known one.
         recognised = not isinstance(extras_allowed, bool) and column.casefold() in extras_allowed
         if extras_allowed and (not close or recognised):
@@ -148,6 +191,7 @@ def _rows(table: CsvTable, records: list[list[str]], problems: list[Finding]) ->
                     cell=f"{first}{number}",
                     where=f"{table.name}, line {number}, column {first}",
                     count=len(spare),
+                    noun="value" if len(spare) == 1 else "values",
                     values=", ".join(f"'{v.strip()[:30]}'" for v in spare[:3]),
                 )
             )
@@ -174,7 +218,8 @@ def _replace_unsafe(
                 Code.CSV_TEXT_REPLACED,
                 line,
                 column,
-                count=sum(value.count(c) for c in unsafe),
+                count=(count := sum(value.count(c) for c in unsafe)),
+                noun="character" if count == 1 else "characters",
                 characters=", ".join(f"U+{ord(c):04X}" for c in unsafe),
             )
         )
@@ -257,6 +302,7 @@ def read_csv(
     problems: list[Finding],
     extras_allowed: bool | Sequence[str] = False,
     bounds: limits.CsvLimits = limits.COORDINATOR_CSV,
+    synonyms: Mapping[str, str] | None = None,
 ) -> CsvTable | None:
     """Read one CSV, noting encoding, separator and header problems; None when unusable.
 
@@ -266,7 +312,10 @@ def read_csv(
     are kept in the rows and listed in ``extra_columns``; given as names, those columns are
     kept even when they look like a known one (``partnership`` beside ``partner_id``).
     ``bounds`` are the limits it is read under: by default the coordinator's files' ones
-    (``LSP_XLSX_MAX_CSV_*``); the tool's own files pass theirs.
+    (``LSP_XLSX_MAX_CSV_*``); the tool's own files pass theirs. A workbook (.xlsx, .xls,
+    .ods) or UTF-16 text is read as the CSV it holds (:mod:`~lsp_xlsx.framework.table_files`),
+    and a header spelt as in ``synonyms`` (normalised label -> column) is taken as that
+    column, each with a note.
     """
     name = path.name
     if not path.is_file():
@@ -278,13 +327,19 @@ def read_csv(
     if not raw.strip():
         problems.append(finding(Code.CSV_FILE_EMPTY, name))
         return None
-    text = _decode(raw, name, problems)
+    found = table_text(raw, name, bounds, problems)
+    if found is None and problems and problems[-1].code in _NOT_TABLES:
+        return None
+    if found is not None and found.source:
+        problems.append(finding(Code.TABLE_FILE_READ_FROM, name, source=found.source))
+    text = found.text if found is not None else _decode(raw, name, problems)
     delimiter = _delimiter(text, columns)
     records = _records(text, delimiter, name, bounds, problems)
     if not records and problems and problems[-1].code in _BOUNDS:
         return None
     header = [h.strip() for h in records[0]] if records else []
     header = [h.casefold() if h.casefold() in columns else h for h in header]
+    header = _standard_names(header, columns, synonyms or {}, name, problems)
     if not any(header):
         problems.append(finding(Code.CSV_FILE_EMPTY, name))
         return None

@@ -20,6 +20,7 @@ from typing import Any
 from lsp_xlsx.core.errors import PartnersError
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.framework.csvfile import CsvTable, place_of, read_csv
+from lsp_xlsx.framework.table_files import PARTNER_SYNONYMS
 
 PARTNER_COLUMNS = ("partner_id", "name", "sector", "contact_name", "email")
 #: Further columns with a known use (collate --split-by partnership, --group-by level),
@@ -409,6 +410,7 @@ def load_partners(path: str | Path) -> PartnerList:
         ("partner_id", "name"),
         problems,
         extras_allowed=(*RECOGNISED_EXTRAS, *RESPONDENT_COLUMNS),
+        synonyms=PARTNER_SYNONYMS,  # issue 23: 'E-mail', 'Organisation' (table_files.py)
     )
     if table is None:
         raise PartnersError(str(path), problems)

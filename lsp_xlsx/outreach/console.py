@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lsp_xlsx.core.text import visible
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.framework.partners import Partner
 from lsp_xlsx.outreach.mail import Delivery
 from lsp_xlsx.outreach.tracking import PartnerStatus, StatusReport
@@ -22,12 +23,13 @@ def format_delivery(delivery: Delivery, skipped: list[tuple[Partner, str]], what
     lines += [f"UNCERTAIN  {item.message['To']}: {why}" for item, why in report.uncertain]
     if delivery.dry_run:
         lines.append(
-            f"Dry run: {len(delivery.dry_run)} {what}(s) would go; nothing was sent or written."
+            f"Dry run: {counted(len(delivery.dry_run), what)} would go; "
+            "nothing was sent or written."
         )
     else:
         done = len(delivery.drafts) + len(delivery.report.sent)
         failed, unsure = len(report.failed), len(report.uncertain)
-        counts = f"{done} {what}(s) done, {failed} failed"
+        counts = f"{counted(done, what)} done, {failed} failed"
         counts += f", {unsure} uncertain" if unsure else ""
         counts += f", {len(delivery.refused)} refused" if delivery.refused else ""
         lines.append(f"{counts}, {len(skipped)} skipped.")
@@ -67,9 +69,9 @@ def format_status(report: StatusReport) -> str:
         elif r.returned:
             due = r.deadline.isoformat()
         elif r.days_left is not None and r.days_left < 0:
-            due = f"{r.deadline.isoformat()} ({-r.days_left} days overdue)"
+            due = f"{r.deadline.isoformat()} ({counted(-r.days_left, 'day')} overdue)"
         else:
-            due = f"{r.deadline.isoformat()} ({r.days_left} days to go)"
+            due = f"{r.deadline.isoformat()} ({counted(r.days_left or 0, 'day')} to go)"
         rows.append(
             (
                 r.partner.who,

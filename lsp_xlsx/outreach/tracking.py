@@ -17,6 +17,7 @@ from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, people_of
 from lsp_xlsx.outreach.invitations import Plan, address_refusal, attachment, unresolved
 from lsp_xlsx.outreach.mail import make_message
+from lsp_xlsx.outreach.reminder_lines import reminder_lines
 from lsp_xlsx.outreach.sendlog import SEND_LOG_NAME, SendLog
 from lsp_xlsx.outreach.templates import Template, format_deadline, message_values
 from lsp_xlsx.returns.model import CheckResult, Return
@@ -166,7 +167,7 @@ def track(
             row_for.ret = ret
     for row in rows:
         if not row.complete:
-            row.missing = missing_parts(row.ret, framework)
+            row.missing = reminder_lines(missing_parts(row.ret, framework), row.ret, framework)
     return StatusReport(rows, today, strangers)
 
 

@@ -24,6 +24,7 @@ from lsp_xlsx.returns.cells import (
     serial_date,
     summary,
 )
+from lsp_xlsx.returns.extra_text import ExtraText, column_roles
 from lsp_xlsx.returns.model import ExtraRow, Response, Return
 from lsp_xlsx.returns.ratings import RatingReader
 from lsp_xlsx.returns.text_dates import TextDates
@@ -94,6 +95,9 @@ class AnswerReader:
         partner = rules.partner_for(ret.path.name, ret.sha256, ret.partner_id)
         carried = rules.carried_dates.get(partner.casefold(), {})
         self.text_dates = TextDates(carried)
+        self.extra = ExtraText(ret)
+        self.others: list[int] = []
+        self.labels: dict[int, str] = {}
 
     def read(self, sheets: list[ThemeSheet], formula_cells: dict[str, set[str]]) -> None:
         """Read each sheet's rows, then note missing sheets and questions."""
@@ -104,6 +108,10 @@ class AnswerReader:
                         Code.COLUMN_MISSING, sheet.name, ref(sheet.header, 0), label=column.label
                     )
             self.no_value = formula_cells.get(sheet.name, set())
+            known = set(sheet.columns.values())
+            skip, self.labels = column_roles(sheet.rows[sheet.header], known)
+            width = max((len(r) for r in sheet.rows), default=0)
+            self.others = [c for c in range(width) if c not in skip]
             for index in range(sheet.header + 1, len(sheet.rows)):
                 self.row(sheet, index, sheet.rows[index])
         self._check_sheets()
@@ -115,9 +123,12 @@ class AnswerReader:
     def row(self, sheet: ThemeSheet, index: int, row: list[Any]) -> None:
         """Read one data row: match it to a question, or keep it apart and say why."""
         read = self._values(sheet, index, row)
+        outside = self.extra.cells(index, row, self.others, self.labels)
+        if not read.qid or read.qid.casefold() not in self.id_index:
+            outside[:0] = self._question_cell(sheet, index, row)  # a row of no question
         if not read.qid:
             if read.values:
-                self._keep_apart(read)
+                self._keep_apart(read, why="no question ID")
                 self.ret.note(
                     Code.ROW_WITHOUT_ID,
                     sheet.name,
@@ -125,10 +136,12 @@ class AnswerReader:
                     summary=summary(read.texts()),
                     column=column_letter(sheet.columns["id"] + 1),
                 )
+            self.extra.keep(sheet.name, None, outside)
             return
         question = self.id_index.get(read.qid.casefold())
         if question is None:
-            self._keep_apart(read)
+            self.extra.keep(sheet.name, None, outside)
+            self._keep_apart(read, why=f"ID '{read.qid}', no question of this framework")
             self.ret.note(
                 Code.QUESTION_UNKNOWN,
                 sheet.name,
@@ -139,7 +152,8 @@ class AnswerReader:
             return
         self.sheets_by_theme.setdefault(question.theme_id, set()).add(sheet.name)
         if question.id in self.responses:
-            self._keep_apart(read, question.id)
+            self.extra.keep(sheet.name, None, outside)
+            self._keep_apart(read, question.id, why=f"{question.id} again")
             self.ret.note(
                 Code.QUESTION_DUPLICATE,
                 sheet.name,
@@ -150,6 +164,8 @@ class AnswerReader:
             )
             return
         self.first_seen[question.id] = f"sheet '{sheet.name}', row {index + 1}"
+        self.extra.matched(sheet.name, question.id)
+        self.extra.keep(sheet.name, question.id, outside)
         self._check_text(read, row, question)
         self.responses[question.id] = self._response(read, question)
 
@@ -177,11 +193,21 @@ class AnswerReader:
                     self.ret.note(Code.FORMULA_NO_VALUE, sheet.name, read.cell(key))
         return read
 
-    def _keep_apart(self, read: _Row, qid: str | None = None) -> None:
+    @staticmethod
+    def _question_cell(sheet: ThemeSheet, index: int, row: list[Any]) -> list[tuple[str, str, str]]:
+        """The Question column's cell on this row, as extra text's (words, cell, text)."""
+        col = sheet.columns.get("question")
+        if col is None or col >= len(row) or is_empty(row[col]):
+            return []
+        text = as_text(row[col])[0]
+        return [("the Question column", ref(index, col), text)] if text.strip() else []
+
+    def _keep_apart(self, read: _Row, qid: str | None = None, why: str = "") -> None:
         texts = read.texts()
         if texts or qid is None:
             question_id = read.qid if qid is None else qid
             self.ret.extra.append(ExtraRow(read.sheet.name, read.index + 1, question_id, texts))
+            self.extra.keep_row(read.sheet.name, read.index + 1, why, texts, qid is None)
 
     def _check_text(self, read: _Row, row: list[Any], question: Question) -> None:
         col = read.sheet.columns.get("question")
@@ -304,4 +330,16 @@ class AnswerReader:
                     sheet = self.fw.theme_of[question.id].sheet_name
                     self.ret.note(Code.QUESTION_MISSING, sheet, id=question.id)
                 self.responses[question.id] = Response(question.id, question.rated)
+        self._place_extra_text()
         self.ret.responses = {q.id: self.responses[q.id] for q in self.fw.questions}
+
+    def _place_extra_text(self) -> None:
+        """Each question's text from outside the answer columns, in its response; text on a
+        sheet where no question was read goes with the framework's first question."""
+        by_question = self.extra.by_question
+        left = self.extra.left_waiting()
+        if left and self.fw.questions:
+            by_question.setdefault(self.fw.questions[0].id, []).extend(left)
+        for qid, pieces in by_question.items():
+            if qid in self.responses:
+                self.responses[qid].extra_text = "\n".join(pieces)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from lsp_xlsx.core.findings import Severity
+from lsp_xlsx.core.groups import group_findings
 from lsp_xlsx.core.text import utf8_safe_data, visible
 from lsp_xlsx.returns.model import MAX_FINDINGS_PER_CODE, CheckResult, Return, Status
 from lsp_xlsx.returns.respondents import respondent_name
@@ -45,8 +46,9 @@ def format_table(result: CheckResult) -> str:
     if findings:
         lines.append("")
         lines.append("Findings")
-        for f in findings:
-            lines.append(f"  {f.severity.upper():<7}  {visible(f.message)}")
+        # Those of one code in one column of a file on one line (the JSON has each one).
+        for group in group_findings(findings):
+            lines.append(f"  {group.severity.upper():<7}  {visible(group.message)}")
     missing = result.not_returned
     if missing:
         lines.append("")

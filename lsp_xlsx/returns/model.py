@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.core.text import name_safe
+from lsp_xlsx.core.words import counted
 from lsp_xlsx.framework.partners import Partner
 
 #: Most findings of any one code that one file keeps; past that, one finding gives the count
@@ -51,6 +52,8 @@ def omitted_findings(
                 kind=str(code),
                 shown=f"{shown:,}",
                 omitted=f"{left_out.count:,}",
+                noun="finding" if left_out.count == 1 else "findings",
+                verb="is" if left_out.count == 1 else "are",
                 total=f"{shown + left_out.count:,}",
                 cells=(", ".join(left_out.cells) + more) or "not recorded",
             )
@@ -87,6 +90,9 @@ class Response:
     lead: str = ""
     #: ISO date when the cell held (or plainly spelt) a date; otherwise the text as typed.
     target_date: str = ""
+    #: What the partner wrote outside the answer columns on this question's row (or below
+    #: it), each piece with its cell: see returns/extra_text.py.
+    extra_text: str = ""
     sheet: str = ""
     row: int | None = None
     #: Where each answer was read: response key -> A1 cell on ``sheet``.
@@ -428,16 +434,16 @@ class CheckResult:
         }
         parts = [f"{n} {words[s]}" for s, n in by_status.items() if n]
         counts = [
-            f"{self.count(s)} {name}"
+            counted(self.count(s), name)
             for s, name in (
-                (Severity.ERROR, "error(s)"),
-                (Severity.WARNING, "warning(s)"),
-                (Severity.INFO, "note(s)"),
+                (Severity.ERROR, "error"),
+                (Severity.WARNING, "warning"),
+                (Severity.INFO, "note"),
             )
         ]
-        n = len(self.returns)
-        head = f"{n} file{'s' if n != 1 else ''}"
+        head = counted(len(self.returns), "file")
         text = f"{head}: {', '.join(parts) or 'none'}. Findings: {', '.join(counts)}."
         if self.partners is not None:
-            text += f" Not returned: {len(self.not_returned)} of {len(self.partners)} partners."
+            listed = counted(len(self.partners), "partner")
+            text += f" Not returned: {len(self.not_returned)} of {listed}."
         return text

@@ -231,6 +231,11 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
         if "xl/workbook.bin" in names:
             return Sniffed("xlsb")
         workbook = "xl/workbook.xml" if "xl/workbook.xml" in names else _office_document(archive)
+        # A Word or PowerPoint package also names its main part as the office document:
+        # it is a document, not a damaged workbook (issue 23).
+        document = _DOCUMENT_PARTS.get(workbook.partition("/")[0].casefold())
+        if workbook != "xl/workbook.xml" and document:
+            return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind=document)
         if workbook in names:
             content_types = _read_member(archive, "[Content_Types].xml", 1 * MiB)
             template = b"template.main" in content_types
@@ -258,6 +263,10 @@ def _sniff_zip(data: bytes, limits: Limits) -> Sniffed:
         if "[Content_Types].xml" in names:
             return _refuse(Code.REFUSED_CORRUPT, detail="it has no workbook part")
         return _refuse(Code.REFUSED_NOT_SPREADSHEET, kind="a zip archive")
+
+
+#: The main part's folder in a Word or PowerPoint package, and what such a file is.
+_DOCUMENT_PARTS = {"word": "a Word document", "ppt": "a PowerPoint presentation"}
 
 
 def _sniff_opendocument(archive: zipfile.ZipFile, names: set[str]) -> Sniffed | None:
@@ -298,7 +307,9 @@ def _office_document(archive: zipfile.ZipFile) -> str:
     rels = _read_member(archive, "_rels/.rels", 1 * MiB)
     for match in re.finditer(rb"<(?:[\w.-]+:)?Relationship\s([^<>]*)>", rels):
         attrs = match.group(1)
-        if b"/officeDocument" in attrs:
+        # The type ends in /officeDocument; every other part's type has that in its middle
+        # (".../officeDocument/2006/relationships/extended-properties").
+        if re.search(rb'Type="[^"]*/officeDocument"', attrs):
             target = re.search(rb'Target="([^"]*)"', attrs)
             if target:
                 return target.group(1).decode("utf-8", "replace").lstrip("/").replace("\\", "/")

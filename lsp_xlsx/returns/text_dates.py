@@ -1,5 +1,6 @@
 """Target dates typed as text that is not a date ("TBC", "ongoing", "March 2027"): kept as
-typed, and reported once per file, not once per cell.
+typed, each a finding of its own (scripts reading the JSON lose nothing), which every
+report a person reads shows as one line per file (:mod:`lsp_xlsx.core.groups`).
 
 A text date the pre-fill carried from last round and left unchanged is not reported again:
 the reader knows it by last round's tidy table (``collate --previous``), which holds the
@@ -16,53 +17,33 @@ from typing import Any
 
 from lsp_xlsx.core.dates import parse_date
 from lsp_xlsx.core.findings import Code
-from lsp_xlsx.core.words import counted
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.returns.model import Return
 
-#: How many of the different texts the finding quotes.
-EXAMPLES_SHOWN = 5
-
 
 class TextDates:
-    """The text target dates of one file, gathered for one finding.
+    """The text target dates of one file.
 
     ``carried`` is last round's text target date for each question id of this partner."""
 
     def __init__(self, carried: Mapping[str, str] | None = None) -> None:
         self.carried = carried or {}
-        self.cells: list[str] = []
-        #: The first cell's sheet and reference: where the finding is placed when it is alone.
-        self.first: tuple[str, str] = ("", "")
-        self.texts: dict[str, None] = {}
+        #: Each text date as found: sheet, cell and the text as typed.
+        self.found: list[tuple[str, str, str]] = []
         #: Text dates left out because they are last round's, unchanged.
         self.unchanged = 0
 
     def add(self, question_id: str, raw: str, sheet: str, cell: str) -> None:
-        """A target date that is text: gathered, unless carried over unchanged."""
+        """A target date that is text: kept, unless carried over unchanged."""
         if self.carried.get(question_id) == raw:
             self.unchanged += 1
             return
-        if not self.cells:
-            self.first = (sheet, cell)
-        self.cells.append(f"'{sheet}'!{cell}" if sheet else cell)
-        self.texts.setdefault(" ".join(raw.split())[:40])
+        self.found.append((sheet, cell, raw))
 
     def finish(self, ret: Return, column: str) -> None:
-        """The one finding for this file, when any text date is new or changed."""
-        if not self.cells:
-            return
-        quoted = [f"'{t}'" for t in list(self.texts)[:EXAMPLES_SHOWN]]
-        more = ", …" if len(self.texts) > EXAMPLES_SHOWN else ""
-        sheet, cell = self.first if len(self.cells) == 1 else ("", "")
-        ret.note(
-            Code.DATE_TEXT_KEPT,
-            sheet,
-            cell,
-            count=counted(len(self.cells), column.lower()),
-            examples=", ".join(quoted) + more,
-            cells=", ".join(self.cells),
-        )
+        """A finding for each text date that is new or changed since last round."""
+        for sheet, cell, raw in self.found:
+            ret.note(Code.DATE_UNPARSED, sheet, cell, column=column, raw=raw)
 
 
 def with_carried_dates(framework: Framework, previous: Any) -> Framework:

@@ -19,6 +19,7 @@ from lsp_xlsx.core.errors import LspXlsxError, ManifestError
 from lsp_xlsx.core.files import write_csv
 from lsp_xlsx.core.findings import Code, Finding, Severity
 from lsp_xlsx.core.input_limits import InputLimits, variable
+from lsp_xlsx.core.words import missing_columns
 from lsp_xlsx.framework.csvfile import read_csv
 
 MANIFEST_NAME = "manifest.csv"
@@ -102,7 +103,7 @@ def read_limited_csv(
         return []
     missing = [str(p.params["column"]) for p in errors if p.code is Code.CSV_COLUMN_MISSING]
     if missing:
-        raise error(f"{path}, line 1: the column(s) {', '.join(missing)} are missing. {fix}")
+        raise error(f"{path}, line 1: {missing_columns(missing)}. {fix}")
     if table is None or errors:
         # Rows and field lengths are bounded by read_csv, whose findings name the limit
         # and the variable that raises it.
