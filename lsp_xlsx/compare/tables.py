@@ -58,6 +58,7 @@ from lsp_xlsx.compare.scores import (
     question_gaps,
     theme_scores,
 )
+from lsp_xlsx.compare.text_columns import text_column
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text, unsafe_count
 from lsp_xlsx.core.tidy_files import write_tidy
@@ -233,9 +234,8 @@ def _tidy(
     labels = [x for r in rets for x in r.column("rating_label")]
     data["rating_label"] = pd.Categorical(labels)
     for key in TEXT_COLUMNS:
-        # object, not pyarrow strings: the column refers to the returns' own strings, so the
-        # text of 11,000 returns is held once, not twice.
-        data[key] = pd.Series([x for r in rets for x in r.column(key)], dtype=object)
+        # Over the returns' own packed text, not a copy: held once, as UTF-8 (issue 26).
+        data[key] = text_column(rets, key)
     fixes = [f for r in rets for f in (*_meta_fixes(r, full_in), *_fixes_in(r, full_in))]
     frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS), index=pd.RangeIndex(n * count))
     return frame, fixes
