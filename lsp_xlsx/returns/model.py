@@ -112,7 +112,8 @@ def _intern(value: Any) -> Any:
 
 class PackedText(NamedTuple):
     """A return's answer text, every text field at once: one UTF-8 blob and where each
-    value ends in it (Arrow's string layout: int32 offsets, the first 0). Field ``names[k]``
+    value ends in it (Arrow's large string layout, as pandas' text columns use: int64
+    offsets, the first 0). Field ``names[k]``
     holds values ``k * rows`` to ``(k + 1) * rows``. A Python string costs about 50 bytes
     more than its text, and the evidence of 11,000 returns is 660,000 of them; as one blob
     a return's text is one object, and the tidy table refers to it without a copy."""
@@ -124,7 +125,7 @@ class PackedText(NamedTuple):
 
     def values(self, name: str) -> tuple[str, ...]:
         """One field's values, as strings."""
-        ends = memoryview(self.offsets).cast("i")
+        ends = memoryview(self.offsets).cast("q")
         first = self.names.index(name) * self.rows
         data = self.data
         return tuple(data[ends[i] : ends[i + 1]].decode() for i in range(first, first + self.rows))
@@ -145,7 +146,7 @@ def _pack_text(packed: dict[str, tuple[Any, ...]]) -> PackedText | None:
         encoded = [v.encode() for n in names for v in packed[n]]
     except UnicodeEncodeError:
         return None
-    ends = array.array("i", [0])
+    ends = array.array("q", [0])
     total = 0
     for value in encoded:
         total += len(value)
