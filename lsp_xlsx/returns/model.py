@@ -3,7 +3,6 @@ and a :class:`CheckResult` for a whole run. Later stages read these; only the re
 
 from __future__ import annotations
 
-import array
 import datetime as dt
 import enum
 import sys
@@ -14,6 +13,7 @@ from typing import Any, NamedTuple
 from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.core.text import name_safe
 from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.packed_text import PackedText, pack_text
 
 #: Most findings of any one code that one file keeps; past that, one finding gives the count
 #: and the first cells (so 360,000 findings in one hostile file cost the run nothing), while
@@ -108,52 +108,6 @@ _REPEATED = ("question_id", "rating_label", "sheet")
 
 def _intern(value: Any) -> Any:
     return sys.intern(value) if type(value) is str else value
-
-
-class PackedText(NamedTuple):
-    """A return's answer text, every text field at once: one UTF-8 blob and where each
-    value ends in it (Arrow's large string layout, as pandas' text columns use: int64
-    offsets, the first 0). Field ``names[k]``
-    holds values ``k * rows`` to ``(k + 1) * rows``. A Python string costs about 50 bytes
-    more than its text, and the evidence of 11,000 returns is 660,000 of them; as one blob
-    a return's text is one object, and the tidy table refers to it without a copy."""
-
-    names: tuple[str, ...]
-    rows: int
-    offsets: bytes
-    data: bytes
-
-    def values(self, name: str) -> tuple[str, ...]:
-        """One field's values, as strings."""
-        ends = memoryview(self.offsets).cast("q")
-        first = self.names.index(name) * self.rows
-        data = self.data
-        return tuple(data[ends[i] : ends[i + 1]].decode() for i in range(first, first + self.rows))
-
-
-def _pack_text(packed: dict[str, tuple[Any, ...]]) -> PackedText | None:
-    """Every field whose values are all text (whatever fields a Response gains), moved
-    out of ``packed`` into one :class:`PackedText`; None when there is none, or when
-    some text cannot be UTF-8 (it then travels as it is)."""
-    names = tuple(
-        n
-        for n in RESPONSE_FIELDS
-        if n not in _REPEATED and n != "cells" and all(type(v) is str for v in packed[n])
-    )
-    if not names or not packed[names[0]]:
-        return None
-    try:
-        encoded = [v.encode() for n in names for v in packed[n]]
-    except UnicodeEncodeError:
-        return None
-    ends = array.array("q", [0])
-    total = 0
-    for value in encoded:
-        total += len(value)
-        ends.append(total)
-    for n in names:
-        del packed[n]
-    return PackedText(names, len(encoded) // len(names), ends.tobytes(), b"".join(encoded))
 
 
 class CellColumns(NamedTuple):
@@ -304,7 +258,7 @@ class Return:
                 else tuple(getattr(r, name) for r in responses.values())
                 for name in RESPONSE_FIELDS
             }
-            text = _pack_text(state["_packed"])
+            text = pack_text(state["_packed"], RESPONSE_FIELDS, _REPEATED)
             if text is not None:
                 state["_text"] = text
         return state
