@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 
+from lsp_xlsx.board import docx_tables
 from lsp_xlsx.board.paper_change import add_change_section
 from lsp_xlsx.board.paper_messages import Messages, actions_digest, paper_messages
 from lsp_xlsx.board.paper_public import anonymised
@@ -58,45 +58,17 @@ def _fill(cell: Any, colour: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _repeat_header(row: Any) -> None:
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(flag)
-
-
 def _table(doc: Any, header: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
     """A table with a navy header row repeated on each page, 9pt text, fixed widths.
 
     Each cell is made in one pass (python-docx rebuilds row and cell lists on every access,
     and a paper per partnership in a split run makes thousands of cells)."""
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    # Word reads each cell's width, LibreOffice the table's grid: set both. Rows added
-    # after the grid is set take its widths.
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Mm(width)
-    for cell, text, width in zip(table.rows[0].cells, header, widths, strict=True):
-        cell.width = Mm(width)
-        run = _cell_text(cell, _clean(text))
-        run.bold = True
-        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-        _fill(cell, S.NAVY)
-    _repeat_header(table.rows[0])
-    for values in rows:
-        for cell, value in zip(table.add_row().cells, values, strict=True):
-            _cell_text(cell, _clean(value if isinstance(value, str) else _number(value)))
-    return table
-
-
-def _cell_text(cell: Any, text: str) -> Any:
-    """Put 9pt text in a new cell's paragraph, with no space after; returns the run."""
-    paragraph = cell.paragraphs[0]
-    paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(text)
-    run.font.size = Pt(9)
-    return run
+    return docx_tables.add_table(  # as XML, not cell by cell (issue 26)
+        doc,
+        [_clean(text) for text in header],
+        [[_clean(v if isinstance(v, str) else _number(v)) for v in values] for values in rows],
+        widths,
+    )
 
 
 def _float(value: Any) -> float:

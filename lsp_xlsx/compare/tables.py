@@ -69,6 +69,7 @@ from lsp_xlsx.compare.scores import (
     question_gaps,
     theme_scores,
 )
+from lsp_xlsx.compare.text_columns import may_need_fixes, text_columns
 from lsp_xlsx.core.findings import Code, Finding, finding
 from lsp_xlsx.core.text import EXCEL_CELL_LIMIT, needs_cleaning, safe_text, unsafe_count
 from lsp_xlsx.core.tidy_files import write_tidy
@@ -261,10 +262,8 @@ def _tidy(
     data["rating"] = ratings
     labels = [x for r in rets for x in r.column("rating_label")]
     data["rating_label"] = pd.Categorical(labels)
-    for key in TEXT_COLUMNS:
-        # object, not pyarrow strings: the column refers to the returns' own strings, so the
-        # text of 11,000 returns is held once, not twice.
-        data[key] = pd.Series([x for r in rets for x in r.column(key)], dtype=object)
+    # Over the returns' own packed text, not a copy: held once, as UTF-8 (issue 26).
+    data |= text_columns(rets, TEXT_COLUMNS)
     fixes = [f for r in rets for f in (*_meta_fixes(r, full_in), *_fixes_in(r, full_in))]
     frame = pd.DataFrame(data, columns=list(TIDY_COLUMNS), index=pd.RangeIndex(n * count))
     return frame, fixes
@@ -290,10 +289,7 @@ def _meta_fixes(ret: Return, full_in: str) -> list[Finding]:
 def _fixes_in(ret: Return, full_in: str) -> list[Finding]:
     """Findings for a return's text that a cell cannot hold as it is (checked at once: a
     search over all its text, and the longest, before looking answer by answer)."""
-    texts = [t for key in TEXT_COLUMNS for t in ret.column(key) if t]
-    if not texts or (
-        max(map(len, texts)) <= EXCEL_CELL_LIMIT and not needs_cleaning("\n".join(texts))
-    ):
+    if not may_need_fixes(ret, TEXT_COLUMNS):
         return []
     found = []
     for r in ret.responses.values():

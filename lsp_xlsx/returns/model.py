@@ -14,6 +14,7 @@ from lsp_xlsx.core.findings import Code, Finding, Severity, finding
 from lsp_xlsx.core.text import name_safe
 from lsp_xlsx.core.words import counted
 from lsp_xlsx.framework.partners import Partner
+from lsp_xlsx.returns.packed_text import PackedText, pack_text
 
 #: Most findings of any one code that one file keeps; past that, one finding gives the count
 #: and the first cells (so 360,000 findings in one hostile file cost the run nothing), while
@@ -224,8 +225,17 @@ class Return:
         """One field of every answer, in question order, without making Response objects."""
         packed = self._still_packed()
         if packed is not None:
+            if name not in packed:
+                return self.__dict__["_text"].values(name)  # type: ignore[no-any-return]
             return packed[name]
         return tuple(getattr(r, name) for r in self.responses.values())
+
+    def packed_text(self) -> PackedText | None:
+        """The answers' text as one blob, while the answers are still packed (None once
+        ``responses`` has been made, or where the text travelled as it was)."""
+        if self._still_packed() is None:
+            return None
+        return self.__dict__.get("_text")
 
     def _still_packed(self) -> dict[str, tuple[Any, ...]] | None:
         if "responses" in self.__dict__:
@@ -239,9 +249,12 @@ class Return:
         state = dict(self.__dict__)
         state.pop("_kept", None)
         packed = state.pop("_packed", None)
+        text = state.pop("_text", None)
         responses = state.pop("responses", None)
         if responses is None and packed is not None:
             state["_packed"] = packed
+            if text is not None:
+                state["_text"] = text
         if responses is not None:
             shared: dict[CellColumns, CellColumns] = {}
             cells = tuple(_pack_cells(r, shared) for r in responses.values())
@@ -251,6 +264,9 @@ class Return:
                 else tuple(getattr(r, name) for r in responses.values())
                 for name in RESPONSE_FIELDS
             }
+            text = pack_text(state["_packed"], RESPONSE_FIELDS, _REPEATED)
+            if text is not None:
+                state["_text"] = text
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -267,8 +283,10 @@ class Return:
         packed = self.__dict__.get("_packed")
         if name != "responses" or packed is None:
             raise AttributeError(name)
+        text = self.__dict__.get("_text")
+        columns = {**packed, **{n: text.values(n) for n in text.names}} if text else packed
         made = {}
-        for values in zip(*(packed[f] for f in RESPONSE_FIELDS), strict=True):
+        for values in zip(*(columns[f] for f in RESPONSE_FIELDS), strict=True):
             response = Response(*values)
             response.cells = _unpack_cells(values[-1], response.row)
             made[response.question_id] = response

@@ -16,8 +16,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from lsp_xlsx.core.xmlrows import column_letter, rewrite_parts, sheet_parts
 
@@ -48,6 +50,22 @@ _TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|f|v)(?=[\s/>])([^<>]*)>([^<]?)")
 _FORMULA_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
 _REF_ATTR = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _CHUNK = 1 << 20
+# The cheap searches of an ordinary sheet. Every reference the patterns above read starts
+# r=" then letters then digits; one in row 1,000 or below or in column AAA or beyond
+# starts like this, so where none does the far corner is at most ZZ999 (701,298 cells),
+# within any cell limit at least that large.
+_FAR_REF = re.compile(rb'r="(?:[A-Z]{3}|[A-Z]{0,2}[0-9]{4})')
+_NEAR_CELLS = 999 * 702
+# Where _NON_FINITE can match (it needs this, and more); starts with a literal, so fast.
+_MAYBE_NON_FINITE = re.compile(rb"v>\s*[-+]?(?:[nN][aA][nN]|[iI][nN][fF])")
+# A formula element followed at once by a value holding something: <f>..</f><v>1 or
+# <f .../><v>1. Tried only where a formula element starts; reads up to its third '<'.
+_FORMULA_WITH_VALUE = re.compile(
+    rb"<(?:[\w.-]+:)?f(?:\s[^<>]*+|/)?(?:(?<=/)>|(?<!/)>[^<]*+</(?:[\w.-]+:)?f>)"
+    rb"<(?:[\w.-]+:)?v>[^<]"
+)
+#: Parts up to this size are unpacked whole, in one step.
+_WHOLE = 16 << 20
 
 
 def _column_number(letters: bytes) -> int:
@@ -71,26 +89,34 @@ def _far_corner(refs: list[tuple[bytes, bytes]], rows: int, cols: int) -> tuple[
 
 def _chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
     """The part in pieces that overlap by a little, so no tag is cut in two unseen."""
-    tail = b""
     with archive.open(part) as stream:
-        while block := stream.read(_CHUNK):
-            data = tail + block
-            cut = data.rfind(b"<")
-            if cut <= 0:
-                tail = b""
-                yield data
-                continue
-            tail = data[cut:] if len(data) - cut < 4096 else b""
-            yield data[:cut] if tail else data
-        if tail:
-            yield tail
+        yield from _pieces(stream)
+
+
+def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
+    tail = b""
+    while block := stream.read(_CHUNK):
+        data = tail + block
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            tail = b""
+            yield data
+            continue
+        tail = data[cut:] if len(data) - cut < 4096 else b""
+        yield data[:cut] if tail else data
+    if tail:
+        yield tail
 
 
 def _formula_cells(archive: zipfile.ZipFile, part: str) -> set[str]:
     """Cells of one sheet holding a formula with no saved result: they read as empty."""
+    return _formula_cells_in(_chunks(archive, part))
+
+
+def _formula_cells_in(chunks: Iterable[bytes]) -> set[str]:
     cells: set[str] = set()
     ref, formula, value = b"", False, False
-    for data in _chunks(archive, part):
+    for data in chunks:
         if not ref and _FORMULA_TAG.search(data) is None:
             continue
         for closing, tag, attrs, after in _TOKEN.findall(data):
@@ -166,37 +192,126 @@ class PackageScan:
 
 
 def scan_package(data: bytes, max_cells: int) -> PackageScan:
-    """One pass over each sheet's XML (each part is unpacked once) for all three checks."""
+    """One pass over each sheet's XML (each part is unpacked once) for all three checks.
+
+    An ordinary sheet (small, its references all below row 1,000 and left of column AAA,
+    its formulas all with a saved result) is unpacked once and looked at by three cheap
+    searches; only a sheet that one of them flags gets the full pass. The answer is the
+    same either way: each cheap search finds everything the full one would act on."""
     found = PackageScan()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name, part in sheet_parts(archive).items():
-                if part not in archive.NameToInfo:
+                info = archive.NameToInfo.get(part)
+                if info is None:
                     continue
-                rows = cols = every_rows = every_cols = 0
-                formulas = unplaced = False
-                for chunk in _chunks(archive, part):
-                    refs = _VALUE_CELL.findall(chunk)
-                    if refs:
-                        rows, cols = _far_corner(refs, rows, cols)
-                    if not unplaced and len(_ANY_VALUE_CELL.findall(chunk)) > len(refs):
-                        unplaced = True
-                    every = _REF.findall(chunk)
-                    if every:
-                        every_rows, every_cols = _far_corner(every, every_rows, every_cols)
-                    # Each pattern only where a plain search says it could match.
-                    if not found.non_finite and _could_be_non_finite(chunk):
-                        found.non_finite = bool(_NON_FINITE.search(chunk))
-                    if not formulas and (b"<f" in chunk or b":f" in chunk):
-                        formulas = _FORMULA_TAG.search(chunk) is not None
-                if unplaced:
-                    rows, cols = every_rows, every_cols
-                if rows * cols > max_cells and found.oversized is None:
-                    found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
-                if formulas:
-                    cells = _formula_cells(archive, part)
-                    if cells:
-                        found.formula_cells[name] = cells
+                whole = _inflated(data, info)
+                if whole is None:
+                    _scan_streamed(archive, name, part, max_cells, found)
+                else:
+                    _scan_whole(whole, name, max_cells, found)
     except (zipfile.BadZipFile, OSError, KeyError):
         return found  # the parser will say what is wrong with the package
     return found
+
+
+def _scan_whole(whole: bytes, name: str, max_cells: int, found: PackageScan) -> None:
+    """:func:`_scan_streamed` on a sheet already unpacked, in the same pieces."""
+    chunks = list(_pieces(io.BytesIO(whole)))
+    if max_cells < _NEAR_CELLS or any(_FAR_REF.search(chunk) for chunk in chunks):
+        _check_corner(chunks, name, max_cells, found)
+    if not found.non_finite:
+        found.non_finite = any(
+            _MAYBE_NON_FINITE.search(chunk) and _NON_FINITE.search(chunk) for chunk in chunks
+        )
+    if not any(b"<f" in chunk or b":f" in chunk for chunk in chunks):
+        return
+    if not any(_FORMULA_TAG.search(chunk) for chunk in chunks) or _results_saved(whole):
+        return
+    cells = _formula_cells_in(chunks)
+    if cells:
+        found.formula_cells[name] = cells
+
+
+def _results_saved(whole: bytes) -> bool:
+    """True when every formula element is followed at once by a value with something in
+    it (as Excel saves them), so that no cell holds a formula with no saved result."""
+    return all(
+        _FORMULA_WITH_VALUE.match(whole, tag.start()) for tag in _FORMULA_TAG.finditer(whole)
+    )
+
+
+def _check_corner(chunks: Iterable[bytes], name: str, max_cells: int, found: PackageScan) -> None:
+    """The far corner of the cells holding something, against the cell limit."""
+    rows = cols = every_rows = every_cols = 0
+    unplaced = False
+    for chunk in chunks:
+        refs = _VALUE_CELL.findall(chunk)
+        if refs:
+            rows, cols = _far_corner(refs, rows, cols)
+        if not unplaced and len(_ANY_VALUE_CELL.findall(chunk)) > len(refs):
+            unplaced = True
+        every = _REF.findall(chunk)
+        if every:
+            every_rows, every_cols = _far_corner(every, every_rows, every_cols)
+    if unplaced:
+        rows, cols = every_rows, every_cols
+    if rows * cols > max_cells and found.oversized is None:
+        found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
+
+
+def _scan_streamed(
+    archive: zipfile.ZipFile, name: str, part: str, max_cells: int, found: PackageScan
+) -> None:
+    """Every check on a sheet read in pieces of a megabyte (a large part, or one that
+    only the zip module can unpack)."""
+    rows = cols = every_rows = every_cols = 0
+    formulas = unplaced = False
+    for chunk in _chunks(archive, part):
+        refs = _VALUE_CELL.findall(chunk)
+        if refs:
+            rows, cols = _far_corner(refs, rows, cols)
+        if not unplaced and len(_ANY_VALUE_CELL.findall(chunk)) > len(refs):
+            unplaced = True
+        every = _REF.findall(chunk)
+        if every:
+            every_rows, every_cols = _far_corner(every, every_rows, every_cols)
+        # Each pattern only where a plain search says it could match.
+        if not found.non_finite and _could_be_non_finite(chunk):
+            found.non_finite = bool(_NON_FINITE.search(chunk))
+        if not formulas and (b"<f" in chunk or b":f" in chunk):
+            formulas = _FORMULA_TAG.search(chunk) is not None
+    if unplaced:
+        rows, cols = every_rows, every_cols
+    if rows * cols > max_cells and found.oversized is None:
+        found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
+    if formulas:
+        cells = _formula_cells(archive, part)
+        if cells:
+            found.formula_cells[name] = cells
+
+
+def _inflated(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A small member's content unpacked straight from the package's bytes (half the cost
+    of the zip module's reader), or None where anything is unusual: then the zip module
+    reads it, with its own checks and errors."""
+    if info.file_size > _WHOLE or info.flag_bits & 1:
+        return None
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start = info.header_offset
+    header = data[start : start + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return None
+    start += 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    raw = data[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        content = raw
+    else:
+        try:
+            content = zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+        except zlib.error:
+            return None
+    if len(content) != info.file_size or zlib.crc32(content) != info.CRC:
+        return None
+    return content
