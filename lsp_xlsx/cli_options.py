@@ -267,6 +267,12 @@ settings_options = _group(
             help="The round, e.g. 2027 or 2026-27 (at most 20 characters).  [default: the "
             "year of --deadline, else this year]",
         ),
+        click.option(
+            "--anonymous",
+            is_flag=True,
+            help="Build for an anonymous round: collate then publishes it as collate "
+            "--anonymous does, whoever runs it.",
+        ),
     ],
     _settings,
 )

@@ -131,6 +131,9 @@ class BoardOptions:
 
     roll_up: str = "median"
     anonymous: bool = False
+    #: collate --today: the date every output gives as the day it was made (the paper's
+    #: "Made …" and what is due by then), so that a board pack can be made again exactly.
+    today: dt.date | None = None
 
     def key_map(self, split_by: str | None, responses: Path) -> dict[str, Path]:
         """The private key map's place, beside the tidy table (declared for every run: a
@@ -201,6 +204,8 @@ def collate_one(
         anonymous=board.anonymous or anonymous_round(result.returns),
     )
     comparison.round = result.round
+    if board.today is not None:
+        comparison.made_at = f"{board.today.isoformat()}{comparison.made_at[10:]}"
     comparison.decisions = result.decisions  # the coordinator's, for the About sheet
     release_freed_memory()
     if previous is not None:

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -220,7 +220,8 @@ def collate_returns(
     paths = list(paths)
     output = output or (OVERVIEW if split_by else COMPARISON)
     responses = responses or output.with_name(RESPONSES_NAME)
-    keys = (board or BoardOptions()).key_map(split_by, responses)  # issue 25: --anonymous
+    board = replace(board or BoardOptions(), today=today)
+    keys = board.key_map(split_by, responses)  # issue 25: --anonymous
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
     folders: tuple[str, ...] = ()
     if split_by:

@@ -411,3 +411,39 @@ def test_collate_anonymous_and_roll_up_from_the_command_line(tmp_path: Path) -> 
     assert "anonymous round" in notes and f"at least {MIN_RESPONDENTS} respondents" in notes
     bad = CliRunner().invoke(cli, [*args, "-o", str(out), "--roll-up", "mode"])
     assert bad.exit_code == 2
+
+
+def test_a_workbook_built_with_build_anonymous_carries_it_into_collate(
+    framework: Framework, tmp_path: Path
+) -> None:
+    """build --anonymous writes the meta key; the reader sets Return.anonymous; collate
+    publishes the round anonymously (and writes the private key map) without --anonymous."""
+    from lsp_xlsx.core.files import save_workbook
+    from lsp_xlsx.returns.reader import read_return
+    from lsp_xlsx.workbook.build import BuildSettings, build_workbook
+    from tests.fill import full_answers, set_answers
+
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for pid in ("council", "police", "nhs"):
+        partner = Partner(pid, f"{pid.title()} org", "Public sector", f"Ann {pid}", "")
+        wb = build_workbook(framework, partner, BuildSettings(anonymous=True))
+        set_answers(wb, framework, full_answers(framework))
+        save_workbook(wb, returns / f"{pid}-ann.xlsx")
+    assert read_return(returns / "council-ann.xlsx", framework).anonymous
+    plain = build_workbook(framework, None, BuildSettings())
+    save_workbook(plain, tmp_path / "plain.xlsx")
+    assert not read_return(tmp_path / "plain.xlsx", framework).anonymous
+    out = tmp_path / "board"
+    result = CliRunner().invoke(cli, ["collate", str(returns), "-o", str(out / "comparison.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (out / KEYS_NAME).is_file()
+    text = "\n".join(
+        str(v)
+        for ws in load_workbook(out / "comparison.xlsx").worksheets
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    )
+    for pid in ("council", "police", "nhs"):
+        assert f"Ann {pid}" not in text and f"{pid}-ann.xlsx" not in text

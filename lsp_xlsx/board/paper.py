@@ -338,7 +338,7 @@ def board_paper(
         partnership,
         c.framework.title,
         f"Round {c.round}" if c.round else "",
-        f"Made {today.strftime('%d %B %Y')} by lsp-xlsx",
+        f"Made {today.strftime('%d %B %Y').lstrip('0')} by lsp-xlsx",
     ]
     doc.add_paragraph(_clean(". ".join(x for x in lines if x) + "."))
     if public:

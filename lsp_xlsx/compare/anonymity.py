@@ -101,7 +101,7 @@ class Anonymity:
 def anonymous_round(returns: Sequence[Return]) -> bool:
     """True when any counted return's workbook was built for an anonymous round (the
     build's meta key ``anonymous``, read by the reader as ``Return.anonymous``)."""
-    return any(vars(r).get("anonymous") in (True, "yes", "true", "1") for r in returns)
+    return any(r.anonymous for r in returns if r.counts)
 
 
 def _merge(

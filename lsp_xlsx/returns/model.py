@@ -186,6 +186,8 @@ class Return:
     #: The respondent within the partner (issue 25): "" where the partner has one respondent,
     #: or the return was built before respondents existed.
     respondent_id: str = ""
+    #: The workbook was built for an anonymous round (meta key "anonymous", issue 25).
+    anonymous: bool = False
     #: The round the workbook was built for ('' for workbooks from before rounds).
     round: str = ""
     #: The partnership's name the workbook was built with ('' when none was given).

@@ -111,6 +111,7 @@ def _recognised(ret: Return, opened: _Opened, fw: Framework) -> bool:
         ret.copy_id = meta.get("copy_id", "")
         ret.respondent_id = meta.get("respondent_id", "").strip()
         ret.round = meta.get("round", "")
+        ret.anonymous = meta.get("anonymous", "").strip().casefold() == "yes"
         ret.partnership = meta.get("partnership", "")
         if ret.framework_id != fw.id:
             ret.refuse(Code.REFUSED_OTHER_FRAMEWORK, found=ret.framework_id, expected=fw.id)

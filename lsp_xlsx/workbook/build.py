@@ -70,6 +70,7 @@ def meta_values(
         "respondent_id": partner.respondent_id if partner else "",
         "respondent_name": partner.contact_name if partner and partner.respondent_id else "",
         "respondent_email": partner.email if partner and partner.respondent_id else "",
+        "anonymous": "yes" if settings.anonymous else "",
     }
     assert tuple(values) == C.META_KEYS
     return values

@@ -132,6 +132,8 @@ META_KEYS = (
     "respondent_id",
     "respondent_name",
     "respondent_email",
+    # "yes" when the round was built anonymous (build --anonymous); '' otherwise.
+    "anonymous",
 )
 #: The fields on "Start here" pre-filled on a respondent's copy, from their row of
 #: partners.csv (field key -> Partner attribute).

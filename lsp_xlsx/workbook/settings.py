@@ -17,6 +17,9 @@ class BuildSettings:
     contact: str = ""
     #: The round's label, e.g. "2027" or "2026-27"; see :meth:`round_label`.
     round: str = ""
+    #: An anonymous round (issue 25): written into each copy's meta, so that collate
+    #: publishes the round anonymously even when --anonymous is not given.
+    anonymous: bool = False
 
     def round_label(self) -> str:
         """The round: as given, else the deadline's year, else this year."""
