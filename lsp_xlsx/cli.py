@@ -15,23 +15,25 @@ from typing import Any
 import click
 
 from lsp_xlsx import __version__, workflow
+from lsp_xlsx.cli_collate_options import (
+    collate_output_options,
+    overrides_option,
+    paper_copies_options,
+    ratings_map_option,
+    respondents_options,
+)
 from lsp_xlsx.cli_collect import collect_command
 from lsp_xlsx.cli_demo import demo_command
 from lsp_xlsx.cli_options import (
     ProgressBar,
-    collate_output_options,
     copies_dir_option,
     delivery_options,
     framework_option,
     limits_options,
     manifest_option,
     our_errors,
-    overrides_option,
-    paper_copies_options,
     parse_date,
     partners_option,
-    ratings_map_option,
-    respondents_options,
     round_option,
     settings_options,
 )

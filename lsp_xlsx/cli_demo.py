@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from lsp_xlsx import workflow
-from lsp_xlsx.cli_options import anonymous_option, framework_option, our_errors
+from lsp_xlsx.cli_collate_options import (
+    anonymous_option,
+)
+from lsp_xlsx.cli_options import (
+    framework_option,
+    our_errors,
+)
 from lsp_xlsx.cli_output import print_collated
 from lsp_xlsx.core.errors import UsageProblem
 

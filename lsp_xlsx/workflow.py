@@ -199,21 +199,16 @@ def collate_returns(
     decisions: D.DecisionFiles = D.NO_DECISIONS,
     copies: PaperCopies | None = None,
 ) -> CollateOutcome:
-    """Read every return as check does; when at least one was read, write the comparison
-    workbook to ``output``, the tidy CSV to ``responses`` and the board paper to
-    ``board_paper`` (each by default beside the workbook; ``board_paper=False`` skips it).
-
-    With ``split_by`` (a column of partners.csv, such as partnership), write instead a
-    folder per partnership and an overview workbook at ``output``: see
-    :mod:`lsp_xlsx.workflow_split`.
-
-    Inside :func:`~lsp_xlsx.safety.run.output_run` (inputs, open files, one run per folder,
-    all files renamed together); the Agreed sheet's entries carried forward.
-
-    ``previous``: last round's folder or tidy table (and ``previous_agreed``, its
-    agreed.csv): the Progress sheets, and its agreed actions followed up as at ``today``."""
+    """Read every return as check does; when one was read, write the comparison workbook
+    to ``output``, the tidy CSV to ``responses`` and the board paper to ``board_paper``
+    (by default beside the workbook; ``False`` skips it), inside
+    :func:`~lsp_xlsx.safety.run.output_run`, the Agreed sheet's entries carried forward.
+    With ``split_by`` (a partners.csv column), a folder per partnership and an overview
+    at ``output`` (:mod:`lsp_xlsx.workflow_split`). ``previous``: last round's folder or
+    tidy table (and ``previous_agreed``, its agreed.csv), for the Progress sheets and its
+    agreed actions followed up as at ``today``."""
     from lsp_xlsx.previous_round import load_previous, previous_files
-    from lsp_xlsx.workflow_split import OVERVIEW, PARTS_FOLDERS, split_outputs
+    from lsp_xlsx.workflow_split import OVERVIEW
 
     files = previous_files(previous, previous_agreed)
 
@@ -221,16 +216,10 @@ def collate_returns(
     output = output or (OVERVIEW if split_by else COMPARISON)
     responses = responses or output.with_name(RESPONSES_NAME)
     board = replace(board or BoardOptions(), today=today)
-    keys = board.key_map(split_by, responses)  # issue 25: --anonymous
     paper = output.with_name(BOARD_PAPER_NAME) if board_paper is True else board_paper or None
-    folders: tuple[str, ...] = ()
-    if split_by:
-        outputs = split_outputs(split_by, partners, board_paper, output, responses)
-        folders = (PARTS_FOLDERS,)
-    else:
-        outputs = {"the comparison workbook": output, "the tidy table": responses}
-        outputs |= ({"the board paper": paper} if paper else {}) | keys
-    outputs |= paper_outputs(framework.path, paper, copies, bool(split_by))
+    outputs, folders = _declared_outputs(
+        framework, partners, (output, responses, paper), board_paper, split_by, board, copies
+    )
     others = collate_inputs(framework, partners, manifest, files.responses if files else None)
     others |= (files.inputs() if files else {}) | decisions.inputs()
     with output_run(paths, outputs, others, folders) as run:
@@ -269,6 +258,32 @@ def collate_returns(
             run.commit(c.made_at)
         outcome.notes = run.notes + outcome.notes
     return outcome
+
+
+def _declared_outputs(
+    framework: Framework,
+    partners: PartnerList | None,
+    where: tuple[Path, Path, Path | None],
+    board_paper: Path | bool | None,
+    split_by: str | None,
+    board: BoardOptions,
+    copies: PaperCopies | None,
+) -> tuple[dict[str, Path], tuple[str, ...]]:
+    """Every file a collate run may write, by what it is (checked against the inputs and
+    open files before anything is read), and the folders it rewrites."""
+    from lsp_xlsx.workflow_split import PARTS_FOLDERS, split_outputs
+
+    output, responses, paper = where
+    keys = board.key_map(split_by, responses)  # issue 25: --anonymous
+    folders: tuple[str, ...] = ()
+    if split_by:
+        outputs = split_outputs(split_by, partners, board_paper, output, responses)
+        folders = (PARTS_FOLDERS,)
+    else:
+        outputs = {"the comparison workbook": output, "the tidy table": responses}
+        outputs |= ({"the board paper": paper} if paper else {}) | keys
+    outputs |= paper_outputs(framework.path, paper, copies, bool(split_by))
+    return outputs, folders
 
 
 def _import_writers() -> None:

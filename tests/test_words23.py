@@ -49,15 +49,16 @@ def _run(*args: str) -> Any:
 
 @pytest.fixture
 def tbc_folder(tmp_path: Path, framework: Framework) -> Path:
-    """One partner who typed TBC or ongoing in 37 target dates and 'Adequate' in 30
-    ratings, spread over every theme; the other three complete and clean."""
+    """One partner who typed TBC or ongoing in 37 target dates and 'Satisfactory' (a word
+    no synonym covers) in 30 ratings, spread over every theme; the other three complete
+    and clean."""
     folder = tmp_path / "returns"
     rated = framework.rated_questions
     answers = full_answers(framework)
     for i, q in enumerate(rated[:TBC_COUNT]):
         answers[q.id]["target_date"] = "TBC" if i % 2 else "ongoing"
     for q in rated[-30:]:
-        answers[q.id]["rating"] = "Adequate"
+        answers[q.id]["rating"] = "Satisfactory"
     make_return(folder / "nhs.xlsx", framework, answers, PARTNERS[2])
     for partner in (PARTNERS[0], PARTNERS[1], PARTNERS[3]):
         make_return(
@@ -141,7 +142,7 @@ def test_the_reminder_lists_at_most_ten_problems_with_the_scale_once(
     assert len(listed) <= 12
     scale = ", ".join(framework.labels)
     assert text.count(scale) == 1 and listed[-1] == f"  - The scale: {scale}."
-    assert "30 ratings are not on the scale ('Adequate')" in text
+    assert "30 ratings are not on the scale ('Satisfactory')" in text
 
 
 def test_the_reminder_ends_with_the_count_of_the_rest() -> None:
