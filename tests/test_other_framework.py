@@ -60,7 +60,8 @@ def test_a_five_point_scale_is_described_in_its_own_words(framework_copy: Path) 
         found = OLD_WORDS.search(_texts(path))
         assert found is None, f"{path.name} says {found.group() if found else ''!r}"
     ws = load_workbook(out / "comparison.xlsx")["Summary"]
-    subtitle = " ".join(str(ws.cell(row=r, column=1).value) for r in range(2, 5))
+    # Rows 2 on: the subtitle, after issue 25's note that a partner counts once.
+    subtitle = " ".join(str(ws.cell(row=r, column=1).value) for r in range(2, 10))
     assert 'Scores run from 1 (very weak) to 5 (exemplary); "Unsure" is not scored.' in subtitle
     tidy = pd.read_csv(out / "responses.csv", keep_default_na=False)
     scores = set(tidy.loc[tidy["rating"] != "", "rating"].astype(int))

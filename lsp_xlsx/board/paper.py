@@ -323,7 +323,7 @@ def board_paper(
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(18))
+        setattr(section, side, Mm(15))
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = "Arial", Pt(10)
     defaults = doc.styles.element.find(qn("w:docDefaults"))

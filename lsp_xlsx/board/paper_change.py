@@ -28,7 +28,8 @@ from lsp_xlsx.core.text import xml_safe
 from lsp_xlsx.workbook import styles as S
 
 #: How many of the largest improvements and of the declines the paper lists.
-PAPER_MOVERS = 3
+#: Two each keep the demo's year-two paper within four pages; the workbook lists them all.
+PAPER_MOVERS = 2
 
 
 def _cell(cell: Any, text: str, header: bool = False) -> None:
@@ -60,7 +61,10 @@ def _table(doc: Any, header: list[str], rows: list[list[str]], widths: list[floa
     flag.set(qn("w:val"), "true")
     table.rows[0]._tr.get_or_add_trPr().append(flag)
     for values in rows:
-        for cell, value in zip(table.add_row().cells, values, strict=True):
+        row = table.add_row()
+        # A question's row is read whole: never half on one page and half on the next.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell, value in zip(row.cells, values, strict=True):
             _cell(cell, value)
 
 
@@ -90,7 +94,7 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
     then = [float(v) for v in rows["last"]][::-1]
     now = [float(v) for v in rows["now"]][::-1]
     low, high = c.framework.score_range
-    figure = Figure(figsize=(6.3, 2.6), dpi=150)
+    figure = Figure(figsize=(6.3, 2.2), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
     ys = range(len(names))

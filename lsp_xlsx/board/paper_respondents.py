@@ -24,13 +24,19 @@ def respondents_section(doc: Any, c: Comparison) -> None:
         return
     doc.add_heading("Respondents within partners", level=1)
     if several and c.rollup is not None:
-        doc.add_paragraph(xml_safe(position_rule(c.rollup.method)))
+        rule = position_rule(c.rollup.method)
         lines = disagreement_lines(c.rollup)
-        if lines:
-            doc.add_paragraph("Where a partner's own people disagree strongly:")
+        if len(lines) == 1:  # one partner: a sentence, not a list of one
+            doc.add_paragraph(
+                xml_safe(f"{rule} Where a partner's own people disagree strongly: {lines[0]}")
+            )
+        elif lines:
+            doc.add_paragraph(xml_safe(f"{rule} Where a partner's own people disagree strongly:"))
             for line in lines:
                 doc.add_paragraph(xml_safe(line), style="List Bullet")
         else:
-            doc.add_paragraph("No partner's respondents disagree strongly on any question.")
+            doc.add_paragraph(
+                xml_safe(f"{rule} No partner's respondents disagree strongly on any question.")
+            )
     if c.anonymity is not None:
         doc.add_paragraph(xml_safe(c.anonymity.note()))
