@@ -89,8 +89,8 @@ def collate_output_options(f: F) -> F:
         click.option(
             "--today",
             callback=parse_date,
-            help="The day of the board pack: actions due and overdue are counted from it, "
-            "e.g. --today 2028-04-15  [default: today]",
+            help="The day of the board pack: every output is dated by it and actions due "
+            "and overdue are counted from it, e.g. --today 2028-04-15  [default: today]",
         ),
         click.option(
             "--group-by",
