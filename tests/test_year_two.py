@@ -4,6 +4,7 @@ not noise."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import shutil
@@ -291,5 +292,7 @@ def test_followup_counts_done_late_and_dropped_against_today() -> None:
     counts = followup_counts(table)
     assert (counts.done, counts.late, counts.dropped, counts.due) == (1, 1, 1, 1)
     assert counts.sentence() == "Of 5 agreed actions, 1 is done, 1 is late and 1 was dropped."
+    none = dataclasses.replace(counts, done=0, late=2, dropped=0)
+    assert none.sentence() == "Of 5 agreed actions, none is done, 2 are late and none was dropped."
     later = followup(agreed, {}, ({}, {}), {}, dt.date(2028, 4, 11))
     assert followup_counts(later).late == 2  # C is now overdue: the day decides

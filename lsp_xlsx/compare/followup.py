@@ -170,9 +170,13 @@ class FollowupCounts:
         if not self.total:
             return "Last round's agreed position had no actions."
         action = "action" if self.total == 1 else "actions"
-        parts = [f"{self.done} {'is' if self.done == 1 else 'are'} done"]
-        parts.append(f"{self.late} {'is' if self.late == 1 else 'are'} late")
-        parts.append(f"{self.dropped} {'was' if self.dropped == 1 else 'were'} dropped")
+
+        def say(n: int, one: str, many: str, what: str) -> str:
+            # "none is late", not "0 are late": a count a board member reads aloud.
+            return f"none {one} {what}" if n == 0 else f"{n} {one if n == 1 else many} {what}"
+
+        parts = [say(self.done, "is", "are", "done"), say(self.late, "is", "are", "late")]
+        parts.append(say(self.dropped, "was", "were", "dropped"))
         return f"Of {self.total} agreed {action}, {', '.join(parts[:-1])} and {parts[-1]}."
 
 
