@@ -156,7 +156,9 @@ def _blank_row(wb: Any) -> None:
 
 
 def _dark_fill(wb: Any) -> None:
-    cell = wb["Returns"]["B6"]
+    # The first cell with text in column B: the sheet's subtitle may run over several rows.
+    ws = wb["Returns"]
+    cell = next(c for c in ws["B"][1:] if c.value not in (None, ""))
     cell.fill = PatternFill("solid", fgColor="333333")
     cell.font = Font(name="Arial", size=10, color="000000")
 
