@@ -296,3 +296,29 @@ def test_followup_counts_done_late_and_dropped_against_today() -> None:
     assert none.sentence() == "Of 5 agreed actions, none is done, 2 are late and none was dropped."
     later = followup(agreed, {}, ({}, {}), {}, dt.date(2028, 4, 11))
     assert followup_counts(later).late == 2  # C is now overdue: the day decides
+
+
+def test_progress_takes_a_partner_with_several_respondents_at_its_position(
+    framework: Framework,
+) -> None:
+    """Designed data: the council's respondents score 2 and 3 on one question, so Progress
+    has the council once, at 2.5 (rules.partner_position, the Summary's figure), labelled by
+    the figure; the police's one respondent is kept as it was."""
+    from lsp_xlsx.compare.progress import partner_level
+    from lsp_xlsx.compare.rules import partner_position
+
+    q = framework.rated_questions[0].id
+    tidy = pd.DataFrame(
+        {
+            "partner_id": ["council", "council", "police"],
+            "question_id": [q, q, q],
+            "score": [2.0, 3.0, 4.0],
+            "rating": [2, 3, 4],
+            "rating_label": ["2 - Performs adequately", "3 - Performs well", "4"],
+        }
+    )
+    one = partner_level(tidy, framework)
+    assert list(one["partner_id"]) == ["council", "police"]
+    expected = float(partner_position(pd.DataFrame([[2.0, 3.0]]).to_numpy())[0])
+    assert list(one["score"]) == [expected, 4.0] and expected == 2.5
+    assert list(one["rating_label"]) == ["2.5", "4"]

@@ -20,7 +20,12 @@ import pandas as pd
 
 from lsp_xlsx.compare.followup import PlanStatus, followup
 from lsp_xlsx.compare.progress_partners import Movement, movement
-from lsp_xlsx.compare.rules import change_direction, round_half_up, shown_change, shown_figure
+from lsp_xlsx.compare.rules import (
+    change_direction,
+    partner_position,
+    shown_change,
+    shown_figure,
+)
 from lsp_xlsx.compare.scores import THIN_SHARE
 from lsp_xlsx.core.tidy_files import read_tidy_text
 from lsp_xlsx.framework.model import Framework
@@ -183,17 +188,24 @@ def _questions(before: pd.DataFrame, now: pd.DataFrame, fw: Framework) -> pd.Dat
 
 def partner_level(tidy: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """One row per partner and question. A partner with several respondents (issue 25) is
-    taken at the median of their scores, rounded half up to one decimal as the comparison's
-    default position is, so that Progress counts a partner once, as the Summary does."""
+    taken at its position by :func:`~lsp_xlsx.compare.rules.partner_position` (the median,
+    the comparison's default roll-up), so Progress counts a partner once, as the Summary
+    does, with the same figure."""
     keys = ["partner_id", "question_id"]
     if not tidy.duplicated(keys).any():
         return tidy
     one = tidy.drop_duplicates(keys).copy()
-    median = tidy.groupby(keys, sort=False)["score"].median()
+    scores = pd.to_numeric(tidy["score"], errors="coerce").astype("float64")  # NA -> NaN
+    groups = tidy.assign(_score=scores).groupby(keys, sort=False)["_score"].agg(list)
+    width = max(len(v) for v in groups)
+    grid = np.full((len(groups), width), np.nan)
+    for row, given in enumerate(groups):
+        grid[row, : len(given)] = given
+    position = pd.Series(partner_position(grid), index=groups.index)
     at = pd.MultiIndex.from_frame(one[keys])
-    one["score"] = [round_half_up(v, 1) if pd.notna(v) else np.nan for v in median.reindex(at)]
+    one["score"] = position.reindex(at).to_numpy()
     words = {float(o.score): o.label for o in framework.scale if o.score is not None}
-    several = tidy.groupby(keys, sort=False).size().reindex(at).to_numpy() > 1
+    several = groups.map(len).reindex(at).to_numpy() > 1
     labels = one["rating_label"].astype(object).to_numpy(dtype=object).copy()
     for i in np.flatnonzero(several & one["score"].notna().to_numpy()):
         value = float(one["score"].iloc[i])
