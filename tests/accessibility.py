@@ -45,6 +45,10 @@ TABLE_SHEETS = (
     "Notes",
     "Improvement plan",
     "Respondents",
+    "Progress list",
+    "Progress by question",
+    "Actions due",
+    "Agreed actions",
 )
 MACHINE_SHEETS = ("_meta", "_lists")
 SANS = ("arial", "calibri", "helvetica", "liberation sans", "verdana", "tahoma", "segoe ui")
