@@ -202,3 +202,41 @@ def test_stopping_the_fork_server_after_reading_frees_it_and_reading_still_works
         os.kill(pid, 0)  # the old server is gone
     (again,) = read_returns([path], framework)  # a new server starts for the next read
     assert again.status is first.status and again.answered == first.answered > 0
+
+
+def _task(path: Path) -> str:
+    """A task that dies on 'die', hangs on 'hang' and reads anything else."""
+    import os
+    import time
+
+    if path.name == "die":
+        os._exit(3)
+    if path.name == "hang":
+        time.sleep(60)
+    return path.name
+
+
+def _refuse(path: Path, code: Code, **params: str) -> tuple[str, str]:
+    return (Path(path).name, str(code))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_queued_behind_one_that_dies_or_hangs_are_still_read(workers: int) -> None:
+    # Each worker is sent the next file before it has finished the one it reads; when
+    # that one kills it or runs out of time, the file waiting behind is read by the new
+    # worker, not refused with it.
+    from lsp_xlsx.returns.isolation import Isolated
+
+    names = ["a", "die", "b", "hang", "c", "die", "d", "e"]
+    engine = Isolated(_task, _refuse, Limits(max_seconds=2), workers)
+    results = engine.read_all([Path(n) for n in names])
+    assert results == [
+        "a",
+        ("die", str(Code.REFUSED_CRASHED)),
+        "b",
+        ("hang", str(Code.REFUSED_TIMEOUT)),
+        "c",
+        ("die", str(Code.REFUSED_CRASHED)),
+        "d",
+        "e",
+    ]

@@ -8,8 +8,9 @@ ways nobody has found yet. Each worker:
 * runs under a memory limit (``RLIMIT_AS``: ``Limits.max_memory``, where the system has
   one: not on Windows), so an allocation that would take the machine down fails inside
   the worker instead;
-* is given one file at a time, and is stopped if the file takes longer than
-  ``Limits.max_seconds``;
+* reads one file at a time (the next is sent ahead, so it never waits for this process),
+  and is stopped if the file takes longer than ``Limits.max_seconds``: the file is
+  refused, and the one waiting behind it goes to the new worker;
 * refuses, before any parser runs, a workbook naming more sheets than ``Limits.max_sheets``,
   and sends back no result bigger than ``Limits.max_result_size`` (the file is refused
   instead), so the main process's work per file is bounded too;
@@ -149,12 +150,23 @@ def _read_one_return(
     return ret
 
 
+#: Files sent to a worker ahead of the one it is reading, so that it starts the next as
+#: soon as it sends a result, instead of waiting while this process unpacks that result.
+AHEAD = 1
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
-    job: int | None = None
+    #: The files sent to it, in order; the first is the one it is reading.
+    jobs: list[int] = field(default_factory=list)
+    #: When it started the first of ``jobs``.
     started: float = 0.0
+
+    @property
+    def job(self) -> int | None:
+        return self.jobs[0] if self.jobs else None
 
 
 @dataclass
@@ -206,13 +218,14 @@ class Isolated:
         pending = list(range(len(files)))[::-1]
         self._pool = [self._start() for _ in range(max(1, min(self.workers, len(files))))]
         try:
-            while pending or any(w.job is not None for w in self._pool):
+            while pending or any(w.jobs for w in self._pool):
                 for worker in self._pool:
-                    if worker.job is None and pending:
-                        worker.job = pending.pop()
-                        worker.started = time.monotonic()
-                        worker.conn.send(files[worker.job])
-                self._collect(files, results, progress)
+                    while pending and len(worker.jobs) <= AHEAD:
+                        if not worker.jobs:
+                            worker.started = time.monotonic()
+                        worker.jobs.append(pending.pop())
+                        worker.conn.send(files[worker.jobs[-1]])
+                self._collect(files, results, pending, progress)
         finally:
             for worker in self._pool:
                 with contextlib.suppress(OSError):
@@ -220,7 +233,7 @@ class Isolated:
                 self._stop(worker, kill=True)
         return [r for r in results if r is not None]
 
-    def _receive(self, index: int, worker: _Worker, path: Path) -> Any:
+    def _receive(self, index: int, worker: _Worker, path: Path, pending: list[int]) -> Any:
         """The result the worker sent, or the file's refusal if it died or sent too much."""
         try:
             # The worker refuses a result over the limit itself; a longer message than that
@@ -230,37 +243,43 @@ class Isolated:
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
             alive = worker.process.is_alive()
             why = f"its result could not be read back ({exc})" if alive else self._why_dead(worker)
-            self._replace(index, worker, kill=True)
+            self._replace(index, worker, pending, kill=True)
             return self.refuse(path, Code.REFUSED_CRASHED, detail=why)
 
     def _collect(
         self,
         files: Sequence[Path],
         results: list[Any],
+        pending: list[int],
         progress: Callable[[Any], None] | None,
     ) -> None:
-        busy = [w for w in self._pool if w.job is not None]
+        busy = [w for w in self._pool if w.jobs]
         now = time.monotonic()
         soonest = min(w.started + self.limits.max_seconds for w in busy) - now
         ready = wait([w.conn for w in busy], timeout=max(0.0, soonest))
         for index, worker in enumerate(self._pool):
-            if worker.job is None:
+            if not worker.jobs:
                 continue
-            job, result = worker.job, None
+            job, result = worker.jobs[0], None
             if worker.conn in ready:
-                result = self._receive(index, worker, files[job])
+                result = self._receive(index, worker, files[job], pending)
             elif time.monotonic() - worker.started > self.limits.max_seconds:
                 seconds = f"{self.limits.max_seconds:g}"
                 result = self.refuse(files[job], Code.REFUSED_TIMEOUT, seconds=seconds)
-                self._replace(index, worker, kill=True)
+                self._replace(index, worker, pending, kill=True)
             if result is not None:
                 results[job] = result
-                worker.job = None
+                if worker is self._pool[index]:  # not replaced: it reads its next file now
+                    worker.jobs.pop(0)
+                    worker.started = time.monotonic()
                 if progress:
                     progress(result)
 
-    def _replace(self, index: int, worker: _Worker, kill: bool = False) -> None:
+    def _replace(self, index: int, worker: _Worker, pending: list[int], kill: bool) -> None:
+        """A new worker in place of ``worker``; the files sent to it after the one it was
+        reading go back to the queue, to be read by a worker that is well."""
         self._stop(worker, kill=kill)
+        pending.extend(reversed(worker.jobs[1:]))
         self._pool[index] = self._start()
 
 
