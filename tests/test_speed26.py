@@ -3,7 +3,8 @@
 The package scan's cheap searches must send every sheet that could matter to the full
 pass; a return's text packed as one blob must read back exactly; the tidy table's text
 columns over the blobs must hold the same values; the paper's tables as XML must be the
-XML python-docx made.
+XML python-docx made; a chart drawn on a figure laid out for an earlier one must be
+the chart drawn fresh.
 """
 
 from __future__ import annotations
@@ -166,3 +167,25 @@ def test_the_paper_table_is_the_xml_python_docx_made() -> None:
     assert ours._tbl.xml == theirs._tbl.xml  # type: ignore[attr-defined]
     assert written.element.body.xml == made.element.body.xml
     assert [c.text for c in ours.rows[1].cells] == ["a\tb\nc ", "", 'x & <y> "q"']
+
+
+def _fresh_chart(names: list[str], means: list[float], low: float, high: float) -> bytes:
+    """The chart drawn on a figure laid out for it alone, as before it was reused."""
+    from lsp_xlsx.board import paper
+
+    paper._DRAWN.clear()
+    return paper.chart_png(names, means, low, high)
+
+
+def test_a_chart_drawn_on_a_reused_figure_is_the_chart_drawn_fresh() -> None:
+    from lsp_xlsx.board import paper
+
+    names = ["7 Risks and controls", "2 Use of resources", "1 Outcomes"]
+    first, second = [2.5, float("nan"), 3.25], [1.0, 4.0, 2.05]
+    fresh = [_fresh_chart(names, m, 1, 4) for m in (first, second)]
+    # Now the same figure for both, in turn, then a different scale and back.
+    reused = [paper.chart_png(names, m, 1, 4) for m in (first, second, first)]
+    assert reused == [fresh[0], fresh[1], fresh[0]]
+    assert paper.chart_png(names, second, 0, 5) != fresh[1]
+    assert paper.chart_png(names, second, 1, 4) == fresh[1]
+    assert fresh[0] != fresh[1]

@@ -71,21 +71,30 @@ def _cell(width: str, text: str, run: str, fill: str = "") -> str:
 
 
 def add_table(
-    doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]
+    doc: Any,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    fills: Sequence[Sequence[str]] | None = None,
 ) -> Table:
     """A table at the end of ``doc``'s body: ``header`` in white bold on navy, repeated on
-    each page, then ``rows``; column widths in millimetres. Returns python-docx's Table
-    for it, so that cells can still be changed one by one."""
+    each page, then ``rows``; column widths in millimetres; ``fills``, where given, a
+    background colour (hex, "" for none) for each cell of ``rows``. Returns python-docx's
+    Table for it, so that cells can still be changed one by one."""
     twips = [str(Mm(w).twips) for w in widths]
+    shades = fills if fills is not None else [[""] * len(widths) for _ in rows]
     style = doc.part.get_style_id("Table Grid", WD_STYLE_TYPE.TABLE)
     head = "".join(
         _cell(w, text, _HEADER_RUN, S.NAVY) for w, text in zip(twips, header, strict=True)
     )
     body = "".join(
         "<w:tr>"
-        + "".join(_cell(w, text, _BODY_RUN) for w, text in zip(twips, values, strict=True))
+        + "".join(
+            _cell(w, text, _BODY_RUN, fill)
+            for w, text, fill in zip(twips, values, shade, strict=True)
+        )
         + "</w:tr>"
-        for values in rows
+        for values, shade in zip(rows, shades, strict=True)
     )
     style_xml = f'<w:tblStyle w:val="{escape(style)}"/>' if style else ""
     xml = (

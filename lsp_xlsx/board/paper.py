@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from docx import Document
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
@@ -51,14 +52,13 @@ def _clean(text: str) -> str:
     return xml_safe(str(text))
 
 
-def _fill(cell: Any, colour: str) -> None:
-    shading = OxmlElement("w:shd")
-    shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:fill"), colour)
-    cell._tc.get_or_add_tcPr().append(shading)
-
-
-def _table(doc: Any, header: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
+def _table(
+    doc: Any,
+    header: list[str],
+    rows: list[list[Any]],
+    widths: list[float],
+    fills: list[list[str]] | None = None,
+) -> Any:
     """A table with a navy header row repeated on each page, 9pt text, fixed widths.
 
     Each cell is made in one pass (python-docx rebuilds row and cell lists on every access,
@@ -68,6 +68,7 @@ def _table(doc: Any, header: list[str], rows: list[list[Any]], widths: list[floa
         [_clean(text) for text in header],
         [[_clean(v if isinstance(v, str) else _number(v)) for v in values] for values in rows],
         widths,
+        fills,
     )
 
 
@@ -89,30 +90,39 @@ def _colour(score: float, low: float, high: float) -> str:
     return FILLS[min(2, int(position * 3))]
 
 
-def _chart(c: Comparison) -> tuple[bytes, str]:
-    """A bar chart of the partnership's theme means (PNG), and its alt text."""
-    # A bare Figure on the Agg canvas: no pyplot state to set up or close, which counts
-    # when a split run draws a chart for each of hundreds of partnerships.
+@dataclass
+class _Drawn:
+    """A chart laid out once, whose bars and labels are changed for each paper."""
+
+    figure: Any
+    bars: list[Any]
+    labels: list[Any]
+
+
+#: Charts laid out in this process, by (theme names, scale): a split run draws one per
+#: partnership, all with the same themes, and laying out the figure, its axes and its
+#: ticks again each time was a third of the chart's cost. The PNG is the same either way.
+_DRAWN: dict[tuple[tuple[str, ...], float, float], _Drawn] = {}
+_DRAWING = threading.Lock()
+
+
+def _laid_out(names: list[str], low: float, high: float) -> _Drawn:
+    key = (tuple(names), low, high)
+    drawn = _DRAWN.get(key)
+    if drawn is not None:
+        return drawn
+    # A bare Figure on the Agg canvas: no pyplot state to set up or close.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    table = c.theme_scores.drop(index="ALL")
-    names = list(table["theme"])[::-1]
-    means = [float(v) for v in table["mean"]][::-1]
-    low, high = c.framework.score_range
     figure = Figure(figsize=(6.3, 2.2), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
-    bars = axes.barh(names, [0 if math.isnan(m) else m for m in means], color="#1F3864")
-    for bar, mean in zip(bars, means, strict=True):
-        label = "no score" if math.isnan(mean) else shown_figure(mean)
-        axes.text(
-            bar.get_width() + 0.05,
-            bar.get_y() + bar.get_height() / 2,
-            label,
-            va="center",
-            fontsize=8,
-        )
+    bars = list(axes.barh(names, [0.0] * len(names), color="#1F3864"))
+    labels = [
+        axes.text(0.05, bar.get_y() + bar.get_height() / 2, "", va="center", fontsize=8)
+        for bar in bars
+    ]
     axes.set_xlim(0, high + 0.5)
     # Whole points only: the scale's steps, and half the tick labels to draw.
     axes.set_xticks(range(0, int(high) + 1))
@@ -124,8 +134,33 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
     longest = max((len(n) for n in names), default=10)
     figure.subplots_adjust(left=min(0.6, 0.05 + longest * 8 * 0.6 / 72 / 6.3), right=0.95)
     figure.subplots_adjust(top=0.95, bottom=0.2)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
+    if len(_DRAWN) >= 4:  # one framework a run; never a store that grows
+        _DRAWN.clear()
+    _DRAWN[key] = drawn = _Drawn(figure, bars, labels)
+    return drawn
+
+
+def chart_png(names: list[str], means: list[float], low: float, high: float) -> bytes:
+    """The bar chart (PNG) of ``means`` by theme ``names``, drawn bottom to top."""
+    with _DRAWING:
+        drawn = _laid_out(names, low, high)
+        for bar, label, mean in zip(drawn.bars, drawn.labels, means, strict=True):
+            width = 0.0 if math.isnan(mean) else mean
+            bar.set_width(width)
+            label.set_x(width + 0.05)
+            label.set_text("no score" if math.isnan(mean) else shown_figure(mean))
+        buffer = io.BytesIO()
+        drawn.figure.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+
+
+def _chart(c: Comparison) -> tuple[bytes, str]:
+    """A bar chart of the partnership's theme means (PNG), and its alt text."""
+    table = c.theme_scores.drop(index="ALL")
+    names = list(table["theme"])[::-1]
+    means = [float(v) for v in table["mean"]][::-1]
+    low, high = c.framework.score_range
+    image = chart_png(names, means, low, high)
     scored = [(n, m) for n, m in zip(names, means, strict=True) if not math.isnan(m)]
     alt = (
         f"Bar chart of the partnership's mean score for each of {len(names)} themes, "
@@ -135,7 +170,7 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
         best, worst = max(scored, key=lambda x: x[1]), min(scored, key=lambda x: x[1])
         high_text, low_text = shown_figure(best[1]), shown_figure(worst[1])
         alt += f" Highest: {best[0]} ({high_text}). Lowest: {worst[0]} ({low_text})."
-    return buffer.getvalue(), alt + " The numbers are in the table below."
+    return image, alt + " The numbers are in the table below."
 
 
 def _returns(doc: Any, c: Comparison, public: bool = False) -> None:
@@ -162,23 +197,22 @@ def _themes(doc: Any, c: Comparison) -> None:
     partners = c.partners[:TABLE_PARTNERS]
     themes = [str(t) for t in c.theme_scores.index]  # the theme ids, then "ALL"
     short = [f"T{t.number}" for t in c.framework.themes]
-    rows: list[list[Any]] = [
-        [p.name, *[_float(c.theme_scores.loc[t, p.partner_id]) for t in themes]] for p in partners
-    ]
-    rows.append(["Partnership mean", *[_float(c.theme_scores.loc[t, "mean"]) for t in themes]])
-    table = _table(doc, ["Partner", *short, "All"], rows, [62.0, *[14.0] * len(themes)])
+    ids = [p.partner_id for p in partners]
+    # Whole columns, not a .loc per cell: a split run makes a paper per partnership.
+    scores = c.theme_scores.loc[themes, [*ids, "mean"]].to_numpy(dtype=float).T
+    thin = c.thin.loc[themes, ids].to_numpy(dtype=bool).T
     low, high = c.framework.score_range
-    for r, values in enumerate(rows, start=1):
-        cells = table.rows[r].cells  # python-docx builds these lists afresh on every access
-        for k, value in enumerate(values[1:], start=1):
-            cell = cells[k]
-            _fill(cell, _colour(value, low, high))
-            thin = r <= len(partners) and bool(
-                c.thin.loc[themes[k - 1], partners[r - 1].partner_id]
-            )
-            if thin:
-                cell.text = _clean(f"{_number(value)} *")
-                cell.paragraphs[0].runs[0].font.size = Pt(9)
+    rows: list[list[Any]] = []
+    fills: list[list[str]] = []
+    for r, name in enumerate([*(p.name for p in partners), "Partnership mean"]):
+        marks = thin[r] if r < len(partners) else [False] * len(themes)
+        values = [
+            f"{_number(float(v))} *" if mark else float(v)
+            for v, mark in zip(scores[r], marks, strict=True)
+        ]
+        rows.append([name, *values])
+        fills.append(["", *(_colour(float(v), low, high) for v in scores[r])])
+    _table(doc, ["Partner", *short, "All"], rows, [62.0, *[14.0] * len(themes)], fills)
     names = "; ".join(
         f"{n}: {t.sheet_name}" for n, t in zip(short, c.framework.themes, strict=True)
     )
