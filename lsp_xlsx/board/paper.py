@@ -174,7 +174,7 @@ def _chart(c: Comparison) -> tuple[bytes, str]:
 
 
 def _returns(doc: Any, c: Comparison, public: bool = False) -> None:
-    doc.add_heading("Returns", level=1)
+    docx_tables.heading(doc, "Returns", 1)
     text = c.return_counts.sentence()  # the same count as the Returns sheet and Summary
     if public:  # counted, not named
         doc.add_paragraph(_clean(text))
@@ -189,7 +189,7 @@ def _returns(doc: Any, c: Comparison, public: bool = False) -> None:
 
 
 def _themes(doc: Any, c: Comparison) -> None:
-    doc.add_heading("Scores by theme", level=1)
+    docx_tables.heading(doc, "Scores by theme", 1)
     image, alt = _chart(c)
     shape = doc.add_picture(io.BytesIO(image), width=Mm(150))
     shape._inline.docPr.set("descr", _clean(alt))
@@ -234,17 +234,17 @@ def _small(doc: Any, text: str) -> None:
 
 
 def _questions(doc: Any, c: Comparison) -> None:
-    doc.add_heading("Strongest and weakest questions", level=1)
+    docx_tables.heading(doc, "Strongest and weakest questions", 1)
     scored = c.question_stats[c.question_stats["mean"].notna()]
     best = scored.sort_values("mean", ascending=False, kind="mergesort").head(5)
     worst = scored.sort_values("mean", kind="mergesort").head(5)
     for title, frame in (("Strongest", best), ("Weakest", worst)):
-        doc.add_heading(title, level=2)
+        docx_tables.heading(doc, title, 2)
         rows = [
             [str(q), _clean(v["question_whole"]), float(v["mean"])] for q, v in frame.iterrows()
         ]
         _table(doc, ["ID", "Question", "Mean"], rows, [18.0, 140.0, 16.0])
-    doc.add_heading("Questions to discuss first", level=1)
+    docx_tables.heading(doc, "Questions to discuss first", 1)
     rows = [
         [str(q), _clean(v["question"]), float(v["mean"]), _clean(v["reason"])]
         for q, v in c.agenda.head(5).iterrows()
@@ -254,12 +254,12 @@ def _questions(doc: Any, c: Comparison) -> None:
 
 
 def _groups(doc: Any, c: Comparison) -> None:
-    doc.add_heading("How groups of partners compare", level=1)
+    docx_tables.heading(doc, "How groups of partners compare", 1)
     if not c.groups:
         doc.add_paragraph("partners.csv gives no groupings (such as sector or level).")
         return
     for group in c.groups:
-        doc.add_heading(_clean(f"By {group.grouping}"), level=2)
+        docx_tables.heading(doc, _clean(f"By {group.grouping}"), 2)
         if not group.groups:  # the anonymous paper: every group too small to show
             _small(doc, f"No group by {group.grouping} has {GROUP_MIN_SIZE} partners or more.")
             continue
@@ -297,7 +297,7 @@ def _groups(doc: Any, c: Comparison) -> None:
 
 
 def _actions(doc: Any, c: Comparison, today: dt.date, public: bool = False) -> None:
-    doc.add_heading("Proposed actions", level=1)
+    docx_tables.heading(doc, "Proposed actions", 1)
     if c.actions.empty:
         doc.add_paragraph("No partner proposed an improvement action.")
         return
@@ -306,16 +306,16 @@ def _actions(doc: Any, c: Comparison, today: dt.date, public: bool = False) -> N
 
 def _bullets(doc: Any, items: list[str]) -> None:
     for item in items:  # Word's own list style: a screen reader announces the list
-        doc.add_paragraph(_clean(item), style="List Bullet")
+        docx_tables.styled(doc, _clean(item), "List Bullet")
 
 
 def _key_messages(doc: Any, messages: Messages) -> None:
-    doc.add_heading("Key messages", level=1)
+    docx_tables.heading(doc, "Key messages", 1)
     _bullets(doc, messages.key_messages)
 
 
 def _recommendations(doc: Any, messages: Messages) -> None:
-    heading = doc.add_heading("Recommendations", level=1)
+    heading = docx_tables.heading(doc, "Recommendations", 1)
     intro = doc.add_paragraph(_clean(messages.recommend_intro))
     _bullets(doc, messages.recommendations)
     # One block on one page: the board reads what it is asked to do together.
@@ -324,7 +324,7 @@ def _recommendations(doc: Any, messages: Messages) -> None:
 
 
 def _method(doc: Any, c: Comparison) -> None:
-    doc.add_heading("How the numbers are made", level=1)
+    docx_tables.heading(doc, "How the numbers are made", 1)
     scale = c.framework.describe_scale()
     scale = scale[0].lower() + scale[1:]
     doc.add_paragraph(
@@ -365,7 +365,7 @@ def board_paper(
         for lang in defaults.iter(qn("w:lang")):
             lang.set(qn("w:val"), "en-GB")
     title = PUBLIC_TITLE if public else TITLE
-    doc.add_heading(title, level=0)
+    docx_tables.heading(doc, title, 0)
     names = [r.partnership for r in c.counted if r.partnership]
     partnership = partnership or (max(set(names), key=names.count) if names else "")
     lines = [

@@ -19,6 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from lsp_xlsx.board import docx_tables
 from lsp_xlsx.compare.followup import followup_counts
 from lsp_xlsx.compare.progress_partners import movement_lines
 from lsp_xlsx.compare.progress_sheets import overall_line
@@ -214,7 +215,7 @@ def add_change_section(doc: Any, c: Comparison) -> None:
     p = c.progress
     if p is None:
         return
-    doc.add_heading(xml_safe(f"Since round {p.previous_round}"), level=1)
+    docx_tables.heading(doc, xml_safe(f"Since round {p.previous_round}"), 1)
     doc.add_paragraph(xml_safe(f"{overall_line(c)} {change_rule()}"))
     image, alt = _chart(c)
     _picture(doc, image, alt)

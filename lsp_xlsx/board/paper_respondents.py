@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lsp_xlsx.board import docx_tables
 from lsp_xlsx.compare.rollup import disagreement_lines
 from lsp_xlsx.compare.rules import position_rule
 from lsp_xlsx.compare.tables import Comparison
@@ -22,7 +23,7 @@ def respondents_section(doc: Any, c: Comparison) -> None:
     several = c.rollup is not None and c.rollup.several
     if not several and c.anonymity is None:
         return
-    doc.add_heading("Respondents within partners", level=1)
+    docx_tables.heading(doc, "Respondents within partners", 1)
     if several and c.rollup is not None:
         rule = position_rule(c.rollup.method)
         lines = disagreement_lines(c.rollup)
@@ -33,7 +34,7 @@ def respondents_section(doc: Any, c: Comparison) -> None:
         elif lines:
             doc.add_paragraph(xml_safe(f"{rule} Where a partner's own people disagree strongly:"))
             for line in lines:
-                doc.add_paragraph(xml_safe(line), style="List Bullet")
+                docx_tables.styled(doc, xml_safe(line), "List Bullet")
         else:
             doc.add_paragraph(
                 xml_safe(f"{rule} No partner's respondents disagree strongly on any question.")
