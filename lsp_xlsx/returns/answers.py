@@ -8,6 +8,7 @@ answers that cannot be matched to a question are kept in ``Return.extra`` and re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,13 @@ from lsp_xlsx.workbook import contract as C
 _LONGEST_LABEL = 2 * max(len(c.label) for c in C.COLUMNS) + 10
 
 
+@functools.lru_cache(maxsize=4096)
+def _header_key(text: str) -> str | None:
+    """The column key a header label names, or None. Cached: every return repeats the same
+    few dozen short texts above its tables, and normalising each was a tenth of a read."""
+    return C.HEADER_KEYS.get(C.normalise_label(text))
+
+
 @dataclass
 class ThemeSheet:
     """A sheet with an ID and a Rating header: its rows, header row index and column map."""
@@ -54,7 +62,7 @@ def find_header(rows: Rows) -> tuple[int, dict[str, int]] | None:
         for col, value in enumerate(row):
             # Header labels are short; the long title and instructions are not looked at.
             if isinstance(value, str) and len(value) <= _LONGEST_LABEL:
-                key = C.HEADER_KEYS.get(C.normalise_label(value))
+                key = _header_key(value)
                 if key and key not in keys:
                     keys[key] = col
         if "id" in keys and "rating" in keys:
