@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from lsp_xlsx.board import docx_tables
 from lsp_xlsx.compare.text_columns import may_need_fixes, text_columns
@@ -191,37 +189,3 @@ def test_a_chart_drawn_on_a_reused_figure_is_the_chart_drawn_fresh() -> None:
     assert paper.chart_png(names, second, 0, 5) != fresh[1]
     assert paper.chart_png(names, second, 1, 4) == fresh[1]
     assert fresh[0] != fresh[1]
-
-
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                b"<",
-                b"f",
-                b":",
-                b">",
-                b"/",
-                b" ",
-                b"\t",
-                b"\n",
-                b"\r",
-                b"\x0b",
-                b"\x0c",
-                b"x",
-                b"a.b-c",
-                b"formula1",
-                b"<f>",
-                b"<x:f ",
-                b"<font",
-                b"\xe2\x80\x94",
-            ]
-        ),
-        max_size=30,
-    ).map(b"".join)
-)
-def test_the_formula_tag_prefilter_agrees_with_the_pattern(chunk: bytes) -> None:
-    from lsp_xlsx.returns.xlsx_scan import _FORMULA_TAG, _has_formula_tag
-
-    assert _has_formula_tag(chunk) is (_FORMULA_TAG.search(chunk) is not None)

@@ -48,19 +48,6 @@ _ANY_VALUE_CELL = re.compile(
 _TOKEN = re.compile(rb"<(/?)(?:[\w.-]+:)?(c|f|v)(?=[\s/>])([^<>]*)>([^<]?)")
 # A formula element, <f> or <f t="shared" ...>; not <formula1> of a data validation.
 _FORMULA_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
-# What follows "<f" in an un-prefixed formula tag: _FORMULA_TAG's [\s>/], byte by byte.
-_AFTER_F = (b">", b"/", b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")
-
-
-def _has_formula_tag(chunk: bytes) -> bool:
-    """``_FORMULA_TAG.search(chunk) is not None``, faster: where no ':f' appears (no
-    namespace prefix), plain searches for '<f' then each byte the pattern allows. A theme
-    sheet's data validations (<formula1>) made the pattern scan every tag of every sheet."""
-    if b":f" in chunk:
-        return _FORMULA_TAG.search(chunk) is not None
-    return b"<f" in chunk and any(b"<f" + after in chunk for after in _AFTER_F)
-
-
 _REF_ATTR = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _CHUNK = 1 << 20
 # The cheap searches of an ordinary sheet. Every reference the patterns above read starts
@@ -130,7 +117,7 @@ def _formula_cells_in(chunks: Iterable[bytes]) -> set[str]:
     cells: set[str] = set()
     ref, formula, value = b"", False, False
     for data in chunks:
-        if not ref and not _has_formula_tag(data):
+        if not ref and _FORMULA_TAG.search(data) is None:
             continue
         for closing, tag, attrs, after in _TOKEN.findall(data):
             if tag == b"c":
@@ -239,7 +226,7 @@ def _scan_whole(whole: bytes, name: str, max_cells: int, found: PackageScan) -> 
         )
     if not any(b"<f" in chunk or b":f" in chunk for chunk in chunks):
         return
-    if not any(_has_formula_tag(chunk) for chunk in chunks) or _results_saved(whole):
+    if not any(_FORMULA_TAG.search(chunk) for chunk in chunks) or _results_saved(whole):
         return
     cells = _formula_cells_in(chunks)
     if cells:
@@ -293,7 +280,7 @@ def _scan_streamed(
         if not found.non_finite and _could_be_non_finite(chunk):
             found.non_finite = bool(_NON_FINITE.search(chunk))
         if not formulas and (b"<f" in chunk or b":f" in chunk):
-            formulas = _has_formula_tag(chunk)
+            formulas = _FORMULA_TAG.search(chunk) is not None
     if unplaced:
         rows, cols = every_rows, every_cols
     if rows * cols > max_cells and found.oversized is None:
