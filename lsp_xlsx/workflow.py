@@ -142,8 +142,9 @@ def check_returns(
     paths = list(paths)
     decided = D.coordinator_decisions(paths, framework, partners, decisions)
     on_each: Callable[[Return], None] | None = None
+    found = discover(paths)  # once: the count for the progress bar, and the files to read
     if progress is not None:
-        total = len(discover(paths)[0])
+        total = len(found[0])
         done = [0]
 
         def on_each(_: Return) -> None:
@@ -151,7 +152,7 @@ def check_returns(
             progress(done[0], total)
 
     args = (limits, partners, partners_file, None, on_each, issued, round_label)
-    return decided.record(check(paths, decided.framework, *args, decided.overrides))
+    return decided.record(check(paths, decided.framework, *args, decided.overrides, found))
 
 
 @dataclass

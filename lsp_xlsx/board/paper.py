@@ -150,7 +150,10 @@ def chart_png(names: list[str], means: list[float], low: float, high: float) -> 
             label.set_x(width + 0.05)
             label.set_text("no score" if math.isnan(mean) else shown_figure(mean))
         buffer = io.BytesIO()
-        drawn.figure.savefig(buffer, format="png", metadata={"Software": None})
+        # zlib level 3, not PIL's 6: the same pixels, a slightly smaller file, less time.
+        drawn.figure.savefig(
+            buffer, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 3}
+        )
         return buffer.getvalue()
 
 

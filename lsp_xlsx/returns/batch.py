@@ -178,13 +178,15 @@ def check(
     issued: Mapping[str, ManifestEntry] | None = None,
     round_label: str | None = None,
     overrides: Overrides | None = None,
+    found: tuple[list[Path], list[Path]] | None = None,
 ) -> CheckResult:
     """Find the returns under ``paths`` and read them all: what ``lsp-xlsx check`` reports.
 
     ``issued`` (from :func:`~lsp_xlsx.workbook.manifest.issued_copies`) verifies that each
-    return comes from a copy issued to the partner it claims to be.
+    return comes from a copy issued to the partner it claims to be. ``found`` is what
+    :func:`discover` found under ``paths``, when the caller already looked.
     """
-    files, ignored = discover(paths)
+    files, ignored = found if found is not None else discover(paths)
     returns = read_returns(
         files, framework, limits, partners, partners_file, workers, progress, resolve=False
     )
