@@ -106,8 +106,7 @@ def collate_output_options(f: F) -> F:
 
 def respondents_options(f: F) -> F:
     """collate's --roll-up and --anonymous (issue 25)."""
-    from lsp_xlsx.compare.anonymity import MIN_RESPONDENTS
-    from lsp_xlsx.compare.rules import ROLL_UPS
+    from lsp_xlsx.compare.rules import MIN_RESPONDENTS, ROLL_UPS
 
     f = anonymous_option(
         "Publish the round anonymously: nobody named, no one person's rating shown, and a "

@@ -23,9 +23,9 @@ from openpyxl import load_workbook
 
 from lsp_xlsx.board.paper import save_board_paper
 from lsp_xlsx.cli import cli
-from lsp_xlsx.compare.anonymity import KEYS_NAME, MIN_RESPONDENTS, anonymous_round, write_keys
+from lsp_xlsx.compare.anonymity import KEYS_NAME, anonymous_round, write_keys
 from lsp_xlsx.compare.rollup import STRONG_RANGE
-from lsp_xlsx.compare.rules import partner_position, round_half_up
+from lsp_xlsx.compare.rules import MIN_RESPONDENTS, partner_position, round_half_up
 from lsp_xlsx.compare.tables import TIDY_COLUMNS, Comparison, collate, write_responses_csv
 from lsp_xlsx.compare.writer import save_comparison
 from lsp_xlsx.framework.model import Framework

@@ -40,12 +40,10 @@ import numpy as np
 import pandas as pd
 
 from lsp_xlsx.compare.rollup import RollUp
-from lsp_xlsx.compare.rules import PartnerColumn
+from lsp_xlsx.compare.rules import MIN_RESPONDENTS, PartnerColumn
 from lsp_xlsx.core.files import write_csv
 from lsp_xlsx.returns.model import Respondent, Return
 
-#: The fewest respondents a partner's own figures may rest on in an anonymous round.
-MIN_RESPONDENTS = 3
 #: The column of partners merged when no sector group is big enough.
 OTHER_PARTNERS = "Other partners"
 #: The private map of respondent keys to people, written beside responses.csv.

@@ -57,6 +57,9 @@ WEAK_AGREEMENT = 0.5
 #: are behind it: a mean of one or two partners is one organisation's view (or two), and
 #: one partner's unusual rating would make a "gap" between whole sectors.
 GROUP_MIN_SIZE = 3
+#: The fewest respondents a partner's own figures may rest on in an anonymous round
+#: (compare/anonymity.py).
+MIN_RESPONDENTS = 3
 #: How many partners a reason names in each part of the scale before "…".
 NAMED = 2
 

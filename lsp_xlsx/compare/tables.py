@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from lsp_xlsx.compare.anonymity import (
-    MIN_RESPONDENTS,
     Anonymity,
     anonymise,
     mask_thin,
@@ -55,13 +54,14 @@ from lsp_xlsx.compare.digests import (
 from lsp_xlsx.compare.grid import AnswerGrid, answer_grid, row_means
 from lsp_xlsx.compare.progress import Progress
 from lsp_xlsx.compare.rollup import RollUp, roll_up, with_spread
-from lsp_xlsx.compare.rules import PartnerColumn as PartnerColumn
 from lsp_xlsx.compare.rules import (
+    MIN_RESPONDENTS,
     ReturnCounts,
     agreement,
     count_returns,
     disagrees,
 )
+from lsp_xlsx.compare.rules import PartnerColumn as PartnerColumn
 from lsp_xlsx.compare.scores import (
     GROUPING_SIZES,
     GroupScores,

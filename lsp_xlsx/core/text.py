@@ -37,9 +37,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from os import PathLike, fsdecode
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import Cell, MergedCell
+if TYPE_CHECKING:  # openpyxl is imported by what writes cells, not by every reader of text
+    from openpyxl.cell.cell import Cell, MergedCell
 
 #: Excel's hard limit on the characters in one cell.
 EXCEL_CELL_LIMIT = 32_767
