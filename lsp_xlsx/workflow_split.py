@@ -153,9 +153,11 @@ def write_split(
         made_at,
         limits,
     )
+    returns = {p.name: p.returns for p in parts}
     done = _run(job, parts, workers)
     _stop_on_write_error(done)
     for d in done:
+        d.part.returns = returns[d.part.name]  # the run's own, not sent back
         if d.stage is not None:
             adopt(d.stage)
     ok = [d for d in done if d.outputs is not None]
@@ -268,8 +270,9 @@ def _collate_and_write(job: _Job, part: Part) -> _Done:
 
 
 def _slim(part: Part) -> Part:
+    """What crosses back: not the comparison, nor the returns, which the run still has."""
     part.comparison = None
-    part.returns = [r for r in part.returns if not r.counts]  # the rest are in its tidy table
+    part.returns = []
     return part
 
 

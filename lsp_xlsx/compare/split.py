@@ -22,9 +22,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
-from lsp_xlsx.compare.tables import Comparison, collate, made_at_now
+from lsp_xlsx.compare.tables import (
+    Comparison,
+    PartnerColumn,
+    collate,
+    made_at_now,
+    partner_columns,
+    tidy_table,
+)
 from lsp_xlsx.framework.model import Framework
 from lsp_xlsx.framework.partners import Partner, slug
 from lsp_xlsx.returns.model import Return
@@ -49,8 +55,6 @@ class Part:
     returned: int = 0
     #: Theme id (and 'ALL') -> the partnership's mean; empty when no return counts.
     means: dict[str, float] = field(default_factory=dict)
-    #: Its tidy table (None when no return counts).
-    tidy: pd.DataFrame | None = None
 
     @property
     def listed(self) -> int:
@@ -68,7 +72,7 @@ class Part:
         if not any(r.counts for r in self.returns):
             return None
         c = collate(self.returns, framework, self.partners, made_at, responses_name, group_by)
-        self.comparison, self.returned, self.tidy = c, len(c.partners), c.responses
+        self.comparison, self.returned = c, len(c.partners)
         self.means = {str(k): float(v) for k, v in c.theme_scores["mean"].items()}
         return c
 
@@ -165,7 +169,7 @@ def finish_split(
         unplaced,
         overview_table(parts, framework),
         made_at,
-        _all_responses(parts, column),
+        _all_responses(parts, column, framework),
     )
 
 
@@ -185,24 +189,27 @@ def overview_table(parts: list[Part], framework: Framework) -> pd.DataFrame:
     return table.astype({"returned": "int64", "listed": "int64"})
 
 
-def _all_responses(parts: list[Part], column: str) -> pd.DataFrame:
+def _all_responses(parts: list[Part], column: str, framework: Framework) -> pd.DataFrame:
     """Every partnership's tidy table, one after another, with the split column added.
 
-    Joined column by column so the repeated columns stay categorical (codes, not an object
-    per row), which at national scale is hundreds of megabytes."""
-    kept = [p for p in parts if p.tidy is not None]
-    frames = [p.tidy for p in kept if p.tidy is not None]
-    if not frames:
+    Built in one pass from the partnerships' returns, partner columns and order, as each
+    partnership's collate builds its own (:func:`~lsp_xlsx.compare.tables.tidy_table`),
+    so the tables need not come back from the processes that wrote each partnership's
+    folder: at national scale they held every answer's text a second time."""
+    kept = [p for p in parts if p.returned]
+    counted: list[Return] = []
+    columns: list[PartnerColumn] = []
+    rows: list[int] = []
+    for part in kept:
+        mine = [r for r in part.returns if r.counts]
+        counted += mine
+        columns += partner_columns(mine, part.partners)[0]
+        rows.append(len(mine) * len(framework.questions))
+    if not counted:
         return pd.DataFrame()
-    columns: dict[str, object] = {}
-    for name in frames[0].columns:
-        pieces = [f[name] for f in frames]
-        if isinstance(pieces[0].dtype, pd.CategoricalDtype):
-            columns[name] = union_categoricals(pieces, ignore_order=True)
-        else:
-            columns[name] = pd.concat(pieces, ignore_index=True).array
-    codes = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+    frame = tidy_table(counted, columns, framework)
+    codes = np.repeat(np.arange(len(kept)), rows)
     # The partner's value, as in partners.csv: empty for the group with none.
     values = pd.Index([p.name if p.name != NOT_GIVEN else "" for p in kept])
-    columns[column] = pd.Categorical.from_codes(codes, categories=values)
-    return pd.DataFrame(columns)
+    frame[column] = pd.Categorical.from_codes(codes, categories=values)
+    return frame

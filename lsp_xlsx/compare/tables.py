@@ -14,8 +14,8 @@ How the numbers are made:
   counts once whatever it answered. Min, max and spread (max − min) are over partners.
 * Question statistics are over the partners' scores; the standard deviation is the
   sample one (n − 1), empty when fewer than two partners scored the question.
-* A question is flagged for disagreement when its agreement (r_wg) is weak or none: see
-  :mod:`lsp_xlsx.compare.rules`, which says why, and gives the rule in words.
+* A question is flagged for disagreement when its agreement (r_wg) is weak or none (see
+  :mod:`lsp_xlsx.compare.rules`).
 """
 
 from __future__ import annotations
@@ -39,12 +39,8 @@ from lsp_xlsx.compare.anonymity import (
 )
 
 # Re-exported: these were defined here first, and scripts may import them from here.
-from lsp_xlsx.compare.digests import (
-    ACTION_COLUMNS as ACTION_COLUMNS,
-)
-from lsp_xlsx.compare.digests import (
-    AGENDA_SIZE as AGENDA_SIZE,
-)
+from lsp_xlsx.compare.digests import ACTION_COLUMNS as ACTION_COLUMNS
+from lsp_xlsx.compare.digests import AGENDA_SIZE as AGENDA_SIZE
 from lsp_xlsx.compare.digests import (
     actions_table,
     agenda,
@@ -181,9 +177,10 @@ def made_at_now() -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _partner_columns(
+def partner_columns(
     counted: list[Return], partners: Sequence[Partner] | None
 ) -> tuple[list[PartnerColumn], list[PartnerColumn]]:
+    """The partners whose returns count (``partners`` order, then by name); those missing."""
     returned = {r.partner_id.casefold() for r in counted}
     if partners is not None:
         listed = [PartnerColumn(p.partner_id, p.name, p.sector, p.extra) for p in partners]
@@ -205,6 +202,13 @@ def _partner_columns(
     }
     ordered = sorted(columns.values(), key=lambda p: (p.name.casefold(), p.partner_id))
     return ordered, []
+
+
+def tidy_table(
+    counted: list[Return], columns: list[PartnerColumn], framework: Framework
+) -> pd.DataFrame:
+    """The tidy table :func:`collate` makes, without the findings about text it had to fix."""
+    return _tidy(counted, columns, framework, "responses.csv")[0]
 
 
 def _repeated(values: Sequence[object], times: int, tile: bool) -> pd.Categorical:
@@ -438,7 +442,7 @@ def collate(
     partners below ``k`` respondents merged, and nobody named.
     """
     counted = [r for r in returns if r.counts]
-    columns, not_returned = _partner_columns(counted, partners)
+    columns, not_returned = partner_columns(counted, partners)
     partners_counted, anonymity = len(columns), None
     if anonymous:
         # Before anything is computed: no figure of a small partner is ever made.
