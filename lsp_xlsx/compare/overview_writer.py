@@ -9,7 +9,6 @@ the accessible-spreadsheet basics the comparison workbook meets.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,7 +21,7 @@ from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, write_bytes
 from lsp_xlsx.core.text import TRUNCATION_MARKER
 from lsp_xlsx.core.version import __version__
 from lsp_xlsx.core.words import counted
-from lsp_xlsx.core.xmlrows import inject_rows
+from lsp_xlsx.core.xmlrows import inject_rows, laid_out_bytes
 from lsp_xlsx.workbook import styles as S
 
 #: The overview's sheets, in order, with what each holds (Contents lists them).
@@ -187,10 +186,8 @@ def write_overview(split: SplitComparison, folder_of: dict[str, str]) -> bytes:
     _about(sheets["About"], split)
     subject = f"{split.framework.title}: {len(split.parts)} partnerships compared"
     S.set_properties(wb, "Self-assessment overview", subject)
-    buffer = io.BytesIO()
-    wb.save(buffer)
     rows = {name: sheet.rows for name, sheet in sheets.items()}
-    return inject_rows(buffer.getvalue(), rows, comment=OWN_WORKBOOK_MARK)
+    return inject_rows(laid_out_bytes(wb), rows, comment=OWN_WORKBOOK_MARK)
 
 
 def save_overview(split: SplitComparison, path: Path, folder_of: dict[str, str]) -> Path:

@@ -35,7 +35,7 @@ from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.files import OWN_WORKBOOK_MARK, atomic_path
 from lsp_xlsx.core.text import TRUNCATION_MARKER
 from lsp_xlsx.core.words import counted
-from lsp_xlsx.core.xmlrows import SheetRows, inject_rows_into
+from lsp_xlsx.core.xmlrows import SheetRows, inject_rows_into, laid_out_bytes
 from lsp_xlsx.workbook import styles as S
 
 #: The sheets, in order, and what writes each.
@@ -111,11 +111,9 @@ def _laid_out(
     returns = counted(len(comparison.partners), "partner return")
     subject = f"{comparison.framework.title}: {returns}"
     S.set_properties(wb, "Self-assessment comparison", subject)
-    buffer = io.BytesIO()
-    wb.save(buffer)
     rows = {name: sheet.rows for name, sheet in sheets.items()}
     alt = {name: sheet.alt_texts for name, sheet in sheets.items() if sheet.alt_texts}
-    return buffer.getvalue(), rows, alt
+    return laid_out_bytes(wb), rows, alt
 
 
 def save_comparison(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +108,7 @@ class AnswerReader:
         self.others: list[int] = []
         self.labels: dict[int, str] = {}
 
-    def read(self, sheets: list[ThemeSheet], formula_cells: dict[str, set[str]]) -> None:
+    def read(self, sheets: list[ThemeSheet], formula_cells: Mapping[str, set[str]]) -> None:
         """Read each sheet's rows, then note missing sheets and questions."""
         for sheet in sheets:
             for column in C.COLUMNS:

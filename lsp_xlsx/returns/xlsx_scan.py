@@ -17,7 +17,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -179,6 +179,43 @@ def with_workbook_at_usual_path(data: bytes, part: str) -> bytes:
     return rewrite_parts(data, change)
 
 
+class FormulaCells(Mapping[str, set[str]]):
+    """Cells holding a formula with no saved result, by sheet name.
+
+    A sheet's are found only when asked for: a return needs them on its theme sheets alone
+    (the Agreed sheet, for the board's comparison), and the formulas of "Start here",
+    which openpyxl saves with no result, cost a tenth of a read to look through."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, set[str]] = {}
+        self._pending: dict[str, bytes] = {}
+
+    def add(self, name: str, cells: set[str]) -> None:
+        if cells:
+            self._found[name] = cells
+
+    def defer(self, name: str, whole: bytes) -> None:
+        """Look through ``whole`` (the sheet's XML, which has formula tags) when asked."""
+        self._pending[name] = whole
+
+    def _settle(self, name: str) -> None:
+        whole = self._pending.pop(name, None)
+        if whole is not None and not _results_saved(whole):
+            self.add(name, _formula_cells_in(_pieces(io.BytesIO(whole))))
+
+    def __getitem__(self, name: str) -> set[str]:
+        self._settle(name)
+        return self._found[name]
+
+    def __iter__(self) -> Iterator[str]:
+        for name in list(self._pending):
+            self._settle(name)
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass
 class PackageScan:
     """What one linear pass over every sheet of an xlsx package found."""
@@ -188,7 +225,7 @@ class PackageScan:
     #: True when a sheet holds NaN or infinity as a number.
     non_finite: bool = False
     #: Cells holding a formula with no saved result, by sheet name.
-    formula_cells: dict[str, set[str]] = field(default_factory=dict)
+    formula_cells: FormulaCells = field(default_factory=FormulaCells)
 
 
 def scan_package(data: bytes, max_cells: int) -> PackageScan:
@@ -226,11 +263,8 @@ def _scan_whole(whole: bytes, name: str, max_cells: int, found: PackageScan) -> 
         )
     if not any(b"<f" in chunk or b":f" in chunk for chunk in chunks):
         return
-    if not any(_FORMULA_TAG.search(chunk) for chunk in chunks) or _results_saved(whole):
-        return
-    cells = _formula_cells_in(chunks)
-    if cells:
-        found.formula_cells[name] = cells
+    if any(_FORMULA_TAG.search(chunk) for chunk in chunks):
+        found.formula_cells.defer(name, whole)
 
 
 def _results_saved(whole: bytes) -> bool:
@@ -286,9 +320,7 @@ def _scan_streamed(
     if rows * cols > max_cells and found.oversized is None:
         found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
     if formulas:
-        cells = _formula_cells(archive, part)
-        if cells:
-            found.formula_cells[name] = cells
+        found.formula_cells.add(name, _formula_cells(archive, part))
 
 
 def _inflated(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
