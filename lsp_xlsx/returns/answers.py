@@ -36,6 +36,12 @@ _LONGEST_LABEL = 2 * max(len(c.label) for c in C.COLUMNS) + 10
 
 
 @functools.lru_cache(maxsize=4096)
+def _spaced(text: str) -> str:
+    """``text`` with its runs of white space made single spaces (a question's, once)."""
+    return " ".join(text.split())
+
+
+@functools.lru_cache(maxsize=4096)
 def _header_key(text: str) -> str | None:
     """The column key a header label names, or None. Cached: every return repeats the same
     few dozen short texts above its tables, and normalising each was a tenth of a read."""
@@ -52,8 +58,16 @@ class ThemeSheet:
     columns: dict[str, int]
     letters: dict[str, str] = field(default_factory=dict)
 
+    #: (key, column, letter) of each answer column the sheet has, in RESPONSE_KEYS order.
+    answer_columns: list[tuple[str, int, str]] = field(default_factory=list)
+
     def __post_init__(self) -> None:
         self.letters = {key: column_letter(col + 1) for key, col in self.columns.items()}
+        self.answer_columns = [
+            (key, self.columns[key], self.letters[key])
+            for key in C.RESPONSE_KEYS
+            if key in self.columns
+        ]
 
 
 def find_header(rows: Rows) -> tuple[int, dict[str, int]] | None:
@@ -180,21 +194,17 @@ class AnswerReader:
 
     def _values(self, sheet: ThemeSheet, index: int, row: list[Any]) -> _Row:
         cols, width = sheet.columns, len(row)
-
-        def value_of(key: str) -> object:
-            col = cols.get(key)
-            return row[col] if col is not None and col < width else None
-
-        raw_id = value_of("id")
+        id_col = cols.get("id")
+        raw_id = row[id_col] if id_col is not None and id_col < width else None
         qid = "" if is_empty(raw_id) else as_text(raw_id)[0].strip()
         read = _Row(sheet, index, qid, {}, {})
-        for key in C.RESPONSE_KEYS:
-            value = value_of(key)
-            if key == "rating" and value == C.STEM_PLACEHOLDER:
-                value = None
-            if not is_empty(value):
-                read.values[key] = value
-                read.refs[key] = read.cell(key)
+        number = index + 1
+        for key, col, letter in sheet.answer_columns:  # a row per question: kept lean
+            value = row[col] if col < width else None
+            if value is None or value == "" or (key == "rating" and value == C.STEM_PLACEHOLDER):
+                continue
+            read.values[key] = value
+            read.refs[key] = f"{letter}{number}"
         if self.no_value:
             # A formula with no saved result reads as empty: say so, cell by cell.
             for key in ("id", "question", *C.RESPONSE_KEYS):
@@ -223,7 +233,7 @@ class AnswerReader:
         value = row[col] if col is not None and col < len(row) else None
         if is_empty(value):
             return
-        if " ".join(as_text(value)[0].split()) != " ".join(question.text.split()):
+        if " ".join(as_text(value)[0].split()) != _spaced(question.text):
             self.ret.note(
                 Code.QUESTION_TEXT_EDITED,
                 read.sheet.name,
