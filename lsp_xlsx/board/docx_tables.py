@@ -15,6 +15,7 @@ makes them.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -120,8 +121,15 @@ def styled(doc: Any, text: str, style: str) -> Any:
     that ``style`` is not the default paragraph style: a scan of every style in the
     document, made for each heading (a fifth of a split run's paper). Never for "Normal"."""
     paragraph = doc.add_paragraph(text)
-    paragraph._p.style = doc.styles[style].style_id
+    ids = _STYLE_IDS.setdefault(doc.part, {})
+    if style not in ids:  # an XPath search of the styles part: once a document, not a heading
+        ids[style] = doc.styles[style].style_id
+    paragraph._p.style = ids[style]
     return paragraph
+
+
+#: Style ids by name, for each document being made (forgotten with the document).
+_STYLE_IDS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def heading(doc: Any, text: str, level: int) -> Any:
