@@ -288,10 +288,6 @@ def _declared_outputs(
 
 
 def _import_writers() -> None:
-    # The paper's chart too: matplotlib is a third of what the writers import.
-    import matplotlib.backends.backend_agg
-    import matplotlib.figure  # noqa: F401
-
     import lsp_xlsx.board.paper
     import lsp_xlsx.compare.tables
     import lsp_xlsx.compare.writer  # noqa: F401

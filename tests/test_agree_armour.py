@@ -67,6 +67,23 @@ def test_a_cell_at_the_far_corner_is_refused_not_an_abort(comparison: Path, tmp_
     assert not (tmp_path / "out" / "agreed.csv").exists()
 
 
+def test_only_the_agreed_sheet_is_scanned_and_parsed(comparison: Path, tmp_path: Path) -> None:
+    # agree parses the Agreed sheet alone, so the scan before the parse looks at it alone:
+    # a far cell on the Evidence sheet (hundreds of thousands of cells in a real round)
+    # costs nothing and refuses nothing, while the same cell on the Agreed sheet is refused.
+    with zipfile.ZipFile(comparison) as archive:
+        part = sheet_parts(archive)["Evidence"]
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+
+    def edit(name: str, data: bytes) -> bytes:
+        return data.replace(b"</sheetData>", far + b"</sheetData>") if name == part else data
+
+    hostile = rewrite_zip(comparison, tmp_path / "evidence-corner.xlsx", edit)
+    result = _agree(hostile, tmp_path / "out")
+    assert "XFD1048576" not in result.output, result.output
+    assert (tmp_path / "out" / "agreed.csv").is_file(), result.output
+
+
 def test_a_date_no_date_can_be_is_kept_as_typed_and_the_rest_read(
     comparison: Path, tmp_path: Path, framework: Framework
 ) -> None:

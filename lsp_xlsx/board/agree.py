@@ -168,7 +168,8 @@ def _read_here(path: Path, framework: Framework, limits: Limits) -> Agreed:
     if data is None:
         return result
     try:
-        prepared = prepare(data, limits)
+        # Only the Agreed sheet is parsed, so only it is scanned: not the Evidence sheet.
+        prepared = prepare(data, limits, only=(A.SHEET,))
         rows, dates_as_numbers = parse(prepared, _agreed_rows)
     except (Refused, ParseFailure) as failure:
         return result.refuse(failure.code, **failure.details)

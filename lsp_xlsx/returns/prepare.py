@@ -15,7 +15,7 @@ same steps, kept here in one place so that the two cannot drift apart:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -56,9 +56,10 @@ class Prepared:
     scan: PackageScan
 
 
-def prepare(data: bytes, limits: Limits) -> Prepared:
+def prepare(data: bytes, limits: Limits, only: Collection[str] | None = None) -> Prepared:
     """The bytes as the parser should see them; raises :class:`Refused` with the reason
-    when they must not reach it."""
+    when they must not reach it. ``only``: the sheets the caller will parse, when it
+    parses no other (an xlsx package's other sheets are then not scanned)."""
     verdict = sniff(data, limits)
     if verdict.code is not None:
         raise Refused(verdict.code, dict(verdict.details))
@@ -69,7 +70,7 @@ def prepare(data: bytes, limits: Limits) -> Prepared:
         data = with_workbook_at_usual_path(data, verdict.workbook_part)
     if fmt == "ods":  # indented (as Gnumeric writes it), or with no mimetype member
         data = repaired_ods(data)
-    scan = scan_package(data, limits.max_cells) if fmt in XML_FORMATS else PackageScan()
+    scan = scan_package(data, limits.max_cells, only) if fmt in XML_FORMATS else PackageScan()
     try:
         oversized = scan.oversized or oversized_sheet(fmt, data, limits.max_cells)
     except BeyondGrid as beyond:

@@ -17,7 +17,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -228,19 +228,23 @@ class PackageScan:
     formula_cells: FormulaCells = field(default_factory=FormulaCells)
 
 
-def scan_package(data: bytes, max_cells: int) -> PackageScan:
+def scan_package(data: bytes, max_cells: int, only: Collection[str] | None = None) -> PackageScan:
     """One pass over each sheet's XML (each part is unpacked once) for all three checks.
 
     An ordinary sheet (small, its references all below row 1,000 and left of column AAA,
     its formulas all with a saved result) is unpacked once and looked at by three cheap
     searches; only a sheet that one of them flags gets the full pass. The answer is the
-    same either way: each cheap search finds everything the full one would act on."""
+    same either way: each cheap search finds everything the full one would act on.
+
+    With ``only``, just those sheets: for a reader that parses no other (the parser reads
+    a sheet only when it is asked for), such as ``agree`` reading the Agreed sheet of a
+    comparison whose Evidence sheet has hundreds of thousands of cells."""
     found = PackageScan()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name, part in sheet_parts(archive).items():
                 info = archive.NameToInfo.get(part)
-                if info is None:
+                if info is None or (only is not None and name not in only):
                     continue
                 whole = _inflated(data, info)
                 if whole is None:
