@@ -135,7 +135,7 @@ def test_doubling_a_workbook_part_at_most_doubles_the_time_to_find_its_sheets(
     def seconds(size: int) -> float:
         archive = _package(make(size))
         best = float("inf")
-        for _ in range(3):
+        for _ in range(7):  # the best of seven: one slow moment of a shared machine is not it
             start = time.perf_counter()
             sheet_parts(archive)
             best = min(best, time.perf_counter() - start)

@@ -246,3 +246,14 @@ def test_same_inputs_give_the_same_tables(comparison: Comparison, framework: Fra
     pd.testing.assert_frame_equal(again.responses, comparison.responses)
     pd.testing.assert_frame_equal(again.question_stats, comparison.question_stats)
     pd.testing.assert_frame_equal(again.agenda, comparison.agenda)
+
+
+def test_collate_of_no_return_that_counts_says_so(framework: Framework, tmp_path: Path) -> None:
+    # The commands stop before collate when nothing counts; a library caller is told why.
+    bad = tmp_path / "not-a-workbook.xlsx"
+    bad.write_bytes(b"this is not a workbook")
+    refused = read_returns([bad], framework)
+    assert refused and not any(r.counts for r in refused)
+    for returns in ([], refused):
+        with pytest.raises(ValueError, match="at least one return that counts"):
+            collate(returns, framework)

@@ -442,6 +442,8 @@ def collate(
     partners below ``k`` respondents merged, and nobody named.
     """
     counted = [r for r in returns if r.counts]
+    if not counted:  # the commands check first; a caller of the library gets words, not a KeyError
+        raise ValueError("collate needs at least one return that counts; none of these does.")
     columns, not_returned = partner_columns(counted, partners)
     partners_counted, anonymity = len(columns), None
     if anonymous:
