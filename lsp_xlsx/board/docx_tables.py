@@ -77,10 +77,12 @@ def add_table(
     rows: Sequence[Sequence[str]],
     widths: Sequence[float],
     fills: Sequence[Sequence[str]] | None = None,
+    rows_whole: bool = False,
 ) -> Table:
     """A table at the end of ``doc``'s body: ``header`` in white bold on navy, repeated on
     each page, then ``rows``; column widths in millimetres; ``fills``, where given, a
-    background colour (hex, "" for none) for each cell of ``rows``. Returns python-docx's
+    background colour (hex, "" for none) for each cell of ``rows``; with ``rows_whole``, no
+    row is split across two pages. Returns python-docx's
     Table for it, so that cells can still be changed one by one."""
     twips = [str(Mm(w).twips) for w in widths]
     shades = fills if fills is not None else [[""] * len(widths) for _ in rows]
@@ -88,8 +90,9 @@ def add_table(
     head = "".join(
         _cell(w, text, _HEADER_RUN, S.NAVY) for w, text in zip(twips, header, strict=True)
     )
+    row_start = "<w:tr><w:trPr><w:cantSplit/></w:trPr>" if rows_whole else "<w:tr>"
     body = "".join(
-        "<w:tr>"
+        row_start
         + "".join(
             _cell(w, text, _BODY_RUN, fill)
             for w, text, fill in zip(twips, values, shade, strict=True)

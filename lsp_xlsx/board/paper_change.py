@@ -14,10 +14,7 @@ import io
 import math
 from typing import Any
 
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt
 
 from lsp_xlsx.board import docx_tables
 from lsp_xlsx.compare.followup import followup_counts
@@ -26,47 +23,22 @@ from lsp_xlsx.compare.progress_sheets import overall_line
 from lsp_xlsx.compare.rules import change_rule, shown_figure
 from lsp_xlsx.compare.tables import Comparison
 from lsp_xlsx.core.text import xml_safe
-from lsp_xlsx.workbook import styles as S
 
 #: How many of the largest improvements and of the declines the paper lists.
 #: Two each keep the demo's year-two paper within four pages; the workbook lists them all.
 PAPER_MOVERS = 2
 
 
-def _cell(cell: Any, text: str, header: bool = False) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(xml_safe(text))
-    run.font.size = Pt(9)
-    if header:
-        run.bold = True
-        run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-        shading = OxmlElement("w:shd")
-        shading.set(qn("w:val"), "clear")
-        shading.set(qn("w:fill"), S.NAVY)
-        cell._tc.get_or_add_tcPr().append(shading)
-
-
 def _table(doc: Any, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
-    """A small table with a navy header row repeated on each page."""
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Mm(width)
-    for cell, text, width in zip(table.rows[0].cells, header, widths, strict=True):
-        cell.width = Mm(width)
-        _cell(cell, text, header=True)
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    table.rows[0]._tr.get_or_add_trPr().append(flag)
-    for values in rows:
-        row = table.add_row()
-        # A question's row is read whole: never half on one page and half on the next.
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        for cell, value in zip(row.cells, values, strict=True):
-            _cell(cell, value)
+    """A small table with a navy header row repeated on each page; a question's row is read
+    whole, never half on one page and half on the next."""
+    docx_tables.add_table(
+        doc,
+        [xml_safe(t) for t in header],
+        [[xml_safe(v) for v in values] for values in rows],
+        widths,
+        rows_whole=True,
+    )
 
 
 def _day(text: str) -> str:
