@@ -279,23 +279,36 @@ def _results_saved(whole: bytes) -> bool:
     )
 
 
-def _check_corner(chunks: Iterable[bytes], name: str, max_cells: int, found: PackageScan) -> None:
-    """The far corner of the cells holding something, against the cell limit."""
-    rows = cols = every_rows = every_cols = 0
-    unplaced = False
-    for chunk in chunks:
+class _Corner:
+    """The far corner of a sheet's cells holding something, a piece of its XML at a time."""
+
+    def __init__(self) -> None:
+        self.rows = self.cols = self.every_rows = self.every_cols = 0
+        self.unplaced = False
+
+    def add(self, chunk: bytes) -> None:
         refs = _VALUE_CELL.findall(chunk)
         if refs:
-            rows, cols = _far_corner(refs, rows, cols)
-        if not unplaced and len(_ANY_VALUE_CELL.findall(chunk)) > len(refs):
-            unplaced = True
+            self.rows, self.cols = _far_corner(refs, self.rows, self.cols)
+        if not self.unplaced and len(_ANY_VALUE_CELL.findall(chunk)) > len(refs):
+            self.unplaced = True
         every = _REF.findall(chunk)
         if every:
-            every_rows, every_cols = _far_corner(every, every_rows, every_cols)
-    if unplaced:
-        rows, cols = every_rows, every_cols
-    if rows * cols > max_cells and found.oversized is None:
-        found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
+            self.every_rows, self.every_cols = _far_corner(every, self.every_rows, self.every_cols)
+
+    def check(self, name: str, max_cells: int, found: PackageScan) -> None:
+        """Against the cell limit. Where a cell has no reference, every reference counts."""
+        rows, cols = (self.every_rows, self.every_cols) if self.unplaced else (self.rows, self.cols)
+        if rows * cols > max_cells and found.oversized is None:
+            found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
+
+
+def _check_corner(chunks: Iterable[bytes], name: str, max_cells: int, found: PackageScan) -> None:
+    """The far corner of the cells holding something, against the cell limit."""
+    corner = _Corner()
+    for chunk in chunks:
+        corner.add(chunk)
+    corner.check(name, max_cells, found)
 
 
 def _scan_streamed(
@@ -303,26 +316,16 @@ def _scan_streamed(
 ) -> None:
     """Every check on a sheet read in pieces of a megabyte (a large part, or one that
     only the zip module can unpack)."""
-    rows = cols = every_rows = every_cols = 0
-    formulas = unplaced = False
+    corner = _Corner()
+    formulas = False
     for chunk in _chunks(archive, part):
-        refs = _VALUE_CELL.findall(chunk)
-        if refs:
-            rows, cols = _far_corner(refs, rows, cols)
-        if not unplaced and len(_ANY_VALUE_CELL.findall(chunk)) > len(refs):
-            unplaced = True
-        every = _REF.findall(chunk)
-        if every:
-            every_rows, every_cols = _far_corner(every, every_rows, every_cols)
+        corner.add(chunk)
         # Each pattern only where a plain search says it could match.
         if not found.non_finite and _could_be_non_finite(chunk):
             found.non_finite = bool(_NON_FINITE.search(chunk))
         if not formulas and (b"<f" in chunk or b":f" in chunk):
             formulas = _FORMULA_TAG.search(chunk) is not None
-    if unplaced:
-        rows, cols = every_rows, every_cols
-    if rows * cols > max_cells and found.oversized is None:
-        found.oversized = (name, f"{column_letter(cols)}{rows}", rows * cols)
+    corner.check(name, max_cells, found)
     if formulas:
         found.formula_cells.add(name, _formula_cells(archive, part))
 
