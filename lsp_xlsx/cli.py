@@ -25,6 +25,7 @@ from lsp_xlsx.cli_collate_options import (
 from lsp_xlsx.cli_collect import collect_command
 from lsp_xlsx.cli_demo import demo_command
 from lsp_xlsx.cli_options import (
+    EXISTING_FILE,
     ProgressBar,
     copies_dir_option,
     delivery_options,
@@ -86,7 +87,7 @@ def cli() -> None:
 )
 @click.option(
     "--prefill",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=EXISTING_FILE,
     default=None,
     help="With --partners: last round's responses.csv, to pre-fill each partner's workbook.",
 )
@@ -288,7 +289,7 @@ def collate_command(
 @delivery_options
 @click.option(
     "--template",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=EXISTING_FILE,
     help="Subject and body with {name}, {contact_name}, {deadline}, {contact}.",
 )
 @click.option(
@@ -338,7 +339,7 @@ def mail_command(partners: Any, folder: Path, delivery: Any, **kw: Any) -> None:
 @delivery_options
 @click.option(
     "--template",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=EXISTING_FILE,
     help="Reminder subject and body; may also use {missing}.",
 )
 @click.option(
@@ -417,7 +418,7 @@ def status_command(
 )
 @click.option(
     "--plan",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    type=EXISTING_FILE,
     default=None,
     help="The improvement plan as updated through the year, to carry its owners, statuses "
     "and progress notes into the new one.  [default: improvement-plan.xlsx in --out-dir, "

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import click
 
-from lsp_xlsx.cli_options import F, parse_date
+from lsp_xlsx.cli_options import EXISTING_FILE, F, parse_date
 
 
 def ratings_map_option(f: F) -> F:
     """--ratings-map: the coordinator's rules for ratings the scale cannot read."""
     return click.option(
         "--ratings-map",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        type=EXISTING_FILE,
         default=None,
         help="A CSV of typed,rating[,partner_id,note]: what a typed rating means, e.g. "
         "'Good,3 - Performs well' (a partner's own rules win). Listed on the About sheet.",
@@ -27,7 +27,7 @@ def overrides_option(f: F) -> F:
     """--overrides: the coordinator's decisions about returns (see returns/overrides.py)."""
     return click.option(
         "--overrides",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        type=EXISTING_FILE,
         default=None,
         help="A CSV of action,file,partner_id,respondent_id,typed,rating,note: accept-as, "
         "exclude, accept-late, map-rating.  [default: overrides.csv in the returns folder]",
@@ -80,7 +80,7 @@ def collate_output_options(f: F) -> F:
         ),
         click.option(
             "--previous-agreed",
-            type=click.Path(path_type=Path, dir_okay=False, exists=True),
+            type=EXISTING_FILE,
             default=None,
             help="Last round's agreed.csv, when --previous names its responses.csv, e.g. "
             "--previous-agreed board-2027/agreed.csv  [default: agreed.csv in the --previous "

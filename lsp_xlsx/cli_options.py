@@ -24,6 +24,8 @@ from lsp_xlsx.framework.loader import DEFAULT_FRAMEWORK, load_framework
 from lsp_xlsx.returns.sniff import Limits
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: The type of an option naming a file that must already exist (not a folder).
+EXISTING_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 
 
 class CouldNotWrite(click.ClickException):
@@ -146,7 +148,7 @@ def partners_option(required: bool = False) -> Callable[[F], F]:
     return click.option(
         "--partners",
         "partners",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        type=EXISTING_FILE,
         required=required,
         callback=_load_partners,
         help="partners.csv (partner_id, name, sector, contact_name, email, and any "
@@ -385,7 +387,7 @@ def manifest_option(f: F) -> F:
     """--manifest: verify each return against the copies build --partners issued."""
     return click.option(
         "--manifest",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        type=EXISTING_FILE,
         default=None,
         help="manifest.csv from build --partners: verify each return came from the copy "
         "sent to the partner it claims to be.",
